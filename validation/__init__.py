@@ -1,0 +1,3 @@
+"""Offline validator for the GitOps tree: render as Argo CD would, schema-check, lint, report."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,71 @@
+"""The one way in from the shell: `python -m validation <command>`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+# Subcommand name -> module under validation.commands. Each module defines
+# HELP (one line), configure(parser) and run(args) -> exit code.
+COMMANDS = {
+    "check": "check",
+    "render": "render",
+    "schemas": "schemas",
+    "rules": "rules",
+    "update-bucket": "update_bucket",
+}
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input the user can fix; printed without a traceback, exit 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m validation",
+        description="Render every environment as Argo CD would, and check it offline before it syncs.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(f"validation.commands.{module_name}")
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.configure(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # never a raw traceback; say what broke and where to look
+        import traceback
+
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        print(
+            f"internal error: {type(exc).__name__}: {exc} (at {frame.filename}:{frame.lineno}); "
+            "set VALIDATION_DEBUG=1 for the full traceback",
+            file=sys.stderr,
+        )
+        if _debug():
+            traceback.print_exc()
+        return EXIT_ERROR
+
+
+def _debug() -> bool:
+    import os
+
+    return os.environ.get("VALIDATION_DEBUG", "") not in ("", "0")

@@ -1,0 +1,114 @@
+"""`[tool.validation]` in pyproject.toml: targets, versions, severities and what is declared external."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from validation.model import Severity
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the CLI turns this into exit 2."""
+
+
+@dataclass
+class External:
+    """Objects that live in the cluster but not in the rendered set (created by hand, by another app, or by Argo)."""
+
+    secrets: list[str] = field(default_factory=list)
+    configmaps: list[str] = field(default_factory=list)
+    serviceaccounts: list[str] = field(default_factory=list)
+    persistentvolumeclaims: list[str] = field(default_factory=list)
+    workflowtemplates: list[str] = field(default_factory=list)  # "name" or "name/template"
+    clusterworkflowtemplates: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Config:
+    root: Path = Path(".")
+    targets: list[str] = field(default_factory=list)  # extra target paths; overlays/* and argocd/ Applications are found anyway
+    overlays_dir: str = "overlays"
+    argocd_dir: str = "argocd"
+    kubernetes_version: str = "1.37"
+    argo_version: str = "3.7"  # the Argo Workflows release whose executor permissions RBAC is checked against
+    fail_on: Severity = Severity.ERROR
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)  # rule IDs or prefixes switched off
+    severity: dict[str, Severity] = field(default_factory=dict)  # rule ID -> severity override
+    ignore_missing_schemas: bool = False
+    missing_schema_kinds: list[str] = field(default_factory=list)  # kinds allowed to have no schema
+    external: External = field(default_factory=External)
+    allow_shared_buckets: bool = False
+    allow_prod_auto_prune: bool = False
+    production_environments: list[str] = field(default_factory=lambda: ["prod"])
+    require_digest: list[str] = field(default_factory=list)  # environments whose images must be pinned by digest
+    environment_label: str = "environment"
+
+
+_SIMPLE = {
+    "targets": list,
+    "overlays-dir": str,
+    "argocd-dir": str,
+    "kubernetes-version": str,
+    "argo-version": str,
+    "select": list,
+    "ignore": list,
+    "ignore-missing-schemas": bool,
+    "missing-schema-kinds": list,
+    "allow-shared-buckets": bool,
+    "allow-prod-auto-prune": bool,
+    "production-environments": list,
+    "require-digest": list,
+    "environment-label": str,
+}
+
+
+def load(root: Path) -> Config:
+    """Read `[tool.validation]` from root/pyproject.toml; a missing file or table gives the defaults."""
+    cfg = Config(root=root.resolve())
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return cfg
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{pyproject}: {exc}") from None
+    table = data.get("tool", {}).get("validation", {})
+    return from_table(table, cfg)
+
+
+def from_table(table: dict[str, Any], cfg: Config | None = None) -> Config:
+    cfg = cfg or Config()
+    for key, value in table.items():
+        attr = key.replace("-", "_")
+        if key in _SIMPLE:
+            if not isinstance(value, _SIMPLE[key]):
+                raise ConfigError(f"[tool.validation] {key}: expected {_SIMPLE[key].__name__}, got {value!r}")
+            setattr(cfg, attr, value)
+        elif key == "fail-on":
+            cfg.fail_on = _severity(key, value)
+        elif key == "severity":
+            if not isinstance(value, dict):
+                raise ConfigError("[tool.validation] severity: expected a table of RULE-ID = \"error|warning|info\"")
+            cfg.severity = {str(k).upper(): _severity(f"severity.{k}", v) for k, v in value.items()}
+        elif key == "external":
+            if not isinstance(value, dict):
+                raise ConfigError("[tool.validation] external: expected a table")
+            for kind, names in value.items():
+                field_name = kind.replace("-", "")
+                if not hasattr(cfg.external, field_name) or not isinstance(names, list):
+                    raise ConfigError(f"[tool.validation.external] {kind}: unknown kind or not a list")
+                setattr(cfg.external, field_name, [str(n) for n in names])
+        else:
+            raise ConfigError(f"[tool.validation] unknown key {key!r}")
+    return cfg
+
+
+def _severity(key: str, value: Any) -> Severity:
+    try:
+        return Severity.parse(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"[tool.validation] {key}: {exc}") from None

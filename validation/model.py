@@ -1,0 +1,116 @@
+"""Values that travel between the stages: targets, rendered manifests, findings."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (expected info, warning or error)") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing that gets rendered: an overlay, an Argo CD Application's source, or a path given on the command line."""
+
+    name: str  # "dev", "app/ml-pipeline-dev", or the path as given
+    kind: str  # "overlay" | "application" | "path"
+    path: Path  # absolute directory (kustomization) or file
+    environment: str | None = None  # the environment name, when known
+    application: dict[str, Any] | None = None  # the Application object, for kind == "application"
+    application_file: str | None = None  # repo-relative file the Application came from
+
+
+@dataclass
+class Manifest:
+    """One rendered object, with where it came from in the repository."""
+
+    obj: dict[str, Any]
+    target: str
+    index: int  # position in the rendered stream
+    source: str | None = None  # repo-relative source file (from kustomize's origin annotation)
+
+    @property
+    def kind(self) -> str:
+        return str(self.obj.get("kind", ""))
+
+    @property
+    def api_version(self) -> str:
+        return str(self.obj.get("apiVersion", ""))
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        meta = self.obj.get("metadata")
+        return meta if isinstance(meta, dict) else {}
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name") or self.metadata.get("generateName") or "")
+
+    @property
+    def namespace(self) -> str | None:
+        ns = self.metadata.get("namespace")
+        return str(ns) if ns else None
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        ann = self.metadata.get("annotations")
+        return ann if isinstance(ann, dict) else {}
+
+    @property
+    def ref(self) -> str:
+        """kind/namespace/name, the way findings name an object."""
+        return "/".join(p for p in (self.kind, self.namespace, self.name) if p)
+
+
+@dataclass
+class RenderedTarget:
+    target: Target
+    manifests: list[Manifest] = field(default_factory=list)
+    render_seconds: float = 0.0
+    error: str | None = None  # set when the target could not be rendered
+
+
+JsonPath = tuple[str | int, ...]
+
+
+def format_path(path: JsonPath) -> str:
+    """('spec', 'templates', 2, 'container') -> 'spec.templates[2].container'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    severity: Severity
+    message: str
+    target: str | None = None  # environment or target name
+    object_ref: str | None = None  # kind/namespace/name of the rendered object
+    json_path: str | None = None
+    file: str | None = None  # repo-relative source file
+    line: int | None = None
+    column: int | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.target or "", self.file or "", self.line or 0, self.column or 0, self.rule_id, self.message)

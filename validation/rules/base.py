@@ -1,0 +1,65 @@
+"""What a rule is: data plus one check function. The registry lives in rules/__init__.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+from validation.model import JsonPath, Manifest, RenderedTarget, Severity
+
+if TYPE_CHECKING:
+    from validation.config import Config
+
+# An object skips a rule with this annotation, kube-linter style:
+#   ignore-check.argo-ml.io/ARGO-IMAGE-TAG: "reason why"
+SUPPRESS_PREFIX = "ignore-check.argo-ml.io/"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a check yields: a message about one object, at one JSON path inside it."""
+
+    manifest: Manifest
+    message: str
+    path: JsonPath = ()
+
+
+@dataclass
+class Context:
+    """Everything a check may look at beyond the object itself."""
+
+    target: RenderedTarget  # the rendered set the object belongs to
+    config: "Config"
+    repo_root: Path
+    targets: list[RenderedTarget] = field(default_factory=list)  # every target rendered in this run
+
+    def find(self, kind: str, name: str, namespace: str | None = None) -> Manifest | None:
+        for m in self.target.manifests:
+            if m.kind == kind and m.metadata.get("name") == name:
+                if namespace is None or m.namespace in (None, namespace):
+                    return m
+        return None
+
+    def of_kind(self, *kinds: str) -> Iterator[Manifest]:
+        return (m for m in self.target.manifests if m.kind in kinds)
+
+
+Check = Callable[[Manifest, Context], Iterable[Problem]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # stable, e.g. "ARGO-DAG-CYCLE"
+    name: str  # readable, e.g. "dag-cycle"
+    severity: Severity  # the default; config may override
+    scope: tuple[str, ...]  # kinds the check runs on; () means every kind
+    summary: str
+    remediation: str
+    passing: str = ""  # a YAML snippet where the rule does not fire
+    failing: str = ""  # a YAML snippet where it fires
+    check: Check | None = None  # None: the engine itself emits this rule's findings (schema, render, YAML)
+    family: str = ""  # "schema", "argo", "rbac", "argocd", "env", "yaml", "render"
+
+    def applies_to(self, manifest: Manifest) -> bool:
+        return not self.scope or manifest.kind in self.scope
