@@ -1,0 +1,312 @@
+"""Where each environment keeps its S3 bucket and region, and how to change them without touching anything else.
+
+An environment's bucket lives in one JSON6902 patch in its overlay (overlays/<env>/bucket.yaml by convention):
+a `test` op pins the parameter's name, the `replace` op after it sets the value. The file is found through the
+overlay's kustomization (the patch whose test op names `dvc-s3-bucket`), not by its file name alone.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+BUCKET_PARAMETER = "dvc-s3-bucket"
+REGION_PARAMETER = "dvc-s3-region"
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class BucketFileError(ValueError):
+    """The bucket patch cannot be found, read or edited safely."""
+
+
+@dataclass(frozen=True)
+class BucketSettings:
+    environment: str
+    file: Path  # absolute path of the patch file holding the values
+    bucket: str | None
+    region: str | None
+
+
+def kustomization_file(directory: Path) -> Path | None:
+    for name in KUSTOMIZATION_NAMES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def environments(root: Path, overlays_dir: str = "overlays") -> list[str]:
+    """Every overlays/<env> directory that kustomize can build, sorted."""
+    base = root / overlays_dir
+    if not base.is_dir():
+        return []
+    return sorted(d.name for d in base.iterdir() if d.is_dir() and kustomization_file(d) is not None)
+
+
+def find_bucket_file(overlay: Path) -> Path:
+    """The patch file in this overlay's kustomization whose test op names the bucket parameter."""
+    kfile = kustomization_file(overlay)
+    if kfile is None:
+        raise BucketFileError(f"{overlay}: no kustomization.yaml")
+    kust = _safe_load(kfile)
+    if not isinstance(kust, dict):
+        raise BucketFileError(f"{kfile}: not a mapping")
+    for rel in _patch_paths(kust):
+        candidate = (overlay / rel).resolve()
+        if not candidate.is_file():
+            continue
+        ops = _safe_load(candidate)
+        if _value_ops(ops, BUCKET_PARAMETER):
+            return candidate
+    raise BucketFileError(
+        f"{kfile}: no patch sets {BUCKET_PARAMETER} (expected a JSON6902 patch such as bucket.yaml with a "
+        f"`test` op on the parameter's name and a `replace` op on its value)"
+    )
+
+
+def read_settings(root: Path, environment: str, overlays_dir: str = "overlays") -> BucketSettings:
+    overlay = root / overlays_dir / environment
+    path = find_bucket_file(overlay)
+    ops = _safe_load(path)
+    return BucketSettings(
+        environment=environment,
+        file=path,
+        bucket=_single_value(path, ops, BUCKET_PARAMETER),
+        region=_single_value(path, ops, REGION_PARAMETER),
+    )
+
+
+def edit_bucket_text(text: str, *, bucket: str | None = None, region: str | None = None) -> str:
+    """Return `text` with the bucket and/or region values replaced and every other byte kept.
+
+    ruamel.yaml round-trips the document (quotes, comments and indentation as found); the result is then
+    compared line by line with the original, and only the lines holding the edited values are taken from it.
+    Anything else the dumper would have changed (a dropped `...`, a trailing blank line) is refused or kept as
+    it was, so the diff is exactly the value lines. Line endings are kept per line (CRLF files stay CRLF).
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    lines = text.splitlines(keepends=True)
+    bodies = [_strip_eol(line) for line in lines]
+    normalized = "".join(b + "\n" for b in bodies)
+    try:
+        _, indent, block_seq_indent = load_yaml_guess_indent(normalized)
+        rt = YAML(typ="rt")
+        rt.preserve_quotes = True
+        rt.width = 1 << 16  # never re-wrap a long line
+        rt.indent(mapping=indent or 2, sequence=(indent or 2) + (block_seq_indent or 0), offset=block_seq_indent or 0)
+        rt.explicit_start = normalized.lstrip().startswith("---")
+        data = rt.load(normalized)
+    except YAMLError as exc:
+        raise BucketFileError(f"cannot parse: {exc}") from None
+
+    edited_lines: set[int] = set()
+    for parameter, value in ((BUCKET_PARAMETER, bucket), (REGION_PARAMETER, region)):
+        if value is None:
+            continue
+        ops = _value_ops(data, parameter)
+        if not ops:
+            raise BucketFileError(f"no `replace` op sets {parameter}")
+        for op in ops:
+            if op["value"] == value:
+                continue
+            old = op["value"]
+            # Keep the quoting style: a quoted scalar stays quoted the same way.
+            op["value"] = type(old)(value) if isinstance(old, str) and type(old) is not str else value
+            edited_lines.add(op.lc.value("value")[0])
+    if not edited_lines:
+        return text
+
+    out = io.StringIO()
+    rt.dump(data, out)
+    new_bodies = out.getvalue().split("\n")
+    if new_bodies and new_bodies[-1] == "":
+        new_bodies.pop()
+
+    result = list(lines)
+    matcher = difflib.SequenceMatcher(a=bodies, b=new_bodies, autojunk=False)
+    last_content = max((i for i, b in enumerate(bodies) if b.strip() and b.strip() != "..."), default=-1)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if i1 > last_content:
+            continue  # the dumper's idea of how a file ends; keep the file's own ending
+        if tag == "replace" and i2 - i1 == j2 - j1 and set(range(i1, i2)) <= edited_lines:
+            for offset in range(i2 - i1):
+                result[i1 + offset] = new_bodies[j1 + offset] + _eol(lines[i1 + offset])
+            continue
+        raise BucketFileError(
+            "ruamel.yaml would change more than the value lines here (lines "
+            f"{i1 + 1}-{max(i1 + 1, i2)}); edit the file by hand or simplify its layout"
+        )
+    return "".join(result)
+
+
+_SECTION = re.compile(r"""^\s*\[\s*(?P<name>.*?)\s*\]\s*$""")
+_REMOTE = re.compile(r"""^['"]?remote\s+"(?P<remote>[^"]+)"['"]?$""")
+_KEY = re.compile(r"""^(?P<lead>\s*)(?P<key>[A-Za-z0-9_.-]+)(?P<sep>\s*=\s*)(?P<value>.*?)(?P<trail>\s*)$""")
+_S3_URL = re.compile(r"""^(?P<scheme>s3://)(?P<bucket>[^/\s]+)(?P<rest>.*)$""")
+
+
+@dataclass(frozen=True)
+class DvcRemote:
+    name: str
+    url: str
+    bucket: str | None  # the bucket, when the URL is s3://
+
+
+def dvc_remotes(text: str) -> list[DvcRemote]:
+    """The remotes in a .dvc/config text, in file order."""
+    remotes = []
+    for name, key, value, _ in _dvc_keys(text):
+        if name is not None and key == "url":
+            m = _S3_URL.match(value)
+            remotes.append(DvcRemote(name=name, url=value, bucket=m.group("bucket") if m else None))
+    return remotes
+
+
+def remotes_for_environment(remotes: list[DvcRemote], environment: str, old_bucket: str | None,
+                            old_bucket_shared: bool) -> list[str]:
+    """Which remotes follow this environment's bucket.
+
+    A remote named for the environment ("dev", "dvc-dev", "dev_s3") that points at the old bucket is the
+    environment's. With none named so, a remote on the old bucket is taken only when no other environment
+    uses that bucket; otherwise repointing it would move another environment's data as well.
+    """
+    on_old = [r for r in remotes if old_bucket is not None and r.bucket == old_bucket]
+    named = [r for r in on_old if environment in re.split(r"[^A-Za-z0-9]+", r.name)]
+    if named:
+        return [r.name for r in named]
+    if old_bucket_shared:
+        return []
+    return [r.name for r in on_old]
+
+
+def edit_dvc_config(text: str, remotes: list[str], *, old_bucket: str, new_bucket: str,
+                    region: str | None = None) -> str:
+    """Repoint the given remotes from old_bucket to new_bucket (and set their region, if one is given).
+
+    Edited as text, line by line: the config is INI-like and DVC's own writer would reorder and requote it.
+    Only the `url` (and `region`) lines of the named remotes change; endings, comments and spacing stay.
+    """
+    lines = text.splitlines(keepends=True)
+    wanted = set(remotes)
+    for index, (name, key, value, match) in _dvc_lines(lines):
+        if name not in wanted:
+            continue
+        new_value = value
+        if key == "url":
+            m = _S3_URL.match(value)
+            if m and m.group("bucket") == old_bucket:
+                new_value = m.group("scheme") + new_bucket + m.group("rest")
+        elif key == "region" and region is not None:
+            new_value = region
+        if new_value != value:
+            raw = match.group("value")
+            quote = raw[0] if raw != value else ""
+            lines[index] = (match.group("lead") + match.group("key") + match.group("sep") + quote + new_value + quote
+                            + match.group("trail") + _eol(lines[index]))
+    return "".join(lines)
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    """A unified diff of one file, a/ and b/ prefixed as git prints it; line endings shown as plain newlines."""
+    diff = difflib.unified_diff(
+        [_strip_eol(line) + "\n" for line in old.splitlines(keepends=True)],
+        [_strip_eol(line) + "\n" for line in new.splitlines(keepends=True)],
+        fromfile=f"a/{path}",
+        tofile=f"b/{path}",
+    )
+    return "".join(diff)
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+
+
+def _dvc_keys(text: str) -> Iterator[tuple[str | None, str, str, re.Match]]:
+    for _, item in _dvc_lines(text.splitlines(keepends=True)):
+        yield item
+
+
+def _dvc_lines(lines: list[str]) -> Iterator[tuple[int, tuple[str | None, str, str, re.Match]]]:
+    remote: str | None = None
+    for index, line in enumerate(lines):
+        body = _strip_eol(line)
+        stripped = body.strip()
+        if not stripped or stripped.startswith(("#", ";")):
+            continue
+        section = _SECTION.match(body)
+        if section:
+            m = _REMOTE.match(section.group("name"))
+            remote = m.group("remote") if m else None
+            continue
+        m = _KEY.match(body)
+        if m:
+            value = m.group("value")
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            yield index, (remote, m.group("key"), value, m)
+
+
+def _patch_paths(kust: dict[str, Any]) -> Iterator[str]:
+    for key in ("patches", "patchesJson6902"):
+        for entry in kust.get(key) or []:
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                yield entry["path"]
+
+
+def _value_ops(ops: Any, parameter: str) -> list[Any]:
+    """The replace/add ops that set `parameter`'s value, as found after a `test` op on its name."""
+    if not isinstance(ops, list):
+        return []
+    prefixes = {
+        op["path"][: -len("/name")]
+        for op in ops
+        if isinstance(op, dict)
+        and op.get("op") == "test"
+        and op.get("value") == parameter
+        and isinstance(op.get("path"), str)
+        and op["path"].endswith("/name")
+    }
+    return [
+        op
+        for op in ops
+        if isinstance(op, dict)
+        and op.get("op") in ("replace", "add")
+        and isinstance(op.get("path"), str)
+        and op["path"].endswith("/value")
+        and op["path"][: -len("/value")] in prefixes
+        and "value" in op
+    ]
+
+
+def _single_value(path: Path, ops: Any, parameter: str) -> str | None:
+    values = {str(op["value"]) for op in _value_ops(ops, parameter)}
+    if len(values) > 1:
+        raise BucketFileError(f"{path}: {parameter} is set to different values: {', '.join(sorted(values))}")
+    return values.pop() if values else None
+
+
+def _safe_load(path: Path) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise BucketFileError(f"{path}: {exc}") from None
+
+
+def _strip_eol(line: str) -> str:
+    return line.rstrip("\r\n")
+
+
+def _eol(line: str) -> str:
+    return line[len(line.rstrip("\r\n")):]

@@ -1,0 +1,198 @@
+"""`python -m validation update-bucket NEW-BUCKET`: repoint environments at a new S3 bucket, safely."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from validation import buckets
+from validation.atomic import write_atomic
+from validation.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
+
+HELP = "Point an environment (dev unless --env says otherwise) at a new S3 bucket, then re-check it."
+
+DVC_CONFIG = ".dvc/config"
+
+
+@dataclass
+class FileEdit:
+    """One file's content before and after; `rel` is repo-relative, for diffs and messages."""
+
+    path: Path
+    rel: str
+    old: bytes
+    new: bytes
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("bucket", metavar="NEW-BUCKET", help="the new S3 bucket name")
+    parser.add_argument(
+        "--env",
+        default="dev",
+        metavar="ENV",
+        help="environment to change: an overlay name (dev, staging, prod) or 'all' (default: dev)",
+    )
+    parser.add_argument("--region", metavar="REGION", help="also set the AWS region code, e.g. eu-west-1")
+    parser.add_argument("--dry-run", action="store_true", help="print the diff and write nothing")
+    parser.add_argument(
+        "--allow-shared", action="store_true", help="allow a bucket another environment already uses"
+    )
+    parser.add_argument("--no-check", action="store_true", help="skip rendering and checking afterwards")
+    parser.add_argument("--root", type=Path, default=Path("."), metavar="DIR", help="repository root (default: .)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipeline.s3 import bucket_name_problems, is_valid_region  # one copy of the S3 rules, shared with the steps
+
+    from validation import config as config_mod
+
+    # Validate the values before reading or touching any file.
+    problems = bucket_name_problems(args.bucket)
+    if problems:
+        raise UsageError(f"{args.bucket!r} is not a valid S3 bucket name: " + "; ".join(problems))
+    if args.region is not None and not is_valid_region(args.region):
+        raise UsageError(f"{args.region!r} is not an AWS region code (e.g. us-east-1, eu-west-1)")
+
+    root = args.root.resolve()
+    try:
+        cfg = config_mod.load(root)
+    except config_mod.ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    known = buckets.environments(root, cfg.overlays_dir)
+    if not known:
+        raise UsageError(f"no environments under {root / cfg.overlays_dir}")
+    if args.env == "all":
+        selected = known
+    elif args.env in known:
+        selected = [args.env]
+    else:
+        raise UsageError(f"unknown environment {args.env!r} (known: {', '.join(known)}, or all)")
+
+    try:
+        settings = {env: buckets.read_settings(root, env, cfg.overlays_dir) for env in known}
+    except buckets.BucketFileError as exc:
+        raise UsageError(str(exc)) from None
+
+    allow_shared = args.allow_shared or cfg.allow_shared_buckets
+    others = sorted(env for env in known if env not in selected and settings[env].bucket == args.bucket)
+    if not allow_shared:
+        if others:
+            raise UsageError(
+                f"bucket {args.bucket!r} is already used by {', '.join(others)}; environments sharing a bucket "
+                "overwrite each other's data (pass --allow-shared if that is intended)"
+            )
+        if len(selected) > 1:
+            raise UsageError(
+                f"--env all would put {', '.join(selected)} on one bucket; pass --allow-shared if that is intended"
+            )
+
+    try:
+        edits = _plan(root, selected, settings, args.bucket, args.region)
+    except buckets.BucketFileError as exc:
+        raise UsageError(str(exc)) from None
+
+    for env in selected:
+        if not any(e.path == settings[env].file for e in edits):
+            print(f"{env}: already set (bucket {settings[env].bucket}"
+                  + (f", region {settings[env].region})" if args.region else ")"))
+    if not edits:
+        return EXIT_OK
+
+    for edit in edits:
+        sys.stdout.write(buckets.unified_diff(edit.old.decode("utf-8"), edit.new.decode("utf-8"), edit.rel))
+    if args.dry_run:
+        print("dry run: nothing written")
+        return EXIT_OK
+
+    written: list[FileEdit] = []
+    try:
+        for edit in edits:
+            write_atomic(edit.path, edit.new)
+            written.append(edit)
+    except OSError as exc:
+        _restore(written)
+        print(f"error: could not write {edit.rel}: {exc}; every file is as it was", file=sys.stderr)
+        return EXIT_ERROR
+
+    changed_envs = [env for env in selected if any(e.path == settings[env].file for e in edits)]
+    if not args.no_check:
+        try:
+            failed = _check(cfg, changed_envs)
+        except BaseException:
+            _restore(written)  # the check itself broke (or ^C): leave the tree as it was
+            raise
+        if failed is not None:
+            _restore(written)
+            print(failed, file=sys.stderr)
+            print("the check failed, so every file was restored; nothing changed", file=sys.stderr)
+            return EXIT_FINDINGS
+    for env in changed_envs:
+        print(f"{env}: bucket {settings[env].bucket} -> {args.bucket}"
+              + (f", region {settings[env].region} -> {args.region}" if args.region else ""))
+    return EXIT_OK
+
+
+def _plan(root: Path, selected: list[str], settings: dict[str, buckets.BucketSettings], bucket: str,
+          region: str | None) -> list[FileEdit]:
+    """Every file change, computed in memory; nothing is written here."""
+    edits: list[FileEdit] = []
+    for env in selected:
+        current = settings[env]
+        old = current.file.read_bytes()
+        try:
+            text = old.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise buckets.BucketFileError(f"{current.file}: {exc}") from None
+        try:
+            new = buckets.edit_bucket_text(text, bucket=bucket, region=region)
+        except buckets.BucketFileError as exc:
+            raise buckets.BucketFileError(f"{current.file}: {exc}") from None
+        if new != text:
+            edits.append(FileEdit(current.file, _rel(root, current.file), old, new.encode("utf-8")))
+
+    dvc = root / DVC_CONFIG
+    if dvc.is_file():
+        old = dvc.read_bytes()
+        text = new_text = old.decode("utf-8", errors="surrogateescape")
+        remotes = buckets.dvc_remotes(text)
+        for env in selected:
+            old_bucket = settings[env].bucket
+            if old_bucket is None or old_bucket == bucket:
+                continue
+            shared = any(s.bucket == old_bucket for e, s in settings.items() if e not in selected)
+            names = buckets.remotes_for_environment(remotes, env, old_bucket, shared)
+            new_text = buckets.edit_dvc_config(new_text, names, old_bucket=old_bucket, new_bucket=bucket, region=region)
+        if new_text != text:
+            edits.append(FileEdit(dvc, DVC_CONFIG, old, new_text.encode("utf-8", errors="surrogateescape")))
+    return edits
+
+
+def _check(cfg, environments: list[str]) -> str | None:
+    """Render and check the changed environments; a report of what failed, or None when clean."""
+    from validation import engine
+    from validation.model import Severity
+
+    result = engine.run(cfg, targets=environments)
+    bad = [f for f in result.findings if f.severity >= Severity.ERROR]
+    if not bad and not result.errors:
+        return None
+    lines = [f"error: {e}" for e in result.errors]
+    for f in sorted(bad, key=lambda f: f.sort_key()):
+        where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or f.target or "")
+        obj = f" ({f.object_ref}{' ' + f.json_path if f.json_path else ''})" if f.object_ref else ""
+        lines.append(f"{where}: {f.severity} {f.rule_id}: {f.message}{obj}")
+    return "\n".join(lines)
+
+
+def _restore(written: list[FileEdit]) -> None:
+    for edit in reversed(written):
+        write_atomic(edit.path, edit.old)
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
