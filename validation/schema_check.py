@@ -1,0 +1,325 @@
+"""Offline, strict schema checks of one rendered object, fast on the common (valid) path.
+
+`SchemaChecker(kubernetes_version, config).check(obj)` returns `SchemaIssue`s. Validators are compiled once per
+apiVersion/kind with jsonschema-rs; a valid object costs one `is_valid` call. Only an invalid object is walked
+for errors, and anyOf/oneOf failures are descended (as jsonschema's best_match does) so that a message names the
+deepest failing field and what was expected, never the whole object.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import json
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator
+
+import jsonschema_rs
+
+from validation.model import JsonPath, Severity, format_path
+from validation.schemas import Catalog, kubernetes
+
+if TYPE_CHECKING:
+    from validation.config import Config
+
+UNKNOWN_FIELD = "SCHEMA-UNKNOWN-FIELD"
+REQUIRED = "SCHEMA-REQUIRED"
+TYPE = "SCHEMA-TYPE"
+ENUM = "SCHEMA-ENUM"
+INVALID = "SCHEMA-INVALID"
+MISSING = "SCHEMA-MISSING"
+DEPRECATED_API = "SCHEMA-DEPRECATED-API"
+REMOVED_API = "SCHEMA-REMOVED-API"
+
+MAX_ISSUES_PER_OBJECT = 50
+
+UnsupportedVersionError = kubernetes.UnsupportedVersionError
+
+
+@dataclass(frozen=True)
+class SchemaIssue:
+    rule_id: str
+    path: JsonPath
+    message: str
+    severity: Severity | None = None  # None: the rule's default (or the configured override)
+
+
+@dataclass
+class _Compiled:
+    schema: dict[str, Any]
+    validator: Any  # jsonschema_rs validator
+
+
+class SchemaChecker:
+    """Checks objects against the schema of their apiVersion/kind for one Kubernetes version."""
+
+    def __init__(self, kubernetes_version: str = "1.37", config: "Config | None" = None) -> None:
+        self.config = config
+        self.catalog = Catalog(kubernetes_version)  # raises UnsupportedVersionError (a ValueError) early
+        self.kubernetes_version = kubernetes.parse_version(kubernetes_version)
+        self._compiled: dict[tuple[str, str], _Compiled | None] = {}
+        self._lock = threading.Lock()
+
+    def has_schema(self, api_version: str, kind: str) -> bool:
+        return self.catalog.has(str(api_version), str(kind))
+
+    def _validator(self, api_version: str, kind: str) -> _Compiled | None:
+        key = (api_version, kind)
+        try:
+            return self._compiled[key]
+        except KeyError:
+            pass
+        with self._lock:
+            if key not in self._compiled:
+                schema = self.catalog.schema(api_version, kind)
+                self._compiled[key] = (
+                    None if schema is None else _Compiled(schema, jsonschema_rs.Draft202012Validator(schema))
+                )
+            return self._compiled[key]
+
+    def check(self, obj: Any) -> list[SchemaIssue]:
+        if not isinstance(obj, dict):
+            return [SchemaIssue(TYPE, (), f"document: expected a mapping (object), got {_json_type(obj)}")]
+        issues: list[SchemaIssue] = []
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        for name, value in (("apiVersion", api_version), ("kind", kind)):
+            if value is None or value == "":
+                issues.append(SchemaIssue(REQUIRED, (), f'missing required field "{name}"'))
+            elif not isinstance(value, str):
+                issues.append(SchemaIssue(TYPE, (name,), f"{name}: expected string, got {_json_type(value)}"))
+        if issues:
+            return issues
+
+        status = kubernetes.lifecycle(api_version, kind, self.kubernetes_version)
+        if status is not None:
+            state, row = status
+            v = self.catalog.requested
+            use = f"; use {row.replacement}" if row.replacement else ""
+            if state == "removed":
+                removed = f"{row.removed_in[0]}.{row.removed_in[1]}" if row.removed_in else "?"
+                return [
+                    SchemaIssue(
+                        REMOVED_API,
+                        ("apiVersion",),
+                        f"apiVersion: {api_version} {kind} was removed in Kubernetes {removed} "
+                        f"(checking against {v}){use}",
+                    )
+                ]
+            dep = f"{row.deprecated_in[0]}.{row.deprecated_in[1]}"
+            when = f", removed in {row.removed_in[0]}.{row.removed_in[1]}" if row.removed_in else ""
+            issues.append(
+                SchemaIssue(
+                    DEPRECATED_API,
+                    ("apiVersion",),
+                    f"apiVersion: {api_version} {kind} is deprecated since Kubernetes {dep}{when}{use}",
+                )
+            )
+
+        compiled = self._validator(api_version, kind)
+        if compiled is None:
+            issues.append(
+                SchemaIssue(
+                    MISSING,
+                    (),
+                    f"no schema for {api_version} {kind} (Kubernetes {self.catalog.k8s.label}, Argo Workflows, "
+                    "Argo CD); list the kind in missing-schema-kinds or pass --ignore-missing-schemas "
+                    "if it is checked elsewhere",
+                )
+            )
+            return issues
+
+        try:
+            valid = compiled.validator.is_valid(obj)
+        except (ValueError, TypeError, OverflowError):
+            obj = _jsonable(obj)  # YAML timestamps, non-string keys: Kubernetes sees them as JSON strings
+            valid = compiled.validator.is_valid(obj)
+        if valid:
+            return issues
+        issues.extend(explain(compiled.validator, compiled.schema, obj))
+        return issues
+
+
+def explain(validator: Any, schema: dict[str, Any], obj: Any) -> list[SchemaIssue]:
+    """Every distinct leaf error, each naming the deepest failing field."""
+    seen: set[tuple[str, JsonPath, str]] = set()
+    out: list[SchemaIssue] = []
+    for error in validator.iter_errors(obj):
+        for issue in _issues(error, schema):
+            key = (issue.rule_id, issue.path, issue.message)
+            if key not in seen:
+                seen.add(key)
+                out.append(issue)
+            if len(out) >= MAX_ISSUES_PER_OBJECT:
+                return out
+    return out
+
+
+# --- error walking -----------------------------------------------------------------------------------------
+
+
+def _leaves(error: Any) -> Iterator[Any]:
+    """Descend anyOf/oneOf to the branch that explains the failure best."""
+    kind = error.kind
+    if isinstance(kind, (jsonschema_rs.ValidationErrorKind.AnyOf, jsonschema_rs.ValidationErrorKind.OneOfNotValid)):
+        branches = [list(branch) for branch in kind.context]
+        if not branches:
+            yield error
+            return
+        here = list(error.instance_path)
+
+        def type_only(branch: list[Any]) -> bool:
+            return all(
+                isinstance(e.kind, jsonschema_rs.ValidationErrorKind.Type) and list(e.instance_path) == here
+                for e in branch
+            )
+
+        relevant = [b for b in branches if b and not type_only(b)]
+        if not relevant:
+            # every branch wants another type: one message listing them all
+            yield _TypeUnion(error, [t for b in branches for e in b for t in e.kind.types])
+            return
+        # best_match's preference: the branch whose errors reach deepest, then the one with fewest errors
+        best = max(relevant, key=lambda b: (max(len(e.instance_path) for e in b), -len(b)))
+        for e in best:
+            yield from _leaves(e)
+        return
+    yield error
+
+
+class _TypeUnion:
+    def __init__(self, error: Any, types: list[str]) -> None:
+        self.instance_path = error.instance_path
+        self.instance = error.instance
+        self.types = types
+
+
+def _issues(error: Any, schema: dict[str, Any]) -> Iterator[SchemaIssue]:
+    K = jsonschema_rs.ValidationErrorKind
+    for leaf in _leaves(error):
+        path: JsonPath = tuple(leaf.instance_path)
+        where = format_path(path)
+        prefix = f"{where}: " if where else ""
+        if isinstance(leaf, _TypeUnion):
+            yield SchemaIssue(TYPE, path, f"{prefix}expected {_types(leaf.types)}, got {_json_type(leaf.instance)}")
+            continue
+        kind = leaf.kind
+        if isinstance(kind, K.AdditionalProperties):
+            known = _known_properties(schema, list(leaf.schema_path))
+            for name in kind.unexpected:
+                field_path = path + (name,)
+                hint = ""
+                close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.75) if known else []
+                if close:
+                    hint = f" (did you mean {close[0]}?)"
+                yield SchemaIssue(UNKNOWN_FIELD, field_path, f"{format_path(field_path)}: unknown field{hint}")
+        elif isinstance(kind, K.Required):
+            yield SchemaIssue(REQUIRED, path, f'{prefix}missing required field "{kind.property}"')
+        elif isinstance(kind, K.Type):
+            yield SchemaIssue(TYPE, path, f"{prefix}expected {_types(kind.types)}, got {_json_type(leaf.instance)}")
+        elif isinstance(kind, K.Enum):
+            options = ", ".join(_show(o) for o in kind.options if o is not None)
+            yield SchemaIssue(ENUM, path, f"{prefix}must be one of {options} (got {_show(leaf.instance)})")
+        elif isinstance(kind, K.Constant):
+            yield SchemaIssue(ENUM, path, f"{prefix}must be {_show(kind.expected_value)} (got {_show(leaf.instance)})")
+        else:
+            yield SchemaIssue(INVALID, path, f"{prefix}{_constraint(kind, leaf)}")
+
+
+def _constraint(kind: Any, error: Any) -> str:
+    K = jsonschema_rs.ValidationErrorKind
+    simple = {
+        K.MinItems: lambda k: f"must have at least {k.limit} item(s)",
+        K.MaxItems: lambda k: f"must have at most {k.limit} item(s)",
+        K.MinLength: lambda k: f"must be at least {k.limit} character(s) long",
+        K.MaxLength: lambda k: f"must be at most {k.limit} character(s) long",
+        K.MinProperties: lambda k: f"must have at least {k.limit} field(s)",
+        K.MaxProperties: lambda k: f"must have at most {k.limit} field(s)",
+        K.Minimum: lambda k: f"must be >= {k.limit} (got {_show(error.instance)})",
+        K.Maximum: lambda k: f"must be <= {k.limit} (got {_show(error.instance)})",
+        K.ExclusiveMinimum: lambda k: f"must be > {k.limit} (got {_show(error.instance)})",
+        K.ExclusiveMaximum: lambda k: f"must be < {k.limit} (got {_show(error.instance)})",
+        K.Pattern: lambda k: f"must match pattern {k.pattern} (got {_show(error.instance)})",
+        K.UniqueItems: lambda k: "items must be unique",
+        K.OneOfMultipleValid: lambda k: "matches more than one allowed form",
+        K.FalseSchema: lambda k: "is not allowed here",
+        K.Format: lambda k: f"is not a valid {k.format} (got {_show(error.instance)})",
+    }
+    for cls, make in simple.items():
+        if isinstance(kind, cls):
+            try:
+                return make(kind)
+            except AttributeError:
+                break
+    return _short(str(error.message))
+
+
+def _known_properties(schema: dict[str, Any], schema_path: list[Any]) -> list[str]:
+    """The property names declared next to the failing additionalProperties, for a did-you-mean hint."""
+    node: Any = schema
+    try:
+        for part in schema_path[:-1]:  # last part is "additionalProperties"
+            if isinstance(node, dict) and part == "$ref":
+                node = _resolve(schema, node["$ref"])
+                continue
+            node = node[part]
+        if isinstance(node, dict) and "$ref" in node and "properties" not in node:
+            node = _resolve(schema, node["$ref"])
+        return [str(p) for p in node.get("properties", {})]
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return []
+
+
+def _resolve(schema: dict[str, Any], ref: str) -> Any:
+    node: Any = schema
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+_PY_TO_JSON = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return _PY_TO_JSON.get(type(value), type(value).__name__)
+
+
+def _types(types: list[str]) -> str:
+    names = list(dict.fromkeys(str(t) for t in types))
+    if len(names) > 1 and "null" in names:
+        names.remove("null")
+    if "integer" in names and "number" in names:
+        names.remove("integer")
+    return " or ".join(names)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return _short(json.dumps(value))
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return _short(json.dumps(value, default=str))
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+            return float(value)
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)

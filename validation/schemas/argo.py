@@ -1,0 +1,186 @@
+"""Argo Workflows kinds: JSON schemas derived from hera's generated pydantic models, made strict.
+
+hera's models are generated from Argo's OpenAPI spec. pydantic's `model_json_schema()` gets us most of the way;
+this module fixes what it gets wrong for validating YAML that Argo accepts:
+- every object with declared properties rejects unknown fields (`additionalProperties: false`), while
+  `Dict[str, X]` fields (labels, annotations, nodeSelector, hooks ...) stay maps;
+- `Optional[X]` (pydantic's `anyOf: [X, null]`) becomes X-or-null directly, so error reports name the real cause;
+- Argo's `AnyString` fields (parameter value/default/enum) take numbers and booleans, as Argo's unmarshaller does;
+- Quantity takes numbers (`cpu: 1`), free-form objects stay free-form (plugin templates, managedFields, status);
+- enums Argo documents only in prose (podGC strategy, retryPolicy, concurrencyPolicy ...) become real enums;
+- CronWorkflow keeps the pre-3.6 singular `schedule` that Argo still accepts.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+API_VERSION = "argoproj.io/v1alpha1"
+KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
+PACKAGE = "hera"
+
+_ANY_STRING = {"type": ["string", "number", "boolean", "null"]}
+
+# definition name -> property -> replacement schema
+_PROPERTY_OVERRIDES: dict[str, dict[str, Any]] = {
+    "Parameter": {
+        "value": _ANY_STRING,
+        "default": _ANY_STRING,
+        "enum": {"type": ["array", "null"], "items": _ANY_STRING},
+    },
+    "ValueFrom": {"default": _ANY_STRING},
+    "PodGC": {
+        "strategy": {
+            "type": ["string", "null"],
+            "enum": ["", "OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess", None],
+        }
+    },
+    "RetryStrategy": {
+        "retryPolicy": {
+            "type": ["string", "null"],
+            "enum": ["", "Always", "OnFailure", "OnError", "OnTransientError", None],
+        }
+    },
+    "CronWorkflowSpec": {
+        "concurrencyPolicy": {"type": ["string", "null"], "enum": ["", "Allow", "Forbid", "Replace", None]},
+        # Argo < 3.6 spelling, still accepted (and converted to schedules) by 3.6+
+        "schedule": {"type": ["string", "null"]},
+    },
+    "Gauge": {"operation": {"type": ["string", "null"], "enum": ["", "Set", "Add", "Sub", None]}},
+    "ArtifactGC": {
+        "strategy": {
+            "type": ["string", "null"],
+            "enum": ["", "OnWorkflowCompletion", "OnWorkflowDeletion", "Never", None],
+        }
+    },
+}
+
+# Definitions that are free-form in Argo even though hera models them as empty objects.
+_FREE_FORM = {"FieldsV1", "Plugin"}
+
+# Definitions replaced outright.
+_DEFINITION_OVERRIDES: dict[str, Any] = {
+    "Quantity": {"type": ["string", "number", "null"]},
+    "IntOrString": {"type": ["string", "integer", "null"]},
+    "Amount": {"type": ["number", "null"]},
+    "Item": {},  # withItems entries: any JSON value
+}
+
+_DROP_KEYS = {"title", "default", "description", "examples"}
+
+
+def hera_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(PACKAGE)
+    except metadata.PackageNotFoundError:  # pragma: no cover - hard dependency
+        return "unknown"
+
+
+def build() -> dict[str, dict[str, Any]]:
+    """kind -> self-contained strict JSON schema. Slow-ish (imports hera); the cache module keeps the result."""
+    from hera.workflows import models
+
+    out: dict[str, dict[str, Any]] = {}
+    for kind in KINDS:
+        model = getattr(models, kind)
+        raw = model.model_json_schema(by_alias=True, mode="validation")
+        out[kind] = _strict_document(kind, raw)
+    return out
+
+
+def _strict_document(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
+    raw = copy.deepcopy(raw)
+    defs = raw.pop("$defs", {})
+    new_defs: dict[str, Any] = {}
+    for name, schema in defs.items():
+        new_defs[name] = _definition(name, schema)
+    top = _convert(raw)
+    props = top.setdefault("properties", {})
+    props["apiVersion"] = {"type": "string", "enum": [API_VERSION]}
+    props["kind"] = {"type": "string", "enum": [kind]}
+    # Status is written by the controller; a manifest rarely has one and we never judge it.
+    if "status" in props:
+        props["status"] = {"type": ["object", "null"]}
+    top["required"] = ["apiVersion", "kind", "metadata", "spec"]
+    top["type"] = "object"
+    top["additionalProperties"] = False
+    if kind == "CronWorkflow":
+        spec = new_defs["CronWorkflowSpec"]
+        spec["required"] = [r for r in spec.get("required", []) if r != "schedules"]
+        # Exactly what Argo needs: a schedule in either spelling.
+        spec["anyOf"] = [{"required": ["schedules"]}, {"required": ["schedule"]}]
+    top["$defs"] = new_defs
+    top["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return top
+
+
+def _definition(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    if name in _DEFINITION_OVERRIDES:
+        return copy.deepcopy(_DEFINITION_OVERRIDES[name])
+    if name in _FREE_FORM:
+        return {"type": ["object", "null"]}
+    out = _convert(schema)
+    for prop, replacement in _PROPERTY_OVERRIDES.get(name, {}).items():
+        out.setdefault("properties", {})[prop] = copy.deepcopy(replacement)
+    _nullable(out)
+    return out
+
+
+def _nullable(schema: dict[str, Any]) -> None:
+    """Allow null wherever a definition is used: Kubernetes drops nulls in optional fields, so Argo accepts them."""
+    t = schema.get("type")
+    if isinstance(t, str) and t != "null":
+        schema["type"] = [t, "null"]
+    elif isinstance(t, list) and "null" not in t:
+        schema["type"] = [*t, "null"]
+
+
+def _convert(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_convert(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _DROP_KEYS:  # annotations only; property *names* like `default` live under "properties"
+            continue
+        if key == "properties":
+            out[key] = {prop: _convert(sub) for prop, sub in value.items()}
+        else:
+            out[key] = _convert(value)
+    any_of = out.get("anyOf")
+    if isinstance(any_of, list):
+        out = _collapse_optional(out, any_of)
+    if out.get("type") == "object" or (isinstance(out.get("type"), list) and "object" in out["type"]):
+        if "properties" in out and "additionalProperties" not in out:
+            out["additionalProperties"] = False
+    return out
+
+
+def _collapse_optional(node: dict[str, Any], any_of: list[Any]) -> dict[str, Any]:
+    """anyOf [X, null] -> X allowing null; anyOf of bare types -> one type list."""
+    non_null = [s for s in any_of if s != {"type": "null"}]
+    has_null = len(non_null) != len(any_of)
+    rest = {k: v for k, v in node.items() if k != "anyOf"}
+    if all(isinstance(s, dict) and set(s) == {"type"} for s in non_null):
+        types: list[str] = []
+        for s in non_null:
+            types += s["type"] if isinstance(s["type"], list) else [s["type"]]
+        if has_null:
+            types.append("null")
+        return {**rest, "type": types if len(types) > 1 else types[0]}
+    if has_null and len(non_null) == 1:
+        only = dict(non_null[0])
+        if "$ref" in only:
+            # the referenced definition is made nullable itself
+            return {**rest, **only}
+        t = only.get("type")
+        if isinstance(t, str):
+            only["type"] = [t, "null"]
+        elif isinstance(t, list) and "null" not in t:
+            only["type"] = [*t, "null"]
+        return {**rest, **only}
+    return node

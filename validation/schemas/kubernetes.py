@@ -1,0 +1,236 @@
+"""Kubernetes kinds: the strict schemas shipped by the `kubernetes-validate` package, plus API lifecycle.
+
+The package ships, per Kubernetes minor version, one JSON schema per kind (`deployment-apps-v1.json`) whose $refs
+point into a shared `_definitions.json`. We inline the definitions a kind needs so that each schema is
+self-contained and compiles on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata, resources
+from typing import Any, Iterator
+
+PACKAGE = "kubernetes-validate"
+_REF_PREFIX = "/api/_definitions.json#/$defs/"
+_VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?$")
+
+
+class UnsupportedVersionError(ValueError):
+    """The requested Kubernetes version has no schema bundle in the installed package."""
+
+
+@dataclass(frozen=True)
+class ApiLifecycle:
+    """One row of the deprecation guide: an API version (optionally one kind of it) and when it went away."""
+
+    api_version: str
+    kinds: tuple[str, ...]  # () = every kind in that API version
+    deprecated_in: tuple[int, int]
+    removed_in: tuple[int, int] | None
+    replacement: str  # what to use instead ("" when there is none)
+
+    def covers(self, api_version: str, kind: str) -> bool:
+        return api_version == self.api_version and (not self.kinds or kind in self.kinds)
+
+
+def _v(text: str) -> tuple[int, int]:
+    major, minor = text.split(".")
+    return int(major), int(minor)
+
+
+# From the Kubernetes "Deprecated API Migration Guide" (kubernetes.io/docs/reference/using-api/deprecation-guide/)
+# and the release notes for deprecations that have no removal date yet.
+LIFECYCLE: tuple[ApiLifecycle, ...] = tuple(
+    ApiLifecycle(api, tuple(kinds), _v(dep), _v(rem) if rem else None, repl)
+    for api, kinds, dep, rem, repl in [
+        # v1.16
+        ("extensions/v1beta1", ["Deployment", "DaemonSet", "ReplicaSet"], "1.9", "1.16", "apps/v1"),
+        ("extensions/v1beta1", ["NetworkPolicy"], "1.9", "1.16", "networking.k8s.io/v1"),
+        ("extensions/v1beta1", ["PodSecurityPolicy"], "1.10", "1.16", "policy/v1beta1 (itself removed in 1.25)"),
+        ("apps/v1beta1", [], "1.9", "1.16", "apps/v1"),
+        ("apps/v1beta2", [], "1.9", "1.16", "apps/v1"),
+        # v1.22
+        ("extensions/v1beta1", ["Ingress"], "1.14", "1.22", "networking.k8s.io/v1"),
+        ("networking.k8s.io/v1beta1", ["Ingress", "IngressClass"], "1.19", "1.22", "networking.k8s.io/v1"),
+        ("admissionregistration.k8s.io/v1beta1", [], "1.16", "1.22", "admissionregistration.k8s.io/v1"),
+        ("apiextensions.k8s.io/v1beta1", [], "1.16", "1.22", "apiextensions.k8s.io/v1"),
+        ("apiregistration.k8s.io/v1beta1", [], "1.19", "1.22", "apiregistration.k8s.io/v1"),
+        ("authentication.k8s.io/v1beta1", [], "1.19", "1.22", "authentication.k8s.io/v1"),
+        ("authorization.k8s.io/v1beta1", [], "1.19", "1.22", "authorization.k8s.io/v1"),
+        ("certificates.k8s.io/v1beta1", [], "1.19", "1.22", "certificates.k8s.io/v1"),
+        ("coordination.k8s.io/v1beta1", [], "1.19", "1.22", "coordination.k8s.io/v1"),
+        ("rbac.authorization.k8s.io/v1beta1", [], "1.17", "1.22", "rbac.authorization.k8s.io/v1"),
+        ("scheduling.k8s.io/v1beta1", [], "1.17", "1.22", "scheduling.k8s.io/v1"),
+        ("storage.k8s.io/v1beta1", ["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"], "1.19", "1.22",
+         "storage.k8s.io/v1"),
+        # v1.23 (alpha versions)
+        ("rbac.authorization.k8s.io/v1alpha1", [], "1.17", "1.23", "rbac.authorization.k8s.io/v1"),
+        ("scheduling.k8s.io/v1alpha1", [], "1.17", "1.23", "scheduling.k8s.io/v1"),
+        # v1.25
+        ("batch/v1beta1", ["CronJob"], "1.21", "1.25", "batch/v1"),
+        ("discovery.k8s.io/v1beta1", ["EndpointSlice"], "1.21", "1.25", "discovery.k8s.io/v1"),
+        ("events.k8s.io/v1beta1", ["Event"], "1.19", "1.25", "events.k8s.io/v1"),
+        ("autoscaling/v2beta1", ["HorizontalPodAutoscaler"], "1.22", "1.25", "autoscaling/v2"),
+        ("policy/v1beta1", ["PodDisruptionBudget"], "1.21", "1.25", "policy/v1"),
+        ("policy/v1beta1", ["PodSecurityPolicy"], "1.21", "1.25", "Pod Security Admission (no API replacement)"),
+        ("node.k8s.io/v1beta1", ["RuntimeClass"], "1.22", "1.25", "node.k8s.io/v1"),
+        # v1.26
+        ("flowcontrol.apiserver.k8s.io/v1beta1", ["FlowSchema", "PriorityLevelConfiguration"], "1.23", "1.26",
+         "flowcontrol.apiserver.k8s.io/v1"),
+        ("autoscaling/v2beta2", ["HorizontalPodAutoscaler"], "1.23", "1.26", "autoscaling/v2"),
+        # v1.27
+        ("storage.k8s.io/v1beta1", ["CSIStorageCapacity"], "1.24", "1.27", "storage.k8s.io/v1"),
+        # v1.29
+        ("flowcontrol.apiserver.k8s.io/v1beta2", ["FlowSchema", "PriorityLevelConfiguration"], "1.26", "1.29",
+         "flowcontrol.apiserver.k8s.io/v1"),
+        # v1.32
+        ("flowcontrol.apiserver.k8s.io/v1beta3", ["FlowSchema", "PriorityLevelConfiguration"], "1.29", "1.32",
+         "flowcontrol.apiserver.k8s.io/v1"),
+        # deprecated, still served
+        ("v1", ["ComponentStatus"], "1.19", None, "no replacement; query component health endpoints"),
+        ("v1", ["Endpoints"], "1.33", None, "discovery.k8s.io/v1 EndpointSlice"),
+    ]
+)
+
+
+def parse_version(text: str) -> tuple[int, int]:
+    """'1.37', 'v1.37', '1.37.2' -> (1, 37); anything else is an UnsupportedVersionError."""
+    match = _VERSION_RE.match(str(text).strip())
+    if not match:
+        raise UnsupportedVersionError(f"Kubernetes version {text!r} is not of the form 1.NN")
+    return int(match.group(1)), int(match.group(2))
+
+
+def lifecycle(api_version: str, kind: str, version: tuple[int, int]) -> tuple[str, ApiLifecycle] | None:
+    """('removed' | 'deprecated', row) when the API version is gone or going in `version`; None when it is fine."""
+    for row in LIFECYCLE:
+        if not row.covers(api_version, kind):
+            continue
+        if row.removed_in is not None and version >= row.removed_in:
+            return "removed", row
+        if version >= row.deprecated_in:
+            return "deprecated", row
+    return None
+
+
+def package_version() -> str:
+    try:
+        return metadata.version(PACKAGE)
+    except metadata.PackageNotFoundError:  # pragma: no cover - it is a hard dependency
+        return "unknown"
+
+
+def _schema_root():
+    return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
+
+
+@lru_cache(maxsize=None)
+def available_versions() -> tuple[tuple[int, int], ...]:
+    found = set()
+    for entry in _schema_root().iterdir():
+        match = re.match(r"^v(\d+)\.(\d+)\.\d+-local-strict$", entry.name)
+        if match:
+            found.add((int(match.group(1)), int(match.group(2))))
+    return tuple(sorted(found))
+
+
+def resolve_version(text: str) -> tuple[int, int]:
+    """The bundle to use for a requested version: the newest shipped one that is not newer (as kubernetes-validate does)."""
+    wanted = parse_version(text)
+    versions = available_versions()
+    usable = [v for v in versions if v <= wanted]
+    if not versions or not usable or wanted > versions[-1]:
+        shipped = ", ".join(f"{a}.{b}" for a, b in versions) or "none"
+        raise UnsupportedVersionError(
+            f"Kubernetes version {text} has no schemas in {PACKAGE} {package_version()} (shipped: {shipped}); "
+            f"upgrade {PACKAGE} or pass a shipped --kubernetes-version"
+        )
+    return usable[-1]
+
+
+def _file_name(api_version: str, kind: str) -> str:
+    # kubernetes-validate's naming: rbac.authorization.k8s.io/v1 Role -> role-rbac-v1.json, v1 Pod -> pod-v1.json
+    short = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    return f"{kind.lower()}-{short}.json"
+
+
+class KubernetesBundle:
+    """The strict schemas of one Kubernetes minor version."""
+
+    def __init__(self, version: tuple[int, int]) -> None:
+        self.version = version
+        self._dir = _schema_root().joinpath(f"v{version[0]}.{version[1]}.0-local-strict")
+        self._defs: dict[str, Any] | None = None
+        self._index: dict[tuple[str, str], str] | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.version[0]}.{self.version[1]}"
+
+    def _definitions(self) -> dict[str, Any]:
+        if self._defs is None:
+            self._defs = json.loads(self._dir.joinpath("_definitions.json").read_text(encoding="utf-8"))["$defs"]
+        return self._defs
+
+    def index(self) -> dict[tuple[str, str], str]:
+        """(apiVersion, kind) -> definition name, for every top-level kind in this version."""
+        if self._index is None:
+            index: dict[tuple[str, str], str] = {}
+            for name, schema in self._definitions().items():
+                gvks = schema.get("x-kubernetes-group-version-kind") or []
+                if len(gvks) != 1:  # DeleteOptions, WatchEvent: registered in every group, never applied
+                    continue
+                gvk = gvks[0]
+                api_version = f"{gvk['group']}/{gvk['version']}" if gvk["group"] else gvk["version"]
+                index[(api_version, gvk["kind"])] = name
+            self._index = index
+        return self._index
+
+    def has(self, api_version: str, kind: str) -> bool:
+        return (api_version, kind) in self.index()
+
+    def kinds(self) -> Iterator[tuple[str, str]]:
+        return iter(sorted(self.index()))
+
+    def schema(self, api_version: str, kind: str) -> dict[str, Any] | None:
+        """The self-contained strict schema of one kind, or None when this version does not serve it."""
+        if not self.has(api_version, kind):
+            return None
+        path = self._dir.joinpath(_file_name(api_version, kind))
+        try:
+            top = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:  # naming clash in the package; the definition is the same schema
+            top = dict(self._definitions()[self.index()[(api_version, kind)]])
+        return self._inline(top)
+
+    def _inline(self, top: dict[str, Any]) -> dict[str, Any]:
+        defs = self._definitions()
+        needed: dict[str, Any] = {}
+
+        def rewrite(node: Any) -> Any:
+            if isinstance(node, dict):
+                out = {}
+                for key, value in node.items():
+                    if key == "$ref" and isinstance(value, str):
+                        name = value.rsplit("/", 1)[-1]
+                        out[key] = f"#/$defs/{name}"
+                        if name not in needed:
+                            needed[name] = None  # reserve first: definitions are recursive (JSONSchemaProps)
+                            needed[name] = rewrite(defs[name])
+                    elif key in ("description", "x-kubernetes-group-version-kind", "$id"):
+                        continue  # not needed to validate; smaller schemas compile faster
+                    else:
+                        out[key] = rewrite(value)
+                return out
+            if isinstance(node, list):
+                return [rewrite(v) for v in node]
+            return node
+
+        schema = rewrite(top)
+        schema["$defs"] = needed
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        return schema
