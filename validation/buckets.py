@@ -133,14 +133,14 @@ def edit_bucket_text(text: str, *, bucket: str | None = None, region: str | None
     if new_bodies and new_bodies[-1] == "":
         new_bodies.pop()
 
+    # The dumper has its own idea of how a file ends (a dropped `...`, blank lines); keep the file's own ending.
+    head = 1 + max((i for i, b in enumerate(bodies) if b.strip() not in ("", "...")), default=-1)
+    new_head = 1 + max((i for i, b in enumerate(new_bodies) if b.strip() not in ("", "...")), default=-1)
     result = list(lines)
-    matcher = difflib.SequenceMatcher(a=bodies, b=new_bodies, autojunk=False)
-    last_content = max((i for i, b in enumerate(bodies) if b.strip() and b.strip() != "..."), default=-1)
+    matcher = difflib.SequenceMatcher(a=bodies[:head], b=new_bodies[:new_head], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        if i1 > last_content:
-            continue  # the dumper's idea of how a file ends; keep the file's own ending
         if tag == "replace" and i2 - i1 == j2 - j1 and set(range(i1, i2)) <= edited_lines:
             for offset in range(i2 - i1):
                 result[i1 + offset] = new_bodies[j1 + offset] + _eol(lines[i1 + offset])

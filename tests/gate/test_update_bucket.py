@@ -1,0 +1,350 @@
+"""`python -m validation update-bucket`: exact edits, nothing else touched, validated first, undone on a failed check."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+import validation
+from validation import buckets
+from validation.atomic import write_atomic
+from validation.cli import main
+from validation.model import Finding, Severity
+
+FIXTURE = Path(__file__).parent / "fixtures" / "bucket-repo"
+DEV_OLD = "mlops-data-bucket-dev-1754148674"
+STAGING_OLD = "mlops-data-bucket-staging-1754148674"
+PROD_OLD = "mlops-data-bucket-prod-1754148674"
+
+
+@dataclass
+class FakeResult:
+    findings: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    rendered: list = field(default_factory=list)
+
+
+class FakeEngine:
+    """Stands in for validation.engine so these tests pin update-bucket's own behaviour."""
+
+    def __init__(self, result: FakeResult | None = None, raises: Exception | None = None):
+        self.calls: list[list[str] | None] = []
+        self.result = result or FakeResult()
+        self.raises = raises
+        self.seen_on_disk: dict[str, bytes] = {}
+
+    def run(self, config, *, targets=None, paths=None, select=None, ignore=None, progress=None):
+        self.calls.append(list(targets) if targets is not None else None)
+        self.seen_on_disk = snapshot(Path(config.root))
+        if self.raises:
+            raise self.raises
+        return self.result
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURE, root)
+    monkeypatch.chdir(root)
+    return root
+
+
+@pytest.fixture
+def engine(monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
+    fake = FakeEngine()
+    install_engine(monkeypatch, fake)
+    return fake
+
+
+def install_engine(monkeypatch: pytest.MonkeyPatch, fake: FakeEngine) -> None:
+    module = types.ModuleType("validation.engine")
+    module.run = fake.run
+    monkeypatch.setitem(sys.modules, "validation.engine", module)
+    monkeypatch.setattr(validation, "engine", module, raising=False)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def diff_lines(out: str, path: str) -> list[str]:
+    """The -/+ lines of one file's section in a unified diff printed on stdout."""
+    lines, inside = [], False
+    for line in out.splitlines():
+        if line.startswith("--- "):
+            inside = line == f"--- a/{path}"
+            continue
+        if line.startswith("+++ ") or line.startswith("@@"):
+            continue
+        if inside and line[:1] in "+-":
+            lines.append(line)
+    return lines
+
+
+def changed_files(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    return {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+
+
+def test_without_env_only_dev_changes_and_the_diff_is_exactly_the_value_line(repo, engine, capsys):
+    before = snapshot(repo)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 0
+    after = snapshot(repo)
+    out = capsys.readouterr().out
+
+    assert changed_files(before, after) == {"overlays/dev/bucket.yaml", ".dvc/config"}
+    assert diff_lines(out, "overlays/dev/bucket.yaml") == [
+        f"-  value: {DEV_OLD}   # keep in step with .dvc/config",
+        "+  value: new-dev-bucket-1                   # keep in step with .dvc/config",
+    ]
+    assert diff_lines(out, ".dvc/config") == [
+        f"-    url = s3://{DEV_OLD}/dvc",
+        "+    url = s3://new-dev-bucket-1/dvc",
+    ]
+    # The file on disk is the original with that one line swapped: the comment line, order and spacing are kept.
+    old_text = before["overlays/dev/bucket.yaml"].decode()
+    new_text = after["overlays/dev/bucket.yaml"].decode()
+    assert new_text == old_text.replace(
+        f"value: {DEV_OLD}   #", "value: new-dev-bucket-1                   #"
+    )
+    assert new_text.startswith("# dev's data: created by the ml-dev CloudFormation stack\n")
+    assert engine.calls == [["dev"]]
+    assert "dev: bucket mlops-data-bucket-dev-1754148674 -> new-dev-bucket-1" in out
+
+
+def test_quoting_is_kept_and_region_is_set_in_overlay_and_dvc_remote(repo, engine, capsys):
+    before = snapshot(repo)
+    assert main(["update-bucket", "new-staging-bucket", "--env", "staging", "--region", "eu-central-1"]) == 0
+    after = snapshot(repo)
+    out = capsys.readouterr().out
+
+    assert changed_files(before, after) == {"overlays/staging/bucket.yaml", ".dvc/config"}
+    assert diff_lines(out, "overlays/staging/bucket.yaml") == [
+        f'-  value: "{STAGING_OLD}"',
+        '+  value: "new-staging-bucket"',
+        "-  value: 'eu-west-1'",
+        "+  value: 'eu-central-1'",
+    ]
+    assert diff_lines(out, ".dvc/config") == [
+        f"-    url = s3://{STAGING_OLD}/dvc",
+        "-    region = eu-west-1",
+        "+    url = s3://new-staging-bucket/dvc",
+        "+    region = eu-central-1",
+    ]
+    assert buckets.read_settings(repo, "staging").region == "eu-central-1"
+    assert engine.calls == [["staging"]]
+
+
+def test_crlf_line_endings_are_kept(repo, engine):
+    original = (repo / "overlays/prod/bucket.yaml").read_bytes()
+    assert original.count(b"\r\n") == original.count(b"\n") == 13  # the fixture really is CRLF
+    assert main(["update-bucket", "new-prod-bucket", "--env", "prod"]) == 0
+    edited = (repo / "overlays/prod/bucket.yaml").read_bytes()
+    assert edited == original.replace(PROD_OLD.encode(), b"new-prod-bucket")
+    assert b"# prod: never shared with another environment\r\n" in edited
+
+
+def test_dry_run_prints_the_diff_and_writes_nothing(repo, engine, capsys):
+    before = snapshot(repo)
+    mtimes = {p: p.stat().st_mtime_ns for p in repo.rglob("*") if p.is_file()}
+    assert main(["update-bucket", "new-dev-bucket-1", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "+  value: new-dev-bucket-1" in out and "+    url = s3://new-dev-bucket-1/dvc" in out
+    assert "dry run: nothing written" in out
+    assert snapshot(repo) == before
+    assert {p: p.stat().st_mtime_ns for p in repo.rglob("*") if p.is_file()} == mtimes
+    assert engine.calls == []
+
+
+def test_second_identical_run_says_already_set_and_changes_nothing(repo, engine, capsys):
+    assert main(["update-bucket", "new-dev-bucket-1", "--region", "us-west-2"]) == 0
+    capsys.readouterr()
+    before = snapshot(repo)
+    mtimes = {p: p.stat().st_mtime_ns for p in repo.rglob("*") if p.is_file()}
+    assert main(["update-bucket", "new-dev-bucket-1", "--region", "us-west-2"]) == 0
+    out = capsys.readouterr().out
+    assert "dev: already set" in out
+    assert "---" not in out  # no diff
+    assert snapshot(repo) == before
+    assert {p: p.stat().st_mtime_ns for p in repo.rglob("*") if p.is_file()} == mtimes
+    assert len(engine.calls) == 1
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["Bad_Bucket"], "not a valid S3 bucket name"),
+        (["ab"], "3 to 63 characters"),
+        (["192.168.1.10"], "IP address"),
+        (["good-bucket-name", "--region", "us-middle-9"], "not an AWS region code"),
+        (["good-bucket-name", "--env", "qa"], "unknown environment 'qa'"),
+    ],
+)
+def test_bad_value_exits_2_and_changes_nothing(repo, engine, capsys, argv, message):
+    before = snapshot(repo)
+    assert main(["update-bucket", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert snapshot(repo) == before
+    assert engine.calls == []
+
+
+def test_a_bucket_another_environment_uses_is_refused_unless_allowed(repo, engine, capsys):
+    before = snapshot(repo)
+    assert main(["update-bucket", STAGING_OLD]) == 2
+    assert "already used by staging" in capsys.readouterr().err
+    assert snapshot(repo) == before
+
+    assert main(["update-bucket", STAGING_OLD, "--allow-shared"]) == 0
+    assert buckets.read_settings(repo, "dev").bucket == STAGING_OLD
+    # The staging remote already pointed there; the dev remote follows dev's bucket.
+    assert buckets.dvc_remotes((repo / ".dvc/config").read_text())[0].bucket == STAGING_OLD
+
+
+def test_env_all_is_explicit_and_putting_every_environment_on_one_bucket_needs_allow_shared(repo, engine, capsys):
+    before = snapshot(repo)
+    assert main(["update-bucket", "one-bucket-for-all", "--env", "all"]) == 2
+    assert snapshot(repo) == before
+    assert main(["update-bucket", "one-bucket-for-all", "--env", "all", "--allow-shared"]) == 0
+    assert {buckets.read_settings(repo, e).bucket for e in ("dev", "staging", "prod")} == {"one-bucket-for-all"}
+    assert engine.calls == [["dev", "prod", "staging"]]
+
+
+def test_failed_check_restores_every_file_and_shows_the_findings(repo, monkeypatch, capsys):
+    finding = Finding(
+        rule_id="ENV-BUCKET-SHARED",
+        severity=Severity.ERROR,
+        message="bucket is used by another environment",
+        target="dev",
+        object_ref="WorkflowTemplate/ml-dev/ml-pipeline",
+        json_path="spec.arguments.parameters[4].value",
+        file="overlays/dev/bucket.yaml",
+        line=7,
+    )
+    fake = FakeEngine(FakeResult(findings=[finding]))
+    install_engine(monkeypatch, fake)
+    before = snapshot(repo)
+    assert main(["update-bucket", "new-dev-bucket-1", "--region", "eu-west-3"]) == 1
+    err = capsys.readouterr().err
+    # The check saw the edited files, then everything went back.
+    assert b"new-dev-bucket-1" in fake.seen_on_disk["overlays/dev/bucket.yaml"]
+    assert b"s3://new-dev-bucket-1/dvc" in fake.seen_on_disk[".dvc/config"]
+    assert snapshot(repo) == before
+    assert "overlays/dev/bucket.yaml:7: error ENV-BUCKET-SHARED: bucket is used by another environment" in err
+    assert "restored" in err
+
+
+def test_warnings_alone_do_not_undo_the_change(repo, monkeypatch):
+    warning = Finding(rule_id="ARGO-X", severity=Severity.WARNING, message="just a hint", file="a.yaml", line=1)
+    install_engine(monkeypatch, FakeEngine(FakeResult(findings=[warning])))
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 0
+    assert buckets.read_settings(repo, "dev").bucket == "new-dev-bucket-1"
+
+
+def test_render_error_during_check_restores_every_file(repo, monkeypatch, capsys):
+    install_engine(monkeypatch, FakeEngine(FakeResult(errors=["dev: kustomize build failed: test op failed"])))
+    before = snapshot(repo)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 1
+    assert "kustomize build failed" in capsys.readouterr().err
+    assert snapshot(repo) == before
+
+
+def test_a_crashing_check_still_restores_every_file(repo, monkeypatch, capsys):
+    install_engine(monkeypatch, FakeEngine(raises=RuntimeError("kubectl vanished")))
+    before = snapshot(repo)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 2
+    assert "kubectl vanished" in capsys.readouterr().err
+    assert snapshot(repo) == before
+
+
+def test_no_check_skips_the_engine(repo, engine):
+    assert main(["update-bucket", "new-dev-bucket-1", "--no-check"]) == 0
+    assert engine.calls == []
+    assert buckets.read_settings(repo, "dev").bucket == "new-dev-bucket-1"
+
+
+def test_a_failed_write_midway_leaves_every_file_as_it_was(repo, engine, monkeypatch, capsys):
+    before = snapshot(repo)
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith(".dvc/config"):  # the second file of the run
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "every file is as it was" in err
+    assert snapshot(repo) == before  # also: no temp files left next to them
+    assert engine.calls == []
+
+
+def test_write_atomic_keeps_the_original_when_interrupted_and_keeps_the_mode(tmp_path, monkeypatch):
+    target = tmp_path / "bucket.yaml"
+    target.write_bytes(b"value: old\n")
+    target.chmod(0o640)
+
+    def boom(fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", boom)
+    with pytest.raises(OSError):
+        write_atomic(target, b"value: new\n")
+    assert target.read_bytes() == b"value: old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["bucket.yaml"]
+
+    monkeypatch.undo()
+    write_atomic(target, b"value: new\n")
+    assert target.read_bytes() == b"value: new\n"
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_dvc_remote_on_a_bucket_shared_with_another_environment_is_left_alone():
+    remotes = buckets.dvc_remotes('[\'remote "storage"\']\n    url = s3://shared/dvc\n')
+    assert buckets.remotes_for_environment(remotes, "dev", "shared", old_bucket_shared=True) == []
+    assert buckets.remotes_for_environment(remotes, "dev", "shared", old_bucket_shared=False) == ["storage"]
+    named = buckets.dvc_remotes('[\'remote "dvc-dev"\']\n  url = s3://shared\n[\'remote "prod"\']\n  url = s3://shared\n')
+    assert buckets.remotes_for_environment(named, "dev", "shared", old_bucket_shared=True) == ["dvc-dev"]
+
+
+def test_dvc_config_edit_keeps_crlf_quotes_and_other_sections():
+    text = '[core]\r\n    remote = dev\r\n[\'remote "dev"\']\r\n    url = "s3://old-bucket/x"\r\n    region = us-east-1\r\n'
+    new = buckets.edit_dvc_config(text, ["dev"], old_bucket="old-bucket", new_bucket="new-bucket", region="eu-west-1")
+    assert new == text.replace("old-bucket", "new-bucket").replace("us-east-1", "eu-west-1")
+
+
+def test_edit_keeps_a_document_end_marker_and_flow_style_lines():
+    text = (
+        "---\n"
+        "- {op: test, path: /spec/arguments/parameters/4/name, value: dvc-s3-bucket}\n"
+        "- op: replace\n"
+        "  path: /spec/arguments/parameters/4/value\n"
+        "  value: old-bucket\n"
+        "...\n"
+    )
+    assert buckets.edit_bucket_text(text, bucket="new-bucket") == text.replace("old-bucket", "new-bucket")
+
+
+def test_a_patch_without_the_test_guard_is_not_mistaken_for_the_bucket_file(tmp_path):
+    overlay = tmp_path / "overlays" / "qa"
+    overlay.mkdir(parents=True)
+    (overlay / "kustomization.yaml").write_text("patches:\n  - path: bucket.yaml\n")
+    (overlay / "bucket.yaml").write_text("- op: replace\n  path: /spec/arguments/parameters/4/value\n  value: b\n")
+    with pytest.raises(buckets.BucketFileError, match="no patch sets dvc-s3-bucket"):
+        buckets.find_bucket_file(overlay)
+
+
+def test_a_layout_the_round_trip_would_rewrite_is_refused_rather_than_reformatted(repo, engine, capsys):
+    path = repo / "overlays/dev/bucket.yaml"
+    path.write_text(path.read_text().replace("- op: test", "- op:    test", 1))
+    before = snapshot(repo)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 2
+    assert "would change more than the value lines" in capsys.readouterr().err
+    assert snapshot(repo) == before
