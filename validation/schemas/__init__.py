@@ -6,7 +6,9 @@ Derived schema sets are built once and cached on disk (see cache.py).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from validation.schemas import argo, argocd, cache, kubernetes
@@ -28,7 +30,9 @@ class KindInfo:
 
 
 def argo_schemas() -> dict[str, dict[str, Any]]:
-    key = cache.cache_key("argo", (argo.PACKAGE, "pydantic"))
+    # the deriving code is part of the key, so editing argo.py can never serve a stale schema
+    code = hashlib.sha256(Path(argo.__file__).read_bytes()).hexdigest()
+    key = cache.cache_key("argo", (argo.PACKAGE, "pydantic"), extra=code)
     return cache.load_or_build(key, argo.build)
 
 

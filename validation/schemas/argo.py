@@ -112,6 +112,9 @@ def _strict_document(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
         spec["required"] = [r for r in spec.get("required", []) if r != "schedules"]
         # Exactly what Argo needs: a schedule in either spelling.
         spec["anyOf"] = [{"required": ["schedules"]}, {"required": ["schedule"]}]
+    # Argo's validator requires a name on every entry of spec.templates (not on templateDefaults, which shares the type)
+    templates = new_defs["WorkflowSpec"]["properties"]["templates"]
+    templates["items"] = {"$ref": "#/$defs/Template", "required": ["name"]}
     top["$defs"] = new_defs
     top["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return top

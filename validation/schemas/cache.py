@@ -57,8 +57,20 @@ def load_or_build(key: str, build: Callable[[], Any]) -> Any:
     except (OSError, ValueError):  # corrupt or unreadable: rebuild below and overwrite it
         pass
     value = build()
-    write_atomic(path, value)
+    if write_atomic(path, value):
+        _prune(path)
     return value
+
+
+def _prune(current: Path) -> None:
+    """Drop older builds of the same schema set (same name, other key): upgrades would otherwise pile them up."""
+    name = current.stem.rsplit("-", 1)[0]
+    for old in current.parent.glob(f"{name}-*.json"):
+        if old != current and old.stem.rsplit("-", 1)[0] == name:
+            try:
+                old.unlink()
+            except OSError:
+                pass
 
 
 def write_atomic(path: Path, value: Any) -> bool:
