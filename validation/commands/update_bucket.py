@@ -45,7 +45,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pipeline.s3 import bucket_name_problems, is_valid_region  # one copy of the S3 rules, shared with the steps
-
     from validation import config as config_mod
 
     # Validate the values before reading or touching any file.
