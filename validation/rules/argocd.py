@@ -1,0 +1,334 @@
+"""Argo CD consistency: Applications point at paths that exist, in repos and destinations their project allows."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterator
+
+from validation.model import JsonPath, Manifest, RenderedTarget, Severity
+from validation.rules import Context, Problem, Rule, register
+from validation.rules.argo_model import as_dict, as_list
+
+FAMILY = "argocd"
+APP = ("Application",)
+
+# Kinds that have no namespace; Argo CD only syncs them if the project's clusterResourceWhitelist allows them.
+CLUSTER_SCOPED = {
+    "Namespace", "Node", "PersistentVolume", "StorageClass", "ClusterRole", "ClusterRoleBinding",
+    "CustomResourceDefinition", "PriorityClass", "APIService", "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "CSIDriver",
+    "CSINode", "RuntimeClass", "IngressClass", "VolumeAttachment", "ClusterWorkflowTemplate", "ClusterIssuer",
+    "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ClusterRoleBindingList",
+}
+
+
+def _rule(id: str, name: str, severity: Severity, summary: str, remediation: str, passing: str, failing: str):
+    def deco(check):
+        register(Rule(id=id, name=name, severity=severity, scope=APP, summary=summary, remediation=remediation,
+                      passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY))
+        return check
+    return deco
+
+
+def sources(m: Manifest) -> list[tuple[dict[str, Any], JsonPath]]:
+    spec = as_dict(m.obj.get("spec"))
+    if isinstance(spec.get("source"), dict):
+        return [(spec["source"], ("spec", "source"))]
+    return [(s, ("spec", "sources", i)) for i, s in enumerate(as_list(spec.get("sources"))) if isinstance(s, dict)]
+
+
+def _all_manifests(ctx: Context, kind: str) -> list[Manifest]:
+    out: dict[tuple[str, str | None], Manifest] = {}
+    for rt in [ctx.target, *ctx.targets]:
+        for m in rt.manifests:
+            if m.kind == kind:
+                out.setdefault((str(m.metadata.get("name")), m.namespace), m)
+    return list(out.values())
+
+
+def _project(ctx: Context, name: str) -> Manifest | None:
+    for p in _all_manifests(ctx, "AppProject"):
+        if p.metadata.get("name") == name:
+            return p
+    return None
+
+
+def normalize_repo(url: str) -> str:
+    url = url.strip().rstrip("/")
+    if url.endswith(".git"):
+        url = url[:-4]
+    if url.startswith("git@") and ":" in url:
+        host, path = url[4:].split(":", 1)
+        url = f"https://{host}/{path}"
+    return url.lower()
+
+
+def app_target(ctx: Context, app: Manifest) -> RenderedTarget | None:
+    """What this Application renders: its own target, else the overlay at its source path."""
+    name = app.metadata.get("name")
+    for rt in ctx.targets:
+        t = rt.target
+        if t.kind == "application" and as_dict(as_dict(t.application).get("metadata")).get("name") == name:
+            return rt
+    for src, _ in sources(app):
+        if src.get("path"):
+            path = (ctx.repo_root / str(src["path"])).resolve()
+            for rt in ctx.targets:
+                if rt.target.kind == "overlay" and rt.target.path.resolve() == path:
+                    return rt
+    return None
+
+
+@_rule("ARGOCD-SOURCE-PATH-MISSING", "source-path-missing", Severity.ERROR,
+       "An Application's source path exists in this repository (whether it renders is RENDER-FAILED's job).",
+       "Fix spec.source.path (it is relative to the repository root).",
+       """
+spec:
+  source: {repoURL: "https://github.com/example/argo-ml-gitops.git", path: overlays/dev, targetRevision: main}
+""", """
+spec:
+  source: {repoURL: "https://github.com/example/argo-ml-gitops.git", path: overlay/dev, targetRevision: main}
+""")
+def check_source_path(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    for src, sp in sources(m):
+        if src.get("chart") or "path" not in src:
+            continue
+        rel = str(src.get("path") or ".")
+        p = (ctx.repo_root / rel).resolve()
+        if Path(rel).is_absolute() or ".." in Path(rel).parts or not p.is_dir():
+            yield Problem(m, f"source path {rel!r} is not a directory in this repository", (*sp, "path"))
+
+
+@_rule("ARGOCD-REPO-URL-MISMATCH", "repo-url-mismatch", Severity.ERROR,
+       "All Applications of this repository use the same repoURL (a stray fork or typo syncs someone else's code).",
+       "Use the one repoURL the other Applications use.",
+       """
+# every Application: repoURL: https://github.com/example/argo-ml-gitops.git
+""", """
+# dev: repoURL: https://github.com/example/argo-ml-gitops.git
+# prod: repoURL: https://github.com/exmaple/argo-ml-gitops.git
+""")
+def check_repo_url(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    counts: Counter[str] = Counter()
+    for app in _all_manifests(ctx, "Application"):
+        for src, _ in sources(app):
+            if src.get("repoURL") and not src.get("chart"):
+                counts[normalize_repo(str(src["repoURL"]))] += 1
+    if len(counts) < 2:
+        return
+    top = max(counts.values())
+    majority = sorted(u for u, c in counts.items() if c == top)[0]
+    for src, sp in sources(m):
+        url = src.get("repoURL")
+        if url and not src.get("chart") and normalize_repo(str(url)) != majority:
+            yield Problem(m, f"repoURL {url!r} differs from the {top} other source(s) using {majority!r}",
+                          (*sp, "repoURL"))
+
+
+@_rule("ARGOCD-REPO-NOT-ALLOWED", "repo-not-allowed", Severity.ERROR,
+       "The Application's repoURL matches one of its AppProject's sourceRepos.",
+       "Add the repository to the AppProject's sourceRepos, or fix the repoURL.",
+       """
+# AppProject: sourceRepos: ["https://github.com/example/argo-ml-gitops.git"]
+""", """
+# AppProject: sourceRepos: ["https://github.com/example/other.git"]
+""")
+def check_repo_allowed(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    project = _project(ctx, str(as_dict(m.obj.get("spec")).get("project", "")))
+    if project is None:
+        return
+    allowed = [str(r) for r in as_list(as_dict(project.obj.get("spec")).get("sourceRepos"))]
+    for src, sp in sources(m):
+        url = src.get("repoURL")
+        if not url:
+            continue
+        if not any(_glob(str(url), pat) or _glob(normalize_repo(str(url)), normalize_repo(pat)) for pat in allowed):
+            yield Problem(m, f"repoURL {url!r} is not in AppProject {project.metadata.get('name')!r} sourceRepos "
+                             f"({', '.join(allowed) or 'none'})", (*sp, "repoURL"))
+
+
+def _glob(value: str, pattern: str) -> bool:
+    negate = pattern.startswith("!")
+    return fnmatch.fnmatchcase(value, pattern[1:] if negate else pattern) != negate
+
+
+@_rule("ARGOCD-PROJECT-MISSING", "project-missing", Severity.ERROR,
+       "The Application's project is an AppProject rendered from argocd/ (or Argo CD's built-in `default`).",
+       "Fix spec.project, or add the AppProject.",
+       """
+spec: {project: ml-pipeline}   # AppProject ml-pipeline is in argocd/
+""", """
+spec: {project: ml-pipline}
+""")
+def check_project(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    name = str(as_dict(m.obj.get("spec")).get("project", ""))
+    if name and name != "default" and _project(ctx, name) is None:
+        known = sorted(str(p.metadata.get("name")) for p in _all_manifests(ctx, "AppProject"))
+        yield Problem(m, f"AppProject {name!r} does not exist (rendered: {', '.join(known) or 'none'})",
+                      ("spec", "project"))
+
+
+def _destination_allowed(dest: dict[str, Any], allowed: list[Any]) -> bool:
+    ns = str(dest.get("namespace") or "")
+    server, name = dest.get("server"), dest.get("name")
+    for d in allowed:
+        if not isinstance(d, dict):
+            continue
+        ns_ok = _glob(ns, str(d.get("namespace", "")))
+        if server and d.get("server") and _glob(str(server), str(d["server"])) and ns_ok:
+            return True
+        if name and d.get("name") and _glob(str(name), str(d["name"])) and ns_ok:
+            return True
+    return False
+
+
+@_rule("ARGOCD-PROJECT-DESTINATION", "project-destination", Severity.ERROR,
+       "The Application's destination (server or name, and namespace) is one its AppProject permits.",
+       "Add the destination to the AppProject's spec.destinations, or fix the Application's destination.",
+       """
+# AppProject destinations: [{server: https://kubernetes.default.svc, namespace: "ml-*"}]
+spec: {destination: {server: https://kubernetes.default.svc, namespace: ml-dev}}
+""", """
+# AppProject destinations: [{server: https://kubernetes.default.svc, namespace: "ml-*"}]
+spec: {destination: {server: https://kubernetes.default.svc, namespace: default}}
+""")
+def check_project_destination(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    spec = as_dict(m.obj.get("spec"))
+    project = _project(ctx, str(spec.get("project", "")))
+    if project is None:
+        return
+    dest = as_dict(spec.get("destination"))
+    allowed = as_list(as_dict(project.obj.get("spec")).get("destinations"))
+    if not _destination_allowed(dest, allowed):
+        shown = ", ".join(f"{d.get('server') or d.get('name')}/{d.get('namespace')}" for d in allowed
+                          if isinstance(d, dict)) or "none"
+        yield Problem(m, f"destination {dest.get('server') or dest.get('name')}/{dest.get('namespace')} is not "
+                         f"permitted by AppProject {project.metadata.get('name')!r} ({shown})",
+                      ("spec", "destination", "namespace") if dest.get("namespace") else ("spec", "destination"))
+
+
+def _kind_group(obj: Manifest) -> str:
+    api = obj.api_version
+    return api.split("/")[0] if "/" in api else ""
+
+
+def _kind_listed(group: str, kind: str, entries: list[Any]) -> bool:
+    for e in entries:
+        if isinstance(e, dict) and _glob(group, str(e.get("group", ""))) and _glob(kind, str(e.get("kind", ""))):
+            return True
+    return False
+
+
+@_rule("ARGOCD-PROJECT-CLUSTER-RESOURCE", "project-cluster-resource", Severity.ERROR,
+       "Every cluster-scoped kind the Application renders is in its AppProject's clusterResourceWhitelist, and every "
+       "namespaced kind passes the project's namespaceResourceWhitelist/Blacklist; otherwise the sync fails.",
+       "Whitelist the kind in the AppProject, or stop rendering it from this path.",
+       """
+# renders only namespaced kinds; AppProject clusterResourceWhitelist: []
+""", """
+# renders a ClusterRole; AppProject clusterResourceWhitelist: []
+""")
+def check_project_resources(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    spec = as_dict(m.obj.get("spec"))
+    project = _project(ctx, str(spec.get("project", "")))
+    rt = app_target(ctx, m)
+    if project is None or rt is None:
+        return
+    pspec = as_dict(project.obj.get("spec"))
+    cluster_ok = as_list(pspec.get("clusterResourceWhitelist"))
+    cluster_deny = as_list(pspec.get("clusterResourceBlacklist"))
+    ns_allow = pspec.get("namespaceResourceWhitelist")
+    ns_deny = as_list(pspec.get("namespaceResourceBlacklist"))
+    bad: set[str] = set()
+    for obj in rt.manifests:
+        group, kind = _kind_group(obj), obj.kind
+        label = f"{group or 'core'}/{kind}"
+        if kind in CLUSTER_SCOPED:
+            if not _kind_listed(group, kind, cluster_ok) or _kind_listed(group, kind, cluster_deny):
+                bad.add(f"cluster-scoped {label}")
+        else:
+            if (isinstance(ns_allow, list) and not _kind_listed(group, kind, ns_allow)) or _kind_listed(group, kind, ns_deny):
+                bad.add(f"namespaced {label}")
+    if bad:
+        yield Problem(m, f"AppProject {project.metadata.get('name')!r} does not permit {', '.join(sorted(bad))}, which "
+                         f"this Application renders", ("spec", "project"))
+
+
+@_rule("ARGOCD-DESTINATION-NAMESPACE", "destination-namespace", Severity.ERROR,
+       "The Application's destination namespace equals the namespace its source renders into.",
+       "Make spec.destination.namespace and the overlay's `namespace:` agree.",
+       """
+# overlays/dev: namespace: ml-dev
+spec: {destination: {namespace: ml-dev}}
+""", """
+# overlays/dev: namespace: ml-dev
+spec: {destination: {namespace: ml-prod}}
+""")
+def check_destination_namespace(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    dest_ns = as_dict(as_dict(m.obj.get("spec")).get("destination")).get("namespace")
+    rt = app_target(ctx, m)
+    if rt is None:
+        return
+    rendered = sorted({str(o.namespace) for o in rt.manifests if o.namespace and o.kind not in CLUSTER_SCOPED})
+    if not rendered:
+        return
+    if not dest_ns:
+        yield Problem(m, f"no destination namespace, but the source renders into {', '.join(rendered)}",
+                      ("spec", "destination"))
+        return
+    others = [ns for ns in rendered if ns != dest_ns]
+    if others:
+        yield Problem(m, f"destination namespace {dest_ns!r}, but the source renders into {', '.join(others)}",
+                      ("spec", "destination", "namespace"))
+
+
+@_rule("ARGOCD-TARGET-REVISION", "target-revision", Severity.ERROR,
+       "Every source sets targetRevision, so what syncs is a decision and not the repository's default branch.",
+       "Set targetRevision to a branch, tag or commit.",
+       """
+source: {repoURL: "https://github.com/example/argo-ml-gitops.git", path: overlays/prod, targetRevision: v1.4.0}
+""", """
+source: {repoURL: "https://github.com/example/argo-ml-gitops.git", path: overlays/prod}
+""")
+def check_target_revision(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    for src, sp in sources(m):
+        if not str(src.get("targetRevision") or "").strip():
+            yield Problem(m, "no targetRevision: Argo CD would follow the repository's default branch", sp)
+
+
+def app_environment(ctx: Context, m: Manifest) -> str | None:
+    label = m.metadata.get("labels", {}) if isinstance(m.metadata.get("labels"), dict) else {}
+    if label.get(ctx.config.environment_label):
+        return str(label[ctx.config.environment_label])
+    rt = app_target(ctx, m)
+    if rt is not None and rt.target.environment:
+        return rt.target.environment
+    for src, _ in sources(m):
+        parts = Path(str(src.get("path", ""))).parts
+        if len(parts) >= 2 and parts[-2] == ctx.config.overlays_dir:
+            return parts[-1]
+    return None
+
+
+@_rule("ARGOCD-PROD-AUTO-PRUNE", "prod-auto-prune", Severity.WARNING,
+       "Automated sync with prune is off for production environments (a bad commit would delete live objects), "
+       "unless `allow-prod-auto-prune` is set.",
+       "Drop `prune: true` from prod's syncPolicy.automated, or set allow-prod-auto-prune = true in config.",
+       """
+# prod
+syncPolicy: {automated: {prune: false, selfHeal: true}}
+""", """
+# prod
+syncPolicy: {automated: {prune: true, selfHeal: true}}
+""")
+def check_prod_prune(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    if ctx.config.allow_prod_auto_prune:
+        return
+    automated = as_dict(as_dict(as_dict(m.obj.get("spec")).get("syncPolicy")).get("automated"))
+    if automated.get("prune") is True:
+        env = app_environment(ctx, m)
+        if env in ctx.config.production_environments:
+            yield Problem(m, f"automated prune on production environment {env!r}",
+                          ("spec", "syncPolicy", "automated", "prune"))

@@ -1,0 +1,321 @@
+"""Environment policy: each environment's bucket and region, no credentials in the repo, the labels every object needs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from pipeline.s3 import bucket_name_problems, is_valid_region
+from validation.model import JsonPath, Manifest, Severity
+from validation.rules import Context, Problem, Rule, register
+from validation.rules.argo_model import WORKFLOW_KINDS, as_dict, as_list, templates, walk_strings, workflow_spec
+
+FAMILY = "env"
+BUCKET_PARAM = "dvc-s3-bucket"
+REGION_PARAM = "dvc-s3-region"
+
+
+def _rule(id: str, name: str, severity: Severity, scope: tuple[str, ...], summary: str, remediation: str,
+          passing: str, failing: str):
+    def deco(check):
+        register(Rule(id=id, name=name, severity=severity, scope=scope, summary=summary, remediation=remediation,
+                      passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY))
+        return check
+    return deco
+
+
+def parameter_values(m: Manifest, name: str) -> Iterator[tuple[str, JsonPath]]:
+    """Literal values of parameter `name` in spec.arguments and in template inputs (value or default)."""
+    spec, base = workflow_spec(m)
+    for i, p in enumerate(as_list(as_dict(spec.get("arguments")).get("parameters"))):
+        if isinstance(p, dict) and p.get("name") == name:
+            for key in ("value", "default"):
+                if isinstance(p.get(key), str) and "{{" not in p[key]:
+                    yield p[key], (*base, "arguments", "parameters", i, key)
+    for ti, t in templates(spec):
+        for i, p in enumerate(as_list(as_dict(t.get("inputs")).get("parameters"))):
+            if isinstance(p, dict) and p.get("name") == name:
+                for key in ("value", "default"):
+                    if isinstance(p.get(key), str) and "{{" not in p[key]:
+                        yield p[key], (*base, "templates", ti, "inputs", "parameters", i, key)
+
+
+@_rule("ENV-BUCKET-NAME", "bucket-name", Severity.ERROR, WORKFLOW_KINDS,
+       "The dvc-s3-bucket parameter follows the S3 naming rules: 3-63 characters, lower-case letters, digits, dots "
+       "and hyphens, starting and ending with a letter or digit, not an IP address, no xn--/sthree- prefix, no "
+       "-s3alias/--ol-s3 suffix, no two adjacent dots.",
+       "Fix the bucket name in overlays/<env>/bucket.yaml (`python -m validation update-bucket NAME --env ENV`).",
+       """
+- {name: dvc-s3-bucket, value: mlops-data-bucket-1754148674-amaslovs}
+""", """
+- {name: dvc-s3-bucket, value: MLOps_Data_Bucket}
+""")
+def check_bucket_name(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    for value, path in parameter_values(m, BUCKET_PARAM):
+        problems = bucket_name_problems(value)
+        if problems:
+            yield Problem(m, f"bucket {value!r}: {'; '.join(problems)}", path)
+
+
+@_rule("ENV-REGION", "region", Severity.ERROR, WORKFLOW_KINDS,
+       "The dvc-s3-region parameter is a valid AWS region code.",
+       "Use a region code such as us-east-1 or eu-west-2.",
+       """
+- {name: dvc-s3-region, value: us-east-1}
+""", """
+- {name: dvc-s3-region, value: us-east1}
+""")
+def check_region(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    for value, path in parameter_values(m, REGION_PARAM):
+        if not is_valid_region(value):
+            yield Problem(m, f"{value!r} is not an AWS region code", path)
+
+
+def _buckets_of_target(rt_manifests: list[Manifest]) -> set[str]:
+    out: set[str] = set()
+    for m in rt_manifests:
+        if m.kind in WORKFLOW_KINDS:
+            spec, _ = workflow_spec(m)
+            for p in as_list(as_dict(spec.get("arguments")).get("parameters")):
+                if isinstance(p, dict) and p.get("name") == BUCKET_PARAM and isinstance(p.get("value"), str):
+                    out.add(p["value"])
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _bucket_file_value(path: str, mtime: float) -> str | None:
+    """The bucket an overlays/<env>/bucket.yaml patch sets (the replace op that follows the dvc-s3-bucket test)."""
+    try:
+        ops = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(ops, list):
+        return None
+    target_path = None
+    for op in ops:
+        if not isinstance(op, dict):
+            continue
+        if op.get("op") == "test" and op.get("value") == BUCKET_PARAM:
+            target_path = str(op.get("path", "")).rsplit("/", 1)[0] + "/value"
+        elif op.get("op") in ("replace", "add") and target_path and op.get("path") == target_path:
+            return str(op.get("value"))
+    return None
+
+
+def environment_buckets(ctx: Context) -> dict[str, set[str]]:
+    """environment -> buckets, from every rendered target, plus overlays/*/bucket.yaml for environments not rendered."""
+    out: dict[str, set[str]] = {}
+    for rt in [ctx.target, *ctx.targets]:
+        env = rt.target.environment
+        if env:
+            out.setdefault(env, set()).update(_buckets_of_target(rt.manifests))
+    overlays = ctx.repo_root / ctx.config.overlays_dir
+    if overlays.is_dir():
+        for f in sorted(overlays.glob("*/bucket.yaml")):
+            env = f.parent.name
+            if env in out and out[env]:
+                continue
+            value = _bucket_file_value(str(f), f.stat().st_mtime)
+            if value:
+                out.setdefault(env, set()).add(value)
+    return out
+
+
+@_rule("ENV-BUCKET-SHARED", "bucket-shared", Severity.ERROR, WORKFLOW_KINDS,
+       "Each environment has its own bucket: dev writing into prod's DVC remote is how data gets lost. Allowed only "
+       "with `allow-shared-buckets`.",
+       "Give each environment its own bucket in overlays/<env>/bucket.yaml.",
+       """
+# dev: mlops-data-dev-1754148674   prod: mlops-data-prod-1754148674
+""", """
+# dev: mlops-data-1754148674   prod: mlops-data-1754148674
+""")
+def check_bucket_shared(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    env = ctx.target.target.environment
+    if ctx.config.allow_shared_buckets or not env:
+        return
+    others = {e: b for e, b in environment_buckets(ctx).items() if e != env}
+    spec, base = workflow_spec(m)
+    for i, p in enumerate(as_list(as_dict(spec.get("arguments")).get("parameters"))):
+        if isinstance(p, dict) and p.get("name") == BUCKET_PARAM and isinstance(p.get("value"), str):
+            sharing = sorted(e for e, b in others.items() if p["value"] in b)
+            if sharing:
+                yield Problem(m, f"bucket {p['value']!r} of environment {env!r} is also used by "
+                                 f"{', '.join(sharing)}", (*base, "arguments", "parameters", i, "value"))
+
+
+@_rule("ENV-BUCKET-INCONSISTENT", "bucket-inconsistent", Severity.ERROR, WORKFLOW_KINDS,
+       "Within one environment, every template's dvc-s3-bucket and dvc-s3-region agree (a patch that misses one "
+       "WorkflowTemplate leaves it writing elsewhere).",
+       "Target the bucket patch at every WorkflowTemplate (`target: {kind: WorkflowTemplate}`).",
+       """
+# ml-pipeline and ml-pipeline-git: dvc-s3-bucket = mlops-data-dev-1754148674
+""", """
+# ml-pipeline: mlops-data-dev-1754148674   ml-pipeline-git: mlops-data-bucket-1754148674-amaslovs
+""")
+def check_bucket_consistent(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    for param in (BUCKET_PARAM, REGION_PARAM):
+        values: dict[str, list[str]] = {}
+        for other in ctx.of_kind(*WORKFLOW_KINDS):
+            for v, _ in _argument_values(other, param):
+                values.setdefault(v, []).append(other.name)
+        if len(values) < 2:
+            continue
+        top = max(len(v) for v in values.values())
+        majority = sorted(v for v, names in values.items() if len(names) == top)[0]
+        for v, path in _argument_values(m, param):
+            if v != majority:
+                yield Problem(m, f"{param} is {v!r} here but {majority!r} in {', '.join(sorted(set(values[majority])))}",
+                              path)
+
+
+def _argument_values(m: Manifest, name: str) -> Iterator[tuple[str, JsonPath]]:
+    spec, base = workflow_spec(m)
+    for i, p in enumerate(as_list(as_dict(spec.get("arguments")).get("parameters"))):
+        if isinstance(p, dict) and p.get("name") == name and isinstance(p.get("value"), str) and "{{" not in p["value"]:
+            yield p["value"], (*base, "arguments", "parameters", i, "value")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Credentials.
+
+CREDENTIAL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("an AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}(?![A-Z0-9])")),
+    ("an AWS secret access key", re.compile(r"(?i)aws_?secret_?access_?key[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")),
+    ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
+    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b")),
+    ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b")),
+    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b")),
+]
+_SECRET_ENV_NAME = re.compile(r"(?i)(password|passwd|secret|token|api_?key|access_?key|private_?key|credentials?)")
+_AWS_SECRET_VALUE = re.compile(r"^[A-Za-z0-9/+=]{40}$")
+
+
+def credential_kind(text: str) -> str | None:
+    for what, pattern in CREDENTIAL_PATTERNS:
+        if pattern.search(text):
+            return what
+    return None
+
+
+def _env_lists(obj: Any, path: JsonPath) -> Iterator[tuple[dict[str, Any], JsonPath]]:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == "env" and isinstance(v, list):
+                for i, e in enumerate(v):
+                    if isinstance(e, dict):
+                        yield e, (*path, "env", i)
+            else:
+                yield from _env_lists(v, (*path, str(k)))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _env_lists(v, (*path, i))
+
+
+@functools.lru_cache(maxsize=256)
+def _source_lines(path: str, mtime: float) -> list[tuple[int, str]]:
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        what = credential_kind(line)
+        if what:
+            out.append((n, what))
+    return out
+
+
+@_rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
+       "No credentials in any rendered object or its source file: AWS access key ids and secret keys, private keys, "
+       "GitHub/GitLab/Slack tokens, literal values in secret-looking env vars, and Secrets with inline data.",
+       "Remove the credential (and rotate it: it is in git history). Reference the external `aws-credentials` Secret "
+       "with secretKeyRef instead.",
+       """
+env:
+  - name: AWS_SECRET_ACCESS_KEY
+    valueFrom: {secretKeyRef: {name: aws-credentials, key: AWS_SECRET_ACCESS_KEY}}
+""", """
+env:
+  - {name: AWS_ACCESS_KEY_ID, value: AKIAIOSFODNN7EXAMPLE}
+""")
+def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    found_in_object = False
+    for path, text in walk_strings(m.obj, ()):
+        what = credential_kind(text)
+        if what:
+            found_in_object = True
+            yield Problem(m, f"{what} in a rendered value", path)
+    for env, path in _env_lists(m.obj, ()):
+        name, value = str(env.get("name", "")), env.get("value")
+        if isinstance(value, str) and value.strip() and "{{" not in value and credential_kind(value) is None:
+            if _SECRET_ENV_NAME.search(name) or _AWS_SECRET_VALUE.match(value) and "AWS" in name.upper():
+                yield Problem(m, f"env {name!r} has a literal value; read it from a Secret (valueFrom.secretKeyRef)",
+                              (*path, "value"))
+    if m.kind == "Secret":
+        for key in ("data", "stringData"):
+            data = m.obj.get(key)
+            if isinstance(data, dict) and data:
+                for k, v in data.items():
+                    text = str(v)
+                    if key == "data":
+                        try:
+                            text = base64.b64decode(text, validate=False).decode("utf-8", "replace")
+                        except (binascii.Error, ValueError):
+                            pass
+                    if text.strip():
+                        yield Problem(m, f"Secret holds inline {key} {k!r}; keep Secrets out of the repository "
+                                         "(create them in the cluster, or use a sealed/external secret)", (key, str(k)))
+    # Comments and other text in the source file that did not survive rendering.
+    if m.source and not found_in_object and _first_of_source(ctx, m):
+        f = (ctx.repo_root / m.source)
+        if f.is_file():
+            for line, what in _source_lines(str(f), f.stat().st_mtime):
+                yield Problem(m, f"{what} in source file {m.source} line {line}", ())
+
+
+def _first_of_source(ctx: Context, m: Manifest) -> bool:
+    """Report source-file text once per file and target: on the first object rendered from it."""
+    for other in ctx.target.manifests:
+        if other.source == m.source:
+            return other is m
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Labels.
+
+REQUIRED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/part-of")
+
+
+@_rule("ENV-LABELS", "labels", Severity.ERROR, (),
+       "Every object carries app.kubernetes.io/name, app.kubernetes.io/part-of and the environment label "
+       "(`environment-label`, default `environment`), whose value is the target's environment.",
+       "Add the labels through kustomize `labels:` in base/ and the overlay.",
+       """
+metadata:
+  labels: {app.kubernetes.io/name: ml-pipeline, app.kubernetes.io/part-of: ml-pipeline, environment: dev}
+""", """
+metadata:
+  labels: {app.kubernetes.io/name: ml-pipeline}
+""")
+def check_labels(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    labels = m.metadata.get("labels")
+    labels = labels if isinstance(labels, dict) else {}
+    env_label = ctx.config.environment_label
+    env = ctx.target.target.environment
+    # Objects outside any environment (the AppProject, the root app) need only the app labels.
+    wanted = (*REQUIRED_LABELS, env_label) if env else REQUIRED_LABELS
+    missing = [k for k in wanted if not labels.get(k)]
+    path = ("metadata", "labels") if m.metadata.get("labels") is not None else ("metadata",)
+    if missing:
+        yield Problem(m, f"missing label(s) {', '.join(missing)}", path)
+    if env and labels.get(env_label) and str(labels[env_label]) != env:
+        yield Problem(m, f"label {env_label}={labels[env_label]!r} but this is environment {env!r}",
+                      ("metadata", "labels", env_label))
