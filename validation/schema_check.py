@@ -130,14 +130,31 @@ class SchemaChecker:
             return issues
 
         try:
-            valid = compiled.validator.is_valid(obj)
+            found = _validate(compiled, obj)
         except (ValueError, TypeError, OverflowError):
-            obj = _jsonable(obj)  # YAML timestamps, non-string keys: Kubernetes sees them as JSON strings
-            valid = compiled.validator.is_valid(obj)
-        if valid:
-            return issues
-        issues.extend(explain(compiled.validator, compiled.schema, obj))
+            # YAML timestamps and non-string keys: Kubernetes sees them as JSON strings
+            found = _validate(compiled, _jsonable(obj))
+        issues.extend(found)
         return issues
+
+
+def _validate(compiled: _Compiled, obj: Any) -> list[SchemaIssue]:
+    if compiled.validator.is_valid(obj):
+        return []
+    found = explain(compiled.validator, compiled.schema, obj)
+    return found or _explain_slowly(compiled.schema, obj)
+
+
+def _explain_slowly(schema: dict[str, Any], obj: Any) -> list[SchemaIssue]:
+    """Safety net should jsonschema-rs report invalid without a reason: ask the reference implementation."""
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(obj))
+    if error is None:
+        return [SchemaIssue(INVALID, (), "does not match its schema")]
+    path = tuple(error.absolute_path)
+    where = format_path(path)
+    return [SchemaIssue(INVALID, path, f"{where + ': ' if where else ''}{_short(error.message)}")]
 
 
 def explain(validator: Any, schema: dict[str, Any], obj: Any) -> list[SchemaIssue]:
