@@ -44,6 +44,7 @@ class Manifest:
     target: str
     index: int  # position in the rendered stream
     source: str | None = None  # repo-relative source file (from kustomize's origin annotation)
+    source_line: int | None = None  # 1-based first line of the object's document in source, when known
 
     @property
     def kind(self) -> str:

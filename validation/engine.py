@@ -1,0 +1,361 @@
+"""The check, stage by stage: discover -> render (parallel) + source lint -> schema -> rules -> suppression ->
+severity overrides -> select/ignore -> source lines. Bad input becomes findings or `errors`, never an exception."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from validation import sourcemap
+from validation.cli import UsageError
+from validation.config import Config
+from validation.model import Finding, JsonPath, Manifest, RenderedTarget, Severity, Target, format_path
+from validation.render import (
+    KustomizeEngine,
+    ToolMissing,
+    directory_options,
+    find_engine,
+    kustomization_tree,
+    manifests_from_files,
+    plain_files,
+    render_targets,
+)
+from validation.rules import REGISTRY, SUPPRESS_PREFIX, Context, all_rules, matches
+from validation.source_lint import LintIssue, LoadedFile, lint, load_file, source_files
+from validation.targets import discover, is_kustomization_dir, path_target, repo_relative
+from validation.targets import select as select_targets
+
+Progress = Callable[[str, int, int, str], None]
+PIPELINE_KUSTOMIZATION = "pipeline/kustomization.yaml"
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    rendered: list[RenderedTarget] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # the tool could not do its job: exit 2
+    notes: list[str] = field(default_factory=list)  # worth saying, not a problem
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+    engine: str | None = None  # the kustomize command used
+
+    def exit_code(self, fail_on: Severity = Severity.ERROR) -> int:
+        if self.errors:
+            return 2
+        return 1 if any(f.severity >= fail_on for f in self.findings) else 0
+
+    @property
+    def rendered_names(self) -> list[str]:
+        return [rt.target.name for rt in self.rendered]
+
+    def counts(self) -> dict[str, int]:
+        out = {str(s): 0 for s in sorted(Severity, reverse=True)}
+        for f in self.findings:
+            out[str(f.severity)] += 1
+        return out
+
+
+@dataclass
+class _Pending:
+    """A finding before suppression and line lookup, still holding the object and the JSON path as a tuple."""
+
+    rule_id: str
+    message: str
+    target: str | None = None
+    manifest: Manifest | None = None
+    rendered: RenderedTarget | None = None
+    path: JsonPath = ()
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    severity: Severity | None = None
+
+
+def _label(t: Target) -> str:
+    return t.environment or t.name
+
+
+def check_selectors(selectors: list[str], what: str) -> None:
+    ids = [r.id for r in all_rules()]
+    for s in selectors:
+        if not any(matches(rid, [s]) for rid in ids):
+            raise UsageError(f"{what}: {s!r} is not a rule ID or ID prefix; `python -m validation rules` lists them")
+
+
+def run(config: Config, *, targets: list[str] | None = None, paths: list[Path] | None = None,
+        select: list[str] | None = None, ignore: list[str] | None = None, progress: Progress | None = None,
+        jobs: int | None = None, engine: KustomizeEngine | None = None) -> RunResult:
+    """Check the repo's targets (or `targets` by name, or `paths` as kubeconform does) and return every finding."""
+    result = RunResult()
+    clock = time.perf_counter()
+    root = config.root.resolve()
+    selected = list(select) if select else list(config.select)
+    ignored = list(config.ignore) + list(ignore or [])
+    check_selectors(selected, "--select")
+    check_selectors(ignored, "--ignore")
+
+    def enabled(rule_id: str) -> bool:
+        return (not selected or matches(rule_id, selected)) and not matches(rule_id, ignored)
+
+    # -- discover
+    if paths:
+        chosen = [path_target(Path(p), root) for p in paths]
+        lint_paths: list[Path] = []
+        for t in chosen:
+            if is_kustomization_dir(t.path):
+                lint_paths.extend(sorted(f for f in kustomization_tree(t.path)[0] if f.suffix in (".yaml", ".yml")))
+            else:
+                lint_paths.extend(plain_files(t.path))
+    else:
+        found = discover(config)
+        result.notes.extend(found.notes)
+        chosen = select_targets(found.targets, targets) if targets is not None else found.targets
+        lint_paths = source_files(root, ["base", config.overlays_dir, config.argocd_dir], [PIPELINE_KUSTOMIZATION])
+    result.timings["discover"] = time.perf_counter() - clock
+
+    # -- render and lint side by side (kustomize runs in subprocesses; the lint is Python)
+    clock = time.perf_counter()
+    built = [t for t in chosen if is_kustomization_dir(t.path)]
+    if built and engine is None:
+        try:
+            engine = find_engine()
+        except ToolMissing as exc:
+            result.errors.append(f"cannot render: {exc}")
+    result.engine = engine.description if engine else None
+    display = {p: (p.as_posix() if not p.is_absolute() else repo_relative(root, p)) for p in lint_paths}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        linted = pool.submit(lint, root, lint_paths, display)
+        rendered = render_targets(built, root, engine, jobs=jobs, progress=progress) if engine else []
+        issues, loaded = linted.result()
+    result.timings["render"] = time.perf_counter() - clock
+    pending: list[_Pending] = [_from_lint(i) for i in issues]
+
+    for t in chosen:
+        if t in built:
+            continue
+        rendered.append(_read_plain(t, root, loaded, pending))
+    order = {t.name: i for i, t in enumerate(chosen)}
+    rendered.sort(key=lambda rt: order.get(rt.target.name, 0))
+    result.rendered = rendered
+
+    for rt in rendered:
+        if rt.error is None or (engine is None and rt.target in built):
+            continue
+        pending.append(_render_failed(rt, root))
+        if rt.target.kind != "application":
+            result.errors.append(f"cannot render {rt.target.name} ({repo_relative(root, rt.target.path)}): {rt.error}")
+
+    ok = [rt for rt in rendered if rt.error is None]
+
+    # -- schema
+    clock = time.perf_counter()
+    if any(enabled(r.id) for r in all_rules() if r.family == "schema" or r.id.startswith("SCHEMA-")):
+        pending.extend(_schema_stage(config, ok, result, progress))
+    result.timings["schema"] = time.perf_counter() - clock
+
+    # -- rules
+    clock = time.perf_counter()
+    pending.extend(_rules_stage(config, root, ok, enabled, result, progress))
+    result.timings["rules"] = time.perf_counter() - clock
+
+    # -- suppression, severity, selection, lines
+    clock = time.perf_counter()
+    pending = _suppress(pending, ok)
+    kept = [p for p in pending if enabled(p.rule_id)]
+    findings: dict[tuple, Finding] = {}
+    tree_patches: dict[Path, list[str]] = {}
+    for p in kept:
+        f = _finish(p, config, root, tree_patches)
+        key = (f.rule_id, f.target, f.object_ref, f.json_path, f.message, f.file)
+        findings.setdefault(key, f)
+    result.findings = sorted(findings.values(), key=Finding.sort_key)
+    result.timings["locate"] = time.perf_counter() - clock
+    return result
+
+
+def _from_lint(issue: LintIssue) -> _Pending:
+    return _Pending(issue.rule_id, issue.message, file=issue.file, line=issue.line, column=issue.column)
+
+
+def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: list[_Pending]) -> RenderedTarget:
+    """A file or a directory without a kustomization: read as it is (Argo CD's directory type for Applications)."""
+    start = time.perf_counter()
+    if not t.path.exists():
+        where = repo_relative(root, t.path)
+        return RenderedTarget(t, error=f"source path {where} does not exist")
+    if t.kind == "application":
+        opts = directory_options(t.application)
+        files = plain_files(t.path, recurse=opts["recurse"], include=opts["include"], exclude=opts["exclude"])
+    else:
+        files = plain_files(t.path)
+    parsed: list[LoadedFile] = []
+    for f in files:
+        lf = loaded.get(f)
+        if lf is None:
+            lf = load_file(f, repo_relative(root, f))
+            pending.extend(_from_lint(i) for i in lf.issues)
+        parsed.append(lf)
+    return RenderedTarget(t, manifests_from_files(parsed, t.name), render_seconds=time.perf_counter() - start)
+
+
+def _render_failed(rt: RenderedTarget, root: Path) -> _Pending:
+    t = rt.target
+    if t.kind == "application" and t.application_file:
+        name = str((t.application or {}).get("metadata", {}).get("name", ""))
+        loc = sourcemap.locate(root, t.application_file, "Application", name, ("spec", "source", "path"))
+        return _Pending("RENDER-FAILED", f"Application {name}: its source does not render: {rt.error}",
+                        target=_label(t), path=("spec", "source", "path"), file=t.application_file,
+                        line=loc.line if loc else None, column=loc.column if loc else None)
+    kfile = next((n for n in ("kustomization.yaml", "kustomization.yml", "Kustomization") if (t.path / n).is_file()),
+                 None)
+    file = repo_relative(root, t.path / kfile) if kfile else repo_relative(root, t.path)
+    return _Pending("RENDER-FAILED", f"{t.name}: kustomize failed: {rt.error}", target=_label(t), file=file,
+                    line=1 if kfile else None, column=1 if kfile else None)
+
+
+def _unique_manifests(rendered: list[RenderedTarget]) -> list[tuple[Manifest, RenderedTarget]]:
+    """Each rendered object once: an Application and the overlay it points at share the same objects."""
+    seen: set[int] = set()
+    out = []
+    for rt in rendered:
+        for m in rt.manifests:
+            if id(m.obj) not in seen:
+                seen.add(id(m.obj))
+                out.append((m, rt))
+    return out
+
+
+def _schema_stage(config: Config, rendered: list[RenderedTarget], result: RunResult,
+                  progress: Progress | None) -> list[_Pending]:
+    try:
+        from validation.schema_check import SchemaChecker
+    except ModuleNotFoundError as exc:
+        if exc.name != "validation.schema_check":
+            raise
+        result.notes.append("schema checks skipped: validation.schema_check is not installed")
+        return []
+    try:
+        checker = SchemaChecker(config.kubernetes_version, config)
+    except ValueError as exc:
+        raise UsageError(f"--kubernetes-version {config.kubernetes_version}: {exc}") from None
+    allowed_missing = {k.lower() for k in config.missing_schema_kinds}
+    out: list[_Pending] = []
+    objects = _unique_manifests(rendered)
+    for n, (m, rt) in enumerate(objects, start=1):
+        for issue in checker.check(m.obj):
+            if issue.rule_id == "SCHEMA-MISSING" and (config.ignore_missing_schemas
+                                                       or m.kind.lower() in allowed_missing):
+                continue
+            out.append(_Pending(issue.rule_id, issue.message, target=_label(rt.target), manifest=m, rendered=rt,
+                                path=tuple(issue.path), severity=issue.severity))
+        if progress and n % 500 == 0:
+            progress("schema", n, len(objects), rt.target.name)
+    return out
+
+
+def _rules_stage(config: Config, root: Path, rendered: list[RenderedTarget], enabled: Callable[[str], bool],
+                 result: RunResult, progress: Progress | None) -> list[_Pending]:
+    out: list[_Pending] = []
+    rules = [r for r in all_rules() if r.check is not None and enabled(r.id)]
+    for n, rt in enumerate(rendered, start=1):
+        ctx = Context(target=rt, config=config, repo_root=root, targets=rendered)
+        for rule in rules:
+            for m in rt.manifests:
+                if not rule.applies_to(m):
+                    continue
+                try:
+                    problems = list(rule.check(m, ctx))  # type: ignore[misc]
+                except Exception as exc:  # a rule's bug must not hide the other findings
+                    message = f"rule {rule.id} crashed on this object: {type(exc).__name__}: {exc}"
+                    result.errors.append(f"{rt.target.name}: {m.ref}: {message}")
+                    out.append(_Pending("ENGINE-INTERNAL-ERROR", message, target=_label(rt.target), manifest=m,
+                                        rendered=rt, file=m.source))
+                    continue
+                for p in problems:
+                    out.append(_Pending(rule.id, p.message, target=_label(rt.target), manifest=p.manifest,
+                                        rendered=rt, path=tuple(p.path)))
+        if progress:
+            progress("rules", n, len(rendered), rt.target.name)
+    return out
+
+
+def _suppress(pending: list[_Pending], rendered: list[RenderedTarget]) -> list[_Pending]:
+    """Drop findings an object suppresses with a reason; flag suppressions without one, or of unknown rules."""
+    out: list[_Pending] = []
+    for p in pending:
+        reason = _suppression(p.manifest, p.rule_id) if p.manifest is not None else None
+        if reason:  # None: no annotation; "": annotation without a reason, which does not count
+            continue
+        out.append(p)
+    for m, rt in _unique_manifests(rendered):
+        for key, value in m.annotations.items():
+            if not str(key).startswith(SUPPRESS_PREFIX):
+                continue
+            rule_id = str(key)[len(SUPPRESS_PREFIX):]
+            path = ("metadata", "annotations", str(key))
+            if rule_id.upper() not in REGISTRY:
+                out.append(_Pending("SUPPRESS-UNKNOWN-RULE", f"{key}: no rule {rule_id!r}; this suppresses nothing",
+                                    target=_label(rt.target), manifest=m, rendered=rt, path=path))
+            elif not str(value if value is not None else "").strip():
+                out.append(_Pending("SUPPRESS-NO-REASON",
+                                    f"{key} gives no reason, so {rule_id.upper()} is not suppressed; say why",
+                                    target=_label(rt.target), manifest=m, rendered=rt, path=path))
+    return out
+
+
+def _suppression(m: Manifest, rule_id: str) -> str | None:
+    wanted = (SUPPRESS_PREFIX + rule_id).lower()
+    for key, value in m.annotations.items():
+        if str(key).lower() == wanted:
+            return str(value if value is not None else "").strip()
+    return None
+
+
+def _value_at(obj: Any, path: JsonPath) -> Any:
+    for part in path:
+        if isinstance(part, int) and isinstance(obj, list) and 0 <= part < len(obj):
+            obj = obj[part]
+        elif isinstance(part, str) and isinstance(obj, dict) and part in obj:
+            obj = obj[part]
+        else:
+            return None
+    return obj
+
+
+def _finish(p: _Pending, config: Config, root: Path, tree_patches: dict[Path, list[str]]) -> Finding:
+    rule = REGISTRY.get(p.rule_id)
+    severity = config.severity.get(p.rule_id) or p.severity or (rule.severity if rule else Severity.ERROR)
+    m = p.manifest
+    file, line, column = p.file, p.line, p.column
+    if m is not None and line is None:
+        file = file or m.source
+        loc = None
+        if file:
+            loc = sourcemap.locate(root, file, m.kind, m.name, p.path, m.source_line)
+        rt = p.rendered
+        if rt is not None and p.path and is_kustomization_dir(rt.target.path) and m.source_line is None:
+            exact_here = loc is not None and loc.exact and file is not None and sourcemap.value_matches(
+                root, file, m.kind, m.name, p.path, _value_at(m.obj, p.path))
+            if not exact_here:
+                if rt.target.path not in tree_patches:
+                    tree_patches[rt.target.path] = [repo_relative(root, f)
+                                                    for f in kustomization_tree(rt.target.path)[1]]
+                patched = sourcemap.find_in_patches(root, tree_patches[rt.target.path], m.kind, m.name, p.path,
+                                                    _value_at(m.obj, p.path))
+                if patched is not None:
+                    loc, file = patched, patched.file
+        if loc is not None:
+            line, column = loc.line, loc.column
+    return Finding(
+        rule_id=p.rule_id,
+        severity=severity,
+        message=p.message,
+        target=p.target,
+        object_ref=m.ref if m is not None else None,
+        json_path=format_path(p.path) if p.path else None,
+        file=file,
+        line=line,
+        column=column,
+    )

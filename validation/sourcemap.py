@@ -1,0 +1,230 @@
+"""From (source file, object, JSON path) to a line and column in the repo.
+
+libyaml's composer gives every node a start mark, which is all a line lookup needs, at C speed; ruamel's
+round-trip loader would cost seconds on a 10,000-object file. Whole files are composed once and cached; for
+a big file where the object's first line is known, only that document's text is composed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from validation.model import JsonPath
+from validation.source_lint import KUSTOMIZATION_NAMES, MAX_FILE_BYTES
+
+WHOLE_FILE_BYTES = 1024 * 1024  # compose files up to this size whole; bigger ones document by document
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int
+    column: int
+    exact: bool  # the whole JSON path was found (not only a parent of it)
+
+
+class _File:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.line_starts = [0]
+        pos = text.find("\n")
+        while pos != -1:
+            self.line_starts.append(pos + 1)
+            pos = text.find("\n", pos + 1)
+        self._docs: list[yaml.Node] | None = None
+        self._slices: dict[int, yaml.Node | None] = {}
+
+    def documents(self) -> list[yaml.Node]:
+        if self._docs is None:
+            try:
+                self._docs = [n for n in yaml.compose_all(self.text, Loader=yaml.CSafeLoader) if n is not None]
+            except (yaml.YAMLError, RecursionError):
+                self._docs = []
+        return self._docs
+
+    def document_at(self, line: int) -> tuple[yaml.Node | None, int]:
+        """The document whose root node starts on `line` (1-based), and the line offset of its marks."""
+        if len(self.text) <= WHOLE_FILE_BYTES:
+            for node in self.documents():
+                if node.start_mark.line + 1 == line:
+                    return node, 0
+            return None, 0
+        if line not in self._slices:
+            start = self.line_starts[line - 1] if 0 < line <= len(self.line_starts) else 0
+            end = self.text.find("\n---", start)
+            chunk = self.text[start:] if end == -1 else self.text[start:end + 1]
+            try:
+                self._slices[line] = yaml.compose(chunk, Loader=yaml.CSafeLoader)
+            except (yaml.YAMLError, RecursionError):
+                self._slices[line] = None
+        return self._slices[line], line - 1
+
+
+_cache: dict[tuple[str, int, int], _File] = {}
+_lock = threading.Lock()
+
+
+def _load(path: Path) -> _File | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if st.st_size > MAX_FILE_BYTES:
+        return None
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    with _lock:
+        cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    f = _File(text)
+    with _lock:
+        _cache[key] = f
+    return f
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _get(node: yaml.Node, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return v
+    return None
+
+
+def _scalar(node: yaml.Node | None) -> str | None:
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _name_of(node: yaml.Node) -> str | None:
+    meta = _get(node, "metadata")
+    return _scalar(_get(meta, "name")) if meta is not None else None
+
+
+def _pick(docs: list[yaml.Node], kind: str, name: str) -> yaml.Node | None:
+    """The source document for a rendered object: same kind, and the same name or one kustomize decorated."""
+    same_kind = [d for d in docs if _scalar(_get(d, "kind")) == kind]
+    for d in same_kind:
+        if _name_of(d) == name:
+            return d
+    decorated = [d for d in same_kind if (_name_of(d) or "\0") in name]
+    if decorated:
+        return max(decorated, key=lambda d: len(_name_of(d) or ""))
+    if len(same_kind) == 1:
+        return same_kind[0]
+    return None
+
+
+def _generator_entry(docs: list[yaml.Node], name: str) -> yaml.Node | None:
+    """A configMapGenerator/secretGenerator entry whose (pre-hash, pre-prefix) name is in the rendered name."""
+    best = None
+    for d in docs:
+        for key in ("configMapGenerator", "secretGenerator"):
+            gens = _get(d, key)
+            for entry in gens.value if isinstance(gens, yaml.SequenceNode) else []:
+                n = _scalar(_get(entry, "name"))
+                if n and n in name and (best is None or len(n) > len(_scalar(_get(best, "name")) or "")):
+                    best = entry
+    return best
+
+
+def walk(node: yaml.Node, path: JsonPath) -> tuple[yaml.Mark, yaml.Node, bool]:
+    """The mark of the deepest node on `path` (a mapping key's own position), that node, and whether all was found."""
+    mark = node.start_mark
+    for part in path:
+        if isinstance(part, str) and isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == part:
+                    mark, node = k.start_mark, v
+                    break
+            else:
+                return mark, node, False
+        elif isinstance(part, int) and isinstance(node, yaml.SequenceNode) and 0 <= part < len(node.value):
+            node = node.value[part]
+            mark = node.start_mark
+        else:
+            return mark, node, False
+    return mark, node, True
+
+
+def locate(root: Path, file: str, kind: str, name: str, path: JsonPath,
+           source_line: int | None = None) -> Location | None:
+    """Line and column (1-based) of the deepest part of `path` that exists in `file`'s copy of the object."""
+    full = Path(file) if os.path.isabs(file) else root / file
+    f = _load(full)
+    if f is None:
+        return None
+    offset = 0
+    doc: yaml.Node | None
+    if source_line is not None:
+        doc, offset = f.document_at(source_line)
+    else:
+        docs = f.documents()
+        doc = _pick(docs, kind, name)
+        if doc is None and full.name in KUSTOMIZATION_NAMES:
+            entry = _generator_entry(docs, name)
+            if entry is not None:
+                return Location(file, entry.start_mark.line + 1, entry.start_mark.column + 1, False)
+    if doc is None:
+        return None
+    mark, _, exact = walk(doc, path)
+    return Location(file, mark.line + 1 + offset, mark.column + 1, exact)
+
+
+def value_matches(root: Path, file: str, kind: str, name: str, path: JsonPath, value: Any) -> bool:
+    """Whether the source holds `value` at `path` (so the rendered value came from this file, not a patch)."""
+    full = root / file
+    f = _load(full)
+    if f is None:
+        return False
+    doc = _pick(f.documents(), kind, name)
+    if doc is None:
+        return False
+    _, node, exact = walk(doc, path)
+    return exact and _same(node, value)
+
+
+def _same(node: yaml.Node, value: Any) -> bool:
+    if isinstance(node, yaml.ScalarNode):
+        if isinstance(value, bool):
+            return node.value.lower() == str(value).lower()
+        return node.value == ("" if value is None else str(value))
+    return True  # collections: the path matched, good enough
+
+
+def find_in_patches(root: Path, patches: list[str], kind: str, name: str, path: JsonPath,
+                    value: Any) -> Location | None:
+    """The overlay patch that sets `value` at `path`: a JSON6902 op or a strategic-merge patch of the object."""
+    pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    for file in patches:
+        f = _load(root / file)
+        if f is None:
+            continue
+        for doc in f.documents():
+            if isinstance(doc, yaml.SequenceNode):  # JSON6902: a list of operations
+                for op in doc.value:
+                    if _scalar(_get(op, "op")) in ("add", "replace") and _scalar(_get(op, "path")) == pointer:
+                        v = _get(op, "value")
+                        if v is not None and _same(v, value):
+                            return Location(file, v.start_mark.line + 1, v.start_mark.column + 1, True)
+            elif isinstance(doc, yaml.MappingNode) and _scalar(_get(doc, "kind")) == kind:
+                doc_name = _name_of(doc)
+                if doc_name and doc_name not in name:
+                    continue
+                mark, node, exact = walk(doc, path)
+                if exact and _same(node, value):
+                    return Location(file, mark.line + 1, mark.column + 1, True)
+    return None
