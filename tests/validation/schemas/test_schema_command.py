@@ -1,0 +1,49 @@
+"""`python -m validation schemas` lists covered kinds and their origin, honouring --kubernetes-version."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from validation.cli import UsageError
+from validation.commands import schemas as command
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    parser = argparse.ArgumentParser()
+    command.configure(parser)
+    code = command.run(parser.parse_args(argv))
+    return code, capsys.readouterr().out
+
+
+def test_text_lists_group_version_kind_and_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _run(["--root", str(tmp_path)], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["GROUP/VERSION", "KIND", "SOURCE"]
+    assert any(l.split()[:2] == ["apps/v1", "Deployment"] and "kubernetes-validate" in l and "(Kubernetes 1.37)" in l for l in lines)
+    assert any(l.split()[:2] == ["argoproj.io/v1alpha1", "WorkflowTemplate"] and "hera" in l for l in lines)
+    assert any(l.split()[:3] == ["argoproj.io/v1alpha1", "Application", "project"] for l in lines)
+    assert any(l.split()[:2] == ["core/v1", "ConfigMap"] for l in lines)
+
+
+def test_version_flag_and_config_select_the_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.validation]\nkubernetes-version = "1.28"\n')
+    _, out = _run(["--root", str(tmp_path), "--format", "json"], capsys)
+    data = json.loads(out)
+    assert data["kubernetes_version"] == "1.28"
+    api_versions = {(k["apiVersion"], k["kind"]) for k in data["kinds"]}
+    assert ("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema") in api_versions
+    assert ("flowcontrol.apiserver.k8s.io/v1", "FlowSchema") not in api_versions
+    _, out = _run(["--root", str(tmp_path), "--format", "json", "--kubernetes-version", "1.37", "--kind", "flowschema"], capsys)
+    data = json.loads(out)
+    assert data["kubernetes_version"] == "1.37"
+    assert {k["apiVersion"] for k in data["kinds"] if k["kind"] == "FlowSchema"} == {"flowcontrol.apiserver.k8s.io/v1"}
+
+
+def test_unsupported_version_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(UsageError, match="1.99"):
+        _run(["--root", str(tmp_path), "--kubernetes-version", "1.99"], capsys)
