@@ -1,0 +1,183 @@
+"""`python -m pipeline <step> [flags]`: one subcommand per step, plus `run` for all five in order.
+
+Every step accepts the same common flags, so the Argo WorkflowTemplates can pass them uniformly.
+Heavy libraries (sklearn, mlflow, dvc) are imported only when a step runs: `--help` and usage errors stay instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pipeline.errors import PipelineError
+from pipeline.s3 import bucket_name_problems, is_valid_region
+from pipeline.settings import DEFAULT_WORKDIR, Settings, alias_problem, detect_git_commit, name_problem
+
+# Step name -> module. Each module imports only light things at the top, and has HELP and
+# run(settings) -> a result dataclass with summary().
+STEPS: dict[str, str] = {
+    "data-prep": "pipeline.data_prep",
+    "feature-eng": "pipeline.feature_eng",
+    "train-model": "pipeline.train_model",
+    "evaluate-model": "pipeline.evaluate_model",
+    "register-model": "pipeline.register_model",
+}
+# Flags only some steps take, on top of the common ones.
+RUN_ID_STEPS = ("evaluate-model", "register-model")
+
+
+def _typed(check: Callable[[str], str | None], convert: Callable[[str], Any] = str) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        problem = check(text)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return convert(text)
+
+    return parse
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (got {value})")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more (got {value})")
+    return value
+
+
+def fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {text})")
+    return value
+
+
+def bucket(text: str) -> str:
+    problems = bucket_name_problems(text) if text else []
+    if problems:
+        raise argparse.ArgumentTypeError(f"invalid S3 bucket name {text!r}: " + "; ".join(problems))
+    return text
+
+
+def region(text: str) -> str:
+    if not is_valid_region(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an AWS region code (e.g. us-east-1, eu-west-1)")
+    return text
+
+
+def endpoint_url(text: str) -> str:
+    if text and not text.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"{text!r} must start with http:// or https://")
+    return text
+
+
+def common_flags() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("common flags (every step)")
+    add = g.add_argument
+    add("--workdir", default=os.environ.get("PIPELINE_WORKDIR") or DEFAULT_WORKDIR,
+        help="shared workspace: data, DVC repo, outputs (default $PIPELINE_WORKDIR or ./.pipeline)")
+    add("--model-name", default="bert-classifier", type=_typed(lambda v: name_problem(v, "model name")),
+        help="registered model and experiment name (default %(default)s)")
+    add("--data-version", default="v1.0", type=_typed(lambda v: name_problem(v, "data version")),
+        help="dataset version, part of the data file names (default %(default)s)")
+    add("--epochs", default=3, type=positive_int, help="training epochs, 1 or more (default %(default)s)")
+    add("--batch-size", default=16, type=positive_int, help="mini-batch size, 1 or more (default %(default)s)")
+    add("--dvc-s3-bucket", default="", type=bucket,
+        help="S3 bucket for the DVC remote (default: a local directory remote in the workdir)")
+    add("--dvc-s3-region", default="us-east-1", type=region, help="AWS region of the bucket (default %(default)s)")
+    add("--s3-endpoint-url", default="", type=endpoint_url, help="S3-compatible endpoint, e.g. MinIO (default: AWS)")
+    add("--mlflow-tracking-uri", default=None,
+        help="MLflow tracking URI (default $MLFLOW_TRACKING_URI, else SQLite in the workdir)")
+    add("--min-accuracy", default=0.7, type=fraction, help="evaluation gate, 0..1 (default %(default)s)")
+    add("--environment", default="dev", help="environment tag on the run and model version (default %(default)s)")
+    add("--seed", default=42, type=non_negative_int, help="seed for data, split and training (default %(default)s)")
+    add("--git-commit", default=None, help="commit tag (default $GIT_COMMIT, else detected from git)")
+    add("--alias", default="candidate", type=_typed(alias_problem), help="alias for the new version (default %(default)s)")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="The ML pipeline steps; run locally with embedded MLflow (SQLite) and a local DVC remote by default.",
+        epilog="Exit codes: 0 ok, 1 step failed (e.g. the accuracy gate), 2 usage or bad input.",
+    )
+    sub = parser.add_subparsers(dest="step", metavar="STEP", required=True)
+    common = common_flags()
+    helps = {name: importlib.import_module(module).HELP for name, module in STEPS.items()}
+    helps["run"] = "all five steps in order, stopping at the first failure"
+    for name, help_text in helps.items():
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        if name in RUN_ID_STEPS:
+            p.add_argument("--run-id", default="", help="MLflow run to use (default: <workdir>/outputs/run-id)")
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    return Settings(
+        workdir=args.workdir,
+        model_name=args.model_name,
+        data_version=args.data_version,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        dvc_s3_bucket=args.dvc_s3_bucket,
+        dvc_s3_region=args.dvc_s3_region,
+        s3_endpoint_url=args.s3_endpoint_url,
+        mlflow_tracking_uri=args.mlflow_tracking_uri or "",
+        min_accuracy=args.min_accuracy,
+        environment=args.environment,
+        seed=args.seed,
+        git_commit=args.git_commit or detect_git_commit(),
+        alias=args.alias,
+        run_id=getattr(args, "run_id", ""),
+    )
+
+
+def run_step(name: str, settings: Settings) -> Any:
+    module = importlib.import_module(STEPS[name])
+    started = time.perf_counter()
+    result = module.run(settings)
+    print(f"{name}: {result.summary()} [{time.perf_counter() - started:.1f} s]", flush=True)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)  # usage errors exit 2 here, before anything is written
+    step = args.step
+    try:
+        settings = settings_from_args(args)
+        for name in STEPS if step == "run" else [step]:
+            step = name
+            run_step(name, settings)
+    except PipelineError as exc:
+        print(f"pipeline {step}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"pipeline {step}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI boundary: a message, never a traceback
+        if os.environ.get("PIPELINE_DEBUG"):
+            raise
+        print(f"pipeline {step}: error: {type(exc).__name__}: {exc} (set PIPELINE_DEBUG=1 for a traceback)", file=sys.stderr)
+        return 1
+    return 0

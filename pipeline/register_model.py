@@ -1,0 +1,89 @@
+"""Step 5, register-model: a model version with its tags and alias, only after the evaluation gate passed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline import files, tracking, train_model
+from pipeline.errors import GateFailed, PipelineError
+from pipeline.evaluate_model import PASSED, read_run_id
+from pipeline.settings import Settings, detect_git_commit
+
+HELP = "register the model with tags and an alias, only if the gate passed"
+
+
+@dataclass(frozen=True)
+class Registration:
+    name: str
+    version: str
+    alias: str
+    tags: dict[str, str]
+
+    def summary(self) -> str:
+        tags = ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items()))
+        return f"registered {self.name} version {self.version} as @{self.alias} ({tags})"
+
+
+def check_gate(settings: Settings, run_id: str) -> None:
+    """Refuse unless evaluate-model passed the gate for this very run."""
+    gate_file = settings.outputs / "gate"
+    if not gate_file.exists():
+        raise PipelineError(f"no evaluation result: {gate_file} does not exist; run evaluate-model first")
+    gate = gate_file.read_text(encoding="utf-8").strip()
+    if gate != PASSED:
+        raise GateFailed(f"evaluation gate is {gate!r} ({gate_file}); run {run_id} is not registered")
+    try:
+        evaluated = json.loads(settings.metrics_json.read_text(encoding="utf-8")).get("run_id")
+    except (OSError, ValueError) as exc:
+        raise PipelineError(f"cannot read {settings.metrics_json}: {exc}; run evaluate-model first") from exc
+    if evaluated != run_id:
+        raise PipelineError(
+            f"the gate result in {settings.metrics_json} is for run {evaluated}, not run {run_id}; run evaluate-model again"
+        )
+
+
+def run(settings: Settings) -> Registration:
+    run_id = read_run_id(settings)
+    check_gate(settings, run_id)  # before touching the registry at all
+    client = tracking.connect(settings)
+    from mlflow.exceptions import MlflowException
+
+    try:
+        trained = client.get_run(run_id)
+    except MlflowException as exc:
+        raise PipelineError(f"training run {run_id} not found in {settings.tracking_uri}: {exc.message}") from exc
+    tags = {"data_version": trained.data.params.get("data_version", settings.data_version), "environment": settings.environment}
+    commit = settings.git_commit or trained.data.tags.get("git_commit") or detect_git_commit()
+    if commit:
+        tags["git_commit"] = commit
+    version = _register(client, settings, train_model.model_uri(trained), run_id, tags)
+    files.write_text(settings.outputs / "model-version", version + "\n")
+    return Registration(name=settings.model_name, version=version, alias=settings.alias, tags=tags)
+
+
+def _register(client: Any, settings: Settings, source: str, run_id: str, tags: dict[str, str]) -> str:
+    """Create the version and point the alias at it; a version whose alias could not be set is deleted again."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    name = settings.model_name
+    try:
+        version = mlflow.register_model(source, name, tags=tags).version
+    except MlflowException as exc:
+        raise PipelineError(f"could not register run {run_id} as {name!r}: {exc.message}") from exc
+    try:
+        client.set_registered_model_alias(name, settings.alias, version)
+    except Exception as exc:
+        try:
+            client.delete_model_version(name, version)
+        except Exception as cleanup:  # noqa: BLE001 - report both, the first one is the cause
+            raise PipelineError(
+                f"registered {name} version {version} but could not set alias {settings.alias!r} ({exc}) "
+                f"nor delete the version again ({cleanup}); delete it by hand"
+            ) from exc
+        raise PipelineError(
+            f"could not set alias {settings.alias!r} on {name} version {version} ({exc}); the version was removed"
+        ) from exc
+    return str(version)

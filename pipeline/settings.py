@@ -1,0 +1,150 @@
+"""The run's settings and the workspace layout every step shares (the /work volume in the cluster)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import UsageError
+from pipeline.s3 import bucket_name_problems, is_valid_region
+
+DEFAULT_WORKDIR = ".pipeline"
+# Used in file names and MLflow names: no path separators, no spaces.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+# MLflow refuses aliases named "latest" or shaped like a version ("v3").
+_ALIAS = re.compile(r"[A-Za-z0-9_-]{1,255}")
+
+
+def name_problem(value: str, what: str) -> str | None:
+    if not _NAME.fullmatch(value):
+        return f"{what} {value!r} must start with a letter or digit and use only letters, digits, '.', '_' and '-'"
+    return None
+
+
+def alias_problem(value: str) -> str | None:
+    if not _ALIAS.fullmatch(value) or value.lower() == "latest" or re.fullmatch(r"[vV]\d+", value):
+        return f"alias {value!r} must use letters, digits, '_' or '-', and must not be 'latest' or look like 'v3'"
+    return None
+
+
+def detect_git_commit(cwd: Path | None = None) -> str | None:
+    """$GIT_COMMIT, else HEAD of the git checkout around `cwd`, else None (no git, no repository)."""
+    env = os.environ.get("GIT_COMMIT", "").strip()
+    if env:
+        return env
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    sha = out.stdout.strip()
+    return sha if out.returncode == 0 and re.fullmatch(r"[0-9a-f]{40}", sha) else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every flag of `python -m pipeline`, resolved. Paths of the shared workspace hang off `workdir`."""
+
+    workdir: Path = field(default_factory=lambda: Path(os.environ.get("PIPELINE_WORKDIR") or DEFAULT_WORKDIR))
+    model_name: str = "bert-classifier"
+    data_version: str = "v1.0"
+    epochs: int = 3
+    batch_size: int = 16
+    dvc_s3_bucket: str = ""
+    dvc_s3_region: str = "us-east-1"
+    s3_endpoint_url: str = ""
+    mlflow_tracking_uri: str = ""
+    min_accuracy: float = 0.7
+    environment: str = "dev"
+    seed: int = 42
+    git_commit: str | None = None
+    alias: str = "candidate"
+    run_id: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "workdir", Path(self.workdir).expanduser().resolve())
+        problems = self.problems()
+        if problems:
+            raise UsageError("; ".join(problems))
+
+    def problems(self) -> list[str]:
+        """Everything wrong with these settings; checked before any file is written or uploaded."""
+        out: list[str] = []
+        for value, what in ((self.model_name, "model name"), (self.data_version, "data version")):
+            if problem := name_problem(value, what):
+                out.append(problem)
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", self.environment):
+            out.append(f"environment {self.environment!r} must be lowercase letters, digits and '-'")
+        if self.epochs < 1:
+            out.append(f"epochs must be at least 1 (got {self.epochs})")
+        if self.batch_size < 1:
+            out.append(f"batch size must be at least 1 (got {self.batch_size})")
+        if self.seed < 0:
+            out.append(f"seed must be 0 or more (got {self.seed})")
+        if not 0.0 <= self.min_accuracy <= 1.0:
+            out.append(f"min accuracy must be between 0 and 1 (got {self.min_accuracy})")
+        if self.dvc_s3_bucket:
+            out.extend(f"bucket {self.dvc_s3_bucket!r} {p}" for p in bucket_name_problems(self.dvc_s3_bucket))
+        if not is_valid_region(self.dvc_s3_region):
+            out.append(f"region {self.dvc_s3_region!r} is not an AWS region code (e.g. us-east-1)")
+        if self.s3_endpoint_url and not re.match(r"https?://[^/\s]+", self.s3_endpoint_url):
+            out.append(f"S3 endpoint URL {self.s3_endpoint_url!r} must start with http:// or https://")
+        if problem := alias_problem(self.alias):
+            out.append(problem)
+        return out
+
+    # --- tracking -----------------------------------------------------------------------------------------
+    @property
+    def tracking_uri(self) -> str:
+        """--mlflow-tracking-uri, else $MLFLOW_TRACKING_URI, else a SQLite store inside the workdir."""
+        return self.mlflow_tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{self.mlflow_db}"
+
+    @property
+    def embedded_tracking(self) -> bool:
+        return self.tracking_uri.startswith("sqlite:")
+
+    @property
+    def experiment_name(self) -> str:
+        return self.model_name
+
+    # --- workspace layout ---------------------------------------------------------------------------------
+    @property
+    def mlflow_db(self) -> Path:
+        return self.workdir / "mlflow.db"
+
+    @property
+    def mlflow_artifacts(self) -> Path:
+        return self.workdir / "mlartifacts"
+
+    @property
+    def local_remote(self) -> Path:
+        return self.workdir / "dvc-remote"
+
+    @property
+    def raw_csv(self) -> Path:
+        return self.workdir / "data" / "raw" / f"sample_data_{self.data_version}.csv"
+
+    @property
+    def features_pkl(self) -> Path:
+        return self.workdir / "data" / "processed" / f"features_{self.data_version}.pkl"
+
+    @property
+    def labels_pkl(self) -> Path:
+        return self.workdir / "data" / "processed" / f"labels_{self.data_version}.pkl"
+
+    @property
+    def vectorizer_pkl(self) -> Path:
+        return self.workdir / "data" / "processed" / f"vectorizer_{self.data_version}.pkl"
+
+    @property
+    def outputs(self) -> Path:
+        """Small files Argo reads as output parameters."""
+        return self.workdir / "outputs"
+
+    @property
+    def metrics_json(self) -> Path:
+        return self.workdir / "metrics.json"

@@ -1,0 +1,128 @@
+"""DVC through its Python API: one DVC repository per workdir, one remote named "storage".
+
+The workdir gets `dvc init --no-scm`, so it works inside a git checkout, outside one, and from any cwd.
+The remote is a local directory under the workdir by default, or DVC's real S3 remote (bucket, region,
+optional endpoint URL). Credentials are never written to the DVC config: s3fs reads them from the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from pipeline.errors import PipelineError
+from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+REMOTE = "storage"
+S3_PREFIX = "dvc"
+
+
+def remote_url(settings: Settings) -> str:
+    if settings.dvc_s3_bucket:
+        return f"s3://{settings.dvc_s3_bucket}/{S3_PREFIX}"
+    return str(settings.local_remote)
+
+
+def describe_remote(settings: Settings) -> str:
+    url = remote_url(settings)
+    return f"{url} via {settings.s3_endpoint_url}" if settings.s3_endpoint_url else url
+
+
+@contextmanager
+def open_repo(settings: Settings) -> Iterator[Repo]:
+    """The workdir's DVC repository, created on first use, with its remote set from `settings`."""
+    # No usage reports from a pipeline step; must be set before dvc is imported.
+    os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+    logging.getLogger("dvc").setLevel(logging.WARNING)
+    from dvc.repo import Repo
+
+    root = settings.workdir
+    root.mkdir(parents=True, exist_ok=True)
+    if not (root / ".dvc").is_dir():
+        Repo.init(str(root), no_scm=True).close()
+    repo = Repo(str(root))
+    try:
+        remote: dict[str, str] = {"url": remote_url(settings)}
+        if settings.dvc_s3_bucket:
+            remote["region"] = settings.dvc_s3_region
+            if settings.s3_endpoint_url:
+                remote["endpointurl"] = settings.s3_endpoint_url
+        else:
+            settings.local_remote.mkdir(parents=True, exist_ok=True)
+        with repo.config.edit("repo") as conf:
+            conf["core"]["remote"] = REMOTE
+            conf["core"]["analytics"] = False
+            conf["remote"][REMOTE] = remote
+        yield repo
+    finally:
+        repo.close()
+
+
+def dvc_file(path: Path) -> Path:
+    return path.with_name(path.name + ".dvc")
+
+
+def content_md5(path: Path) -> str:
+    """The content hash DVC recorded for `path` in its .dvc file."""
+    data = yaml.safe_load(dvc_file(path).read_text(encoding="utf-8"))
+    return str(data["outs"][0]["md5"])
+
+
+def add_and_push(settings: Settings, paths: Sequence[Path]) -> dict[str, str]:
+    """`dvc add` then `dvc push` the files; returns {workdir-relative path: md5}."""
+    from dvc.exceptions import DvcException
+
+    targets = [str(p.relative_to(settings.workdir)) for p in paths]
+    with open_repo(settings) as repo:
+        cwd = os.getcwd()
+        try:
+            os.chdir(settings.workdir)  # DVC resolves targets against the cwd
+            repo.add(targets)
+            repo.push(targets=[t + ".dvc" for t in targets], remote=REMOTE)
+        except DvcException as exc:
+            raise PipelineError(f"could not version {', '.join(targets)} in {describe_remote(settings)}: {exc}") from exc
+        finally:
+            os.chdir(cwd)
+    return {t: content_md5(p) for t, p in zip(targets, paths, strict=True)}
+
+
+def ensure_local(settings: Settings, paths: Sequence[Path], what: str, hint: str) -> None:
+    """Make the files present in the workdir, pulling them from the remote when they are not.
+
+    Names exactly what could not be found or pulled, so a missing data version is obvious.
+    """
+    missing = [p for p in paths if not p.exists()]
+    if not missing:
+        return
+    rel = [str(p.relative_to(settings.workdir)) for p in missing]
+    untracked = [r for r, p in zip(rel, missing, strict=True) if not dvc_file(p).exists()]
+    if untracked:
+        raise PipelineError(
+            f"{what} not found: {', '.join(untracked)} is neither in {settings.workdir} nor tracked by DVC "
+            f"(no .dvc file); {hint}"
+        )
+    from dvc.exceptions import DvcException
+
+    with open_repo(settings) as repo:
+        cwd = os.getcwd()
+        try:
+            os.chdir(settings.workdir)
+            repo.pull(targets=[r + ".dvc" for r in rel], remote=REMOTE)
+        except DvcException as exc:
+            raise PipelineError(
+                f"could not pull {what} ({', '.join(rel)}) from {describe_remote(settings)}: {exc}"
+            ) from exc
+        finally:
+            os.chdir(cwd)
+    still = [r for r, p in zip(rel, missing, strict=True) if not p.exists()]
+    if still:
+        raise PipelineError(f"could not pull {what} ({', '.join(still)}) from {describe_remote(settings)}")
