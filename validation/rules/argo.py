@@ -591,13 +591,16 @@ def _variable_issues(m: Manifest, ctx: Context) -> Iterator[tuple[str, str, Json
         node = call.parent if call.kind == "hook" else call.node
         assert node is not None
         name = call.parent_name if call.kind == "hook" else call.name
+        visible: set[str] | None
         if node_kind == "tasks":
             anc = ancestors(nodes)
             visible = set(anc.get(name, set()))
+            if _broken_deps(nodes.get(name, {}), nodes):
+                visible = None  # DAG-DEPENDS-SYNTAX / DAG-DEPENDENCY-MISSING report it; do not guess upstream
         else:
             visible = {str(s.get("name")) for gi, group in enumerate(as_list(owner.get("steps")))
                        for s in as_list(group) if isinstance(s, dict) and gi < call.group}
-        if call.kind == "hook":
+        if call.kind == "hook" and visible is not None:
             visible.add(name)  # a hook may read the outputs of the step/task it hangs on
         loop = any(k in node for k in LOOP_KEYS)
         scope = Scope(template=owner, loop=loop, node_kind=node_kind, visible_nodes=visible, all_nodes=set(nodes),
@@ -612,6 +615,18 @@ def _variable_issues(m: Manifest, ctx: Context) -> Iterator[tuple[str, str, Json
                                           all_nodes=set(nodes), node_templates=node_templates))
                     skip.add(key)
         yield from scan(call.node, (*base, *call.path), scope, frozenset(skip))
+
+
+def _broken_deps(task: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> bool:
+    depends = task.get("depends")
+    if depends is not None:
+        try:
+            names = parse_depends(str(depends))
+        except DependsSyntaxError:
+            return True
+    else:
+        names = [str(d) for d in as_list(task.get("dependencies"))]
+    return any(n not in tasks for n in names)
 
 
 def _nodes_of(t: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], str | None]:

@@ -231,6 +231,9 @@ def granted_rules(ctx: Context, sa: str, namespace: str | None) -> list[dict[str
         if not subject_ok:
             continue
         ref = as_dict(b.obj.get("roleRef"))
+        if ref.get("kind") == "ClusterRole" and ref.get("name") == "cluster-admin":
+            out.append({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]})  # RBAC-CLUSTER-ADMIN-BINDING says why not
+            continue
         role = ctx.find(str(ref.get("kind", "")), str(ref.get("name", "")))
         if role is not None:
             out += [r for r in as_list(role.obj.get("rules")) if isinstance(r, dict)]
