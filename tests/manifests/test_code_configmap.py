@@ -1,0 +1,108 @@
+"""The pipeline code reaches the pods as a generated ConfigMap whose hashed name the templates really use."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from .conftest import REPO, TEMPLATES, find, one, rendered
+
+PIPELINE = REPO / "pipeline"
+# kubectl's client-side apply copies the object into an annotation capped at 256 KiB; stay well below.
+MAX_CODE_BYTES = 200 * 1024
+
+
+def _generator() -> dict[str, Any]:
+    kustomization = yaml.safe_load((PIPELINE / "kustomization.yaml").read_text())
+    (generator,) = kustomization["configMapGenerator"]
+    return generator
+
+
+def test_every_pipeline_module_is_shipped_in_the_configmap() -> None:
+    listed = set(_generator()["files"])
+    on_disk = {path.name for path in PIPELINE.glob("*.py")}
+    assert on_disk, "pipeline/ has no modules"
+    missing = sorted(on_disk - listed)
+    assert not missing, f"add to pipeline/kustomization.yaml configMapGenerator files: {missing}"
+    assert "requirements.txt" in listed
+
+
+def test_the_package_is_flat_because_a_configmap_is() -> None:
+    nested = sorted(str(p.relative_to(REPO)) for p in PIPELINE.glob("*/**/*.py") if "__pycache__" not in p.parts)
+    assert not nested, f"subpackages cannot be mounted from one ConfigMap: {nested}"
+
+
+def test_the_rendered_configmap_holds_the_files_byte_for_byte(env: str, objects: list[dict[str, Any]]) -> None:
+    (configmap,) = find(objects, "ConfigMap")
+    data = configmap["data"]
+    assert set(data) == set(_generator()["files"])
+    for key, text in data.items():
+        assert text == (PIPELINE / key).read_text(), key
+    assert sum(len(text.encode()) for text in data.values()) < MAX_CODE_BYTES
+
+
+def test_every_volume_names_the_generated_configmap(env: str, objects: list[dict[str, Any]]) -> None:
+    (configmap,) = find(objects, "ConfigMap")
+    name = configmap["metadata"]["name"]
+    assert re.fullmatch(r"ml-pipeline-code-[a-z0-9]{10}", name), name
+    seen = 0
+    for obj in find(objects, "WorkflowTemplate") + find(objects, "Workflow"):
+        spec = obj["spec"]
+        volumes = list(spec.get("volumes", []))
+        for tmpl in spec.get("templates", []):
+            volumes += tmpl.get("volumes", [])
+        for volume in volumes:
+            if "configMap" in volume:
+                assert volume["configMap"]["name"] == name, f"{obj['metadata']['name']}: {volume}"
+                seen += 1
+    assert seen >= len(TEMPLATES)
+
+
+def test_a_code_change_renames_the_configmap(tmp_path: Any) -> None:
+    import shutil
+
+    from .conftest import build
+
+    for part in ("base", "overlays", "pipeline"):
+        shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    before = one(build(tmp_path / "overlays" / "dev"), "WorkflowTemplate", "ml-pipeline")["spec"]["volumes"]
+    with (tmp_path / "pipeline" / "__init__.py").open("a") as handle:
+        handle.write("\n# changed\n")
+    after = one(build(tmp_path / "overlays" / "dev"), "WorkflowTemplate", "ml-pipeline")["spec"]["volumes"]
+    assert before != after
+
+
+def _pins(text: str) -> dict[str, str]:
+    pins = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, sep, version = line.partition("==")
+            assert sep, f"not pinned with ==: {line!r}"
+            pins[name.strip().lower().replace("_", "-")] = version.strip()
+    return pins
+
+
+def test_requirements_are_pinned_to_the_constraints() -> None:
+    requirements = _pins((PIPELINE / "requirements.txt").read_text())
+    constraints = _pins((REPO / "constraints.txt").read_text())
+    assert {"scikit-learn", "mlflow", "dvc", "dvc-s3", "boto3"} <= requirements.keys()
+    for name, version in requirements.items():
+        assert constraints.get(name) == version, f"{name}=={version} but constraints.txt has {constraints.get(name)}"
+
+
+def test_every_third_party_import_of_the_pipeline_is_required() -> None:
+    # Module name -> distribution name, for the packages whose import name differs.
+    distribution = {"sklearn": "scikit-learn", "yaml": "pyyaml"}
+    requirements = _pins((PIPELINE / "requirements.txt").read_text())
+    import sys
+
+    imported = set()
+    for path in PIPELINE.glob("*.py"):
+        for match in re.finditer(r"^\s*(?:from|import)\s+([A-Za-z_][A-Za-z0-9_]*)", path.read_text(), re.M):
+            imported.add(match.group(1))
+    third_party = {m for m in imported if m not in sys.stdlib_module_names and m not in {"pipeline", "__future__"}}
+    missing = sorted(m for m in third_party if distribution.get(m, m).lower() not in requirements)
+    assert not missing, f"pipeline imports {missing} but pipeline/requirements.txt does not install them"

@@ -1,0 +1,163 @@
+"""`python -m validation check`: render every environment as Argo CD would, check it, report, exit 0/1/2."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from validation.cli import UsageError
+from validation.model import Severity
+
+HELP = "Render every overlay and Argo CD Application as Argo CD would, then lint, schema-check and rule-check it."
+FORMATS = ("text", "json", "junit", "sarif", "github")
+BY_SUFFIX = {".json": "json", ".sarif": "sarif", ".xml": "junit", ".txt": "text"}
+PROGRESS_AFTER = 1.0  # seconds; short runs stay quiet
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", type=Path,
+                        help="check these files or directories instead of the repo's targets "
+                             "(a directory with a kustomization is rendered, other YAML is read as it is)")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME",
+                        help="only this environment or Application (repeatable)")
+    parser.add_argument("--format", action="append", default=[], choices=FORMATS, dest="formats",
+                        help="report format (repeatable; pairs with --output in order; default text, "
+                             "github under GitHub Actions)")
+    parser.add_argument("--output", action="append", default=[], metavar="FILE", type=Path, dest="outputs",
+                        help="write the matching --format here instead of stdout (repeatable)")
+    parser.add_argument("--fail-on", choices=("error", "warning", "info"), default=None,
+                        help="exit 1 when a finding is at least this severe (default: error, or config)")
+    parser.add_argument("--select", action="append", default=[], metavar="IDS",
+                        help="only these rule IDs or prefixes, comma-separated (e.g. schema,ARGO-DAG)")
+    parser.add_argument("--ignore", action="append", default=[], metavar="IDS",
+                        help="skip these rule IDs or prefixes, comma-separated")
+    parser.add_argument("--kubernetes-version", metavar="V", default=None,
+                        help="Kubernetes version whose schemas apply (default: 1.37, or config)")
+    parser.add_argument("--ignore-missing-schemas", action="store_true",
+                        help="a kind with no schema is not a finding")
+    parser.add_argument("--changed", nargs="*", default=None, metavar="FILE",
+                        help="render only the targets these changed files can affect (for the commit hook)")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="repository root (default: nearest directory upwards with pyproject.toml)")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N", help="parallel renders (default: CPUs)")
+    parser.add_argument("--quiet", action="store_true", help="no progress and no notes")
+    parser.add_argument("--verbose", action="store_true", help="list rendered targets and stage timings on stderr")
+
+
+def find_root(start: Path) -> Path:
+    here = start.resolve()
+    for d in (here, *here.parents):
+        if (d / "pyproject.toml").is_file():
+            return d
+    return here
+
+
+def _split(values: list[str]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def plan_outputs(formats: list[str], outputs: list[Path], github_actions: bool) -> list[tuple[str, Path | None]]:
+    """(format, file or None for stdout), pairing --format i with --output i."""
+    plan: list[tuple[str, Path | None]] = []
+    for i, out in enumerate(outputs):
+        if i < len(formats):
+            plan.append((formats[i], out))
+        elif out.suffix.lower() in BY_SUFFIX:
+            plan.append((BY_SUFFIX[out.suffix.lower()], out))
+        else:
+            raise UsageError(f"--output {out}: no --format for it, and its suffix does not say which "
+                             f"({', '.join(BY_SUFFIX)})")
+    plan.extend((f, None) for f in formats[len(outputs):])
+    if not any(dest is None for _, dest in plan):
+        plan.append(("github" if github_actions else "text", None))
+    return plan
+
+
+class _Progress:
+    """Progress on stderr, only when it is a terminal and the run has taken a while."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.start = time.monotonic()
+        self.shown = False
+
+    def __call__(self, stage: str, done: int, total: int, name: str) -> None:
+        if not self.enabled or time.monotonic() - self.start < PROGRESS_AFTER:
+            return
+        sys.stderr.write(f"\r\033[K{stage} {done}/{total}: {name}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    from validation import config as config_mod
+    from validation import engine
+    from validation.atomic import write_atomic
+    from validation.report import REPORTER_BY_NAME, Report
+
+    started = time.perf_counter()
+    root = (args.root or find_root(Path.cwd())).resolve()
+    if not root.is_dir():
+        raise UsageError(f"--root {args.root}: not a directory")
+    try:
+        cfg = config_mod.load(root)
+    except config_mod.ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if args.kubernetes_version:
+        cfg.kubernetes_version = args.kubernetes_version
+    if args.ignore_missing_schemas:
+        cfg.ignore_missing_schemas = True
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else cfg.fail_on
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    plan = plan_outputs(args.formats, args.outputs, os.environ.get("GITHUB_ACTIONS") == "true")
+    for _, dest in plan:
+        if dest is not None and not dest.resolve().parent.is_dir():
+            raise UsageError(f"--output {dest}: directory {dest.parent} does not exist")
+
+    names: list[str] | None = list(args.env) or None
+    if args.changed is not None:
+        if args.paths:
+            raise UsageError("--changed selects the repo's targets; it cannot be combined with PATH arguments")
+        from validation.scope import targets_for_files
+
+        affected = targets_for_files(root, [str(f) for f in args.changed])
+        if affected is not None:
+            names = [n for n in affected if names is None or n in names] if names else list(affected)
+
+    progress = _Progress(sys.stderr.isatty() and not args.quiet)
+    try:
+        result = engine.run(cfg, targets=names, paths=list(args.paths) or None, select=_split(args.select) or None,
+                            ignore=_split(args.ignore), progress=progress, jobs=args.jobs)
+    finally:
+        progress.clear()
+    if args.quiet:
+        result.notes.clear()
+    report = Report.from_run(result, fail_on=fail_on, seconds=time.perf_counter() - started)
+
+    if args.verbose:
+        for t in report.targets:
+            state = f"error: {t.error}" if t.error else f"{t.objects} objects"
+            print(f"rendered {t.name} ({t.kind}) in {t.seconds:.2f}s: {state}", file=sys.stderr)
+        print("stages: " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
+              + (f"; engine: {result.engine}" if result.engine else ""), file=sys.stderr)
+    text_on_stdout = any(fmt == "text" and dest is None for fmt, dest in plan)
+    if report.errors and not text_on_stdout:
+        for error in report.errors:
+            print(f"error: {error}", file=sys.stderr)
+    for fmt, dest in plan:
+        rendered = REPORTER_BY_NAME[fmt](report)
+        if dest is None:
+            sys.stdout.write(rendered)
+        else:
+            write_atomic(dest, rendered)
+    sys.stdout.flush()
+    return report.exit_code()

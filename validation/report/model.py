@@ -1,0 +1,67 @@
+"""What every reporter reads: the run's findings, targets, errors and notes, plus the failure threshold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from validation.model import Finding, Severity
+
+
+@dataclass(frozen=True)
+class TargetSummary:
+    name: str
+    kind: str
+    environment: str | None
+    objects: int
+    seconds: float
+    error: str | None
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    targets: list[TargetSummary] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    fail_on: Severity = Severity.ERROR
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_run(cls, result, fail_on: Severity = Severity.ERROR, seconds: float = 0.0) -> "Report":
+        """Build from an engine RunResult."""
+        return cls(
+            findings=list(result.findings),
+            targets=[TargetSummary(rt.target.name, rt.target.kind, rt.target.environment, len(rt.manifests),
+                                   rt.render_seconds, rt.error) for rt in result.rendered],
+            errors=list(result.errors),
+            notes=list(result.notes),
+            fail_on=fail_on,
+            seconds=seconds,
+            timings=dict(result.timings),
+        )
+
+    def counts(self) -> dict[str, int]:
+        out = {str(s): 0 for s in sorted(Severity, reverse=True)}
+        for f in self.findings:
+            out[str(f.severity)] += 1
+        return out
+
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        return 1 if any(f.severity >= self.fail_on for f in self.findings) else 0
+
+    def summary_line(self) -> str:
+        c = self.counts()
+        parts = [f"{c['error']} error{'s' * (c['error'] != 1)}", f"{c['warning']} warning{'s' * (c['warning'] != 1)}",
+                 f"{c['info']} info"]
+        rendered = ", ".join(t.name for t in self.targets) or "none"
+        objects = sum(t.objects for t in self.targets)
+        status = {0: "passed", 1: "failed", 2: "could not finish"}[self.exit_code()]
+        line = f"{status}: {', '.join(parts)} in {objects} objects; rendered: {rendered}"
+        if self.errors:
+            line += f"; {len(self.errors)} tool error{'s' * (len(self.errors) != 1)}"
+        if self.seconds:
+            line += f" ({self.seconds:.2f}s)"
+        return line
