@@ -18,8 +18,9 @@ NOT_CLI = {"pipeline", "install-deps", "fetch-code"}
 
 
 def _parser() -> argparse.ArgumentParser:
-    cli = pytest.importorskip("pipeline.cli", reason="pipeline/cli.py (issue 2) has not landed yet")
-    return cli.build_parser()
+    from pipeline.cli import build_parser
+
+    return build_parser()
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
