@@ -880,6 +880,8 @@ def references(obj: Any, path: JsonPath) -> Iterator[tuple[str, str, JsonPath]]:
     if isinstance(obj, dict):
         for key, value in obj.items():
             p = (*path, str(key))
+            if key == "memoize":
+                continue  # Argo creates the memoization cache ConfigMap itself
             if isinstance(value, dict):
                 if key in ("configMapKeyRef", "configMapRef", "configMap") and value.get("name"):
                     if not value.get("optional"):

@@ -1,0 +1,94 @@
+"""Argo family internals: the `depends` grammar, quantities, image tags, variable scoping edge cases."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from rules_helpers import context, rendered, run_rule
+
+from validation.rules.argo import image_tag_problem
+from validation.rules.argo_model import DependsSyntaxError, find_cycle, parse_depends, parse_quantity
+
+
+@pytest.mark.parametrize("expr,names", [
+    ("a", ["a"]),
+    ("a.Succeeded", ["a"]),
+    ("a && b", ["a", "b"]),
+    ("(a.Succeeded || b.Skipped) && !c.Failed", ["a", "b", "c"]),
+    ("task-1.AnySucceeded||task_2.AllFailed", ["task-1", "task_2"]),
+    ("!(!a)", ["a"]),
+    ("a.Errored || a.Omitted || a.Daemoned", ["a", "a", "a"]),
+])
+def test_depends_parses(expr, names):
+    assert parse_depends(expr) == names
+
+
+@pytest.mark.parametrize("expr", ["", "a &&", "&& a", "(a || b", "a || b)", "a.Succeded", "a | b", "a b", "a.",
+                                  "!", "()"])
+def test_depends_rejects(expr):
+    with pytest.raises(DependsSyntaxError):
+        parse_depends(expr)
+
+
+def test_cycle_found_and_reported_in_order():
+    tasks = {"a": {"depends": "c"}, "b": {"depends": "a"}, "c": {"dependencies": ["b"]}, "d": {}}
+    cycle = find_cycle(tasks)
+    assert cycle is not None and cycle[0] == cycle[-1] and set(cycle) == {"a", "b", "c"}
+    assert find_cycle({"a": {}, "b": {"depends": "a"}}) is None
+
+
+@pytest.mark.parametrize("text,value", [("500m", Decimal("0.5")), ("1", Decimal(1)), ("1Gi", Decimal(2**30)),
+                                        ("512Mi", Decimal(512 * 2**20)), ("1e3", Decimal(1000)), ("2k", Decimal(2000)),
+                                        (2, Decimal(2)), ("0.5", Decimal("0.5"))])
+def test_quantities(text, value):
+    assert parse_quantity(text) == value
+
+
+@pytest.mark.parametrize("text", ["lots", "1GB", "", "1.2.3", True])
+def test_not_quantities(text):
+    assert parse_quantity(text) is None
+
+
+@pytest.mark.parametrize("image,bad", [("python", True), ("python:latest", True), ("ghcr.io/a/b", True),
+                                       ("localhost:5000/app", True), ("python:3.11.9-slim", False),
+                                       ("localhost:5000/app:1.2", False), ("alpine@sha256:" + "a" * 64, False)])
+def test_image_tags(image, bad):
+    assert (image_tag_problem(image) is not None) is bad
+
+
+WF = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: x-}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - {name: a, template: t}
+          - {name: b, template: t, arguments: {parameters: [{name: p, value: "%s"}]}}
+    - name: t
+      inputs: {parameters: [{name: p, default: x}]}
+      outputs: {parameters: [{name: o, valueFrom: {path: /o}}]}
+      container: {image: "alpine:3.20", command: [echo, "{{inputs.parameters.p}}"]}
+"""
+
+
+@pytest.mark.parametrize("ref,fires", [
+    ("{{steps.a.outputs.parameters.o}}", True),  # same step group: not yet run
+    ("{{workflow.name}}", False),
+    ("{{workflow.labels.team}}", False),
+    ("{{workflow.creationTimestamp.Y}}", False),
+    ("{{workflow.name.first}}", True),
+    ("{{tasks.a.outputs.result}}", True),  # tasks.* inside a steps template
+    ("{{=inputs.parameters['p']}}", False),
+    ("{{=workflow.parameters['nope']}}", True),
+    ("{{status}}", True),  # metrics only
+])
+def test_variable_scoping(ref, fires):
+    rt = rendered(WF % ref, "dev")
+    ctx = context(rt)
+    hits = [h for rid in ("ARGO-VAR-OUTPUT-REF", "ARGO-VAR-UNKNOWN", "ARGO-VAR-WORKFLOW-PARAMETER")
+            for h in run_rule(rid, ctx)]
+    assert bool(hits) is fires, hits

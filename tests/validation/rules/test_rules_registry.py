@@ -1,0 +1,76 @@
+"""The registry: `python -m validation rules`, docs/rules.md kept current, rule metadata complete."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from validation import rules_doc
+from validation.cli import UsageError
+from validation.commands import rules as rules_cmd
+from validation.rules import all_rules
+
+ROOT = Path(__file__).resolve().parents[3]
+MY_FAMILIES = {"argo", "rbac", "argocd", "env"}
+
+
+def run_cmd(argv: list[str], capsys) -> str:
+    parser = argparse.ArgumentParser()
+    rules_cmd.configure(parser)
+    assert rules_cmd.run(parser.parse_args(argv)) == 0
+    return capsys.readouterr().out
+
+
+def test_docs_rules_md_is_current():
+    """Regenerate with: python -m validation rules --format markdown > docs/rules.md"""
+    doc = ROOT / "docs" / "rules.md"
+    assert doc.is_file(), "docs/rules.md is missing"
+    assert doc.read_text(encoding="utf-8") == rules_doc.render_markdown(), (
+        "docs/rules.md is stale: python -m validation rules --format markdown > docs/rules.md")
+
+
+def test_every_rule_is_documented_with_examples():
+    for rule in all_rules():
+        assert re.fullmatch(r"[A-Z]+(-[A-Z0-9]+)+", rule.id), rule.id
+        assert rule.summary and rule.remediation and rule.name, rule.id
+        if rule.family in MY_FAMILIES:
+            assert rule.check is not None and rule.passing and rule.failing, rule.id
+            assert rule.id.split("-")[0] == {"argo": "ARGO", "rbac": "RBAC", "argocd": "ARGOCD", "env": "ENV"}[rule.family]
+
+
+def test_text_lists_every_rule(capsys):
+    out = run_cmd([], capsys)
+    for rule in all_rules():
+        assert re.search(rf"^{re.escape(rule.id)}\s+{rule.severity}\s", out, re.M), rule.id
+    assert out.rstrip().endswith(f"{len(all_rules())} rules")
+
+
+def test_json_format_round_trips(capsys):
+    data = json.loads(run_cmd(["--format", "json"], capsys))
+    ids = [r["id"] for r in data["rules"]]
+    assert ids == [r.id for r in all_rules()]
+    dag = next(r for r in data["rules"] if r["id"] == "ARGO-DAG-CYCLE")
+    assert dag["severity"] == "error" and "Workflow" in dag["scope"] and dag["failing"]
+
+
+def test_select_by_prefix(capsys):
+    out = run_cmd(["--format", "json", "--select", "rbac"], capsys)
+    ids = [r["id"] for r in json.loads(out)["rules"]]
+    assert ids and all(i.startswith("RBAC-") for i in ids)
+
+
+def test_select_matching_nothing_is_a_usage_error():
+    parser = argparse.ArgumentParser()
+    rules_cmd.configure(parser)
+    with pytest.raises(UsageError):
+        rules_cmd.run(parser.parse_args(["--select", "NOPE"]))
+
+
+def test_markdown_has_a_section_per_rule():
+    md = rules_doc.render_markdown()
+    for rule in all_rules():
+        assert f"\n### {rule.id}\n" in md
