@@ -199,9 +199,10 @@ def test_prod_is_stricter_than_staging_and_staging_than_dev() -> None:
     gates = [float(parameters(one(rendered(f"overlays/{e}"), "WorkflowTemplate", "ml-pipeline"))["min-accuracy"])
              for e in ENVIRONMENTS]
     assert gates == sorted(gates) and len(set(gates)) == 3
-    limits = {e: one(rendered(f"overlays/{e}"), "WorkflowTemplate", "ml-pipeline")["spec"]["retryStrategy"]["limit"]
-              for e in ENVIRONMENTS}
-    assert int(limits["prod"]) > int(limits["dev"])
+    kept = {e: one(rendered(f"overlays/{e}"), "WorkflowTemplate", "ml-pipeline")["spec"]["ttlStrategy"]
+            for e in ENVIRONMENTS}
+    assert kept["prod"]["secondsAfterFailure"] > kept["dev"]["secondsAfterFailure"]
+    assert kept["staging"] == kept["dev"]
 
 
 def test_overlays_are_small() -> None:

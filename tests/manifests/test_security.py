@@ -44,10 +44,19 @@ def test_templates_clean_up_time_out_retry_and_run_as_the_workflow_account(
     assert 0 < spec["activeDeadlineSeconds"] <= 4 * 3600
     assert spec["ttlStrategy"]["secondsAfterSuccess"] > 0 and spec["ttlStrategy"]["secondsAfterFailure"] > 0
     assert spec["podGC"]["strategy"] in {"OnPodSuccess", "OnPodCompletion", "OnWorkflowSuccess", "OnWorkflowCompletion"}
-    assert int(spec["retryStrategy"]["limit"]) >= 1
-    assert "exitCode" in spec["retryStrategy"]["expression"]  # bad input (exit 2) is never retried
-    evaluate = template(one(objects, "WorkflowTemplate", name), "evaluate-model")["retryStrategy"]
-    assert "> 2" in evaluate["expression"]  # a failed gate (exit 1) is final
+    # Retries and deadlines sit on each pod template: at spec level Argo would also retry the whole DAG.
+    assert "retryStrategy" not in spec and "templateDefaults" not in spec
+    wft = one(objects, "WorkflowTemplate", name)
+    for tmpl in wft["spec"]["templates"]:
+        if "dag" in tmpl:
+            assert "retryStrategy" not in tmpl
+            continue
+        assert int(tmpl["retryStrategy"]["limit"]) >= 1, tmpl["name"]
+        assert 0 < tmpl["activeDeadlineSeconds"] <= spec["activeDeadlineSeconds"], tmpl["name"]
+    for step in STEPS:
+        expression = template(wft, step)["retryStrategy"]["expression"]
+        # Bad input (exit 2) is never retried; a failed gate (exit 1) is final too.
+        assert ("> 2" if step == "evaluate-model" else "!= 2") in expression, step
     (claim,) = spec["volumeClaimTemplates"]
     assert claim["metadata"]["name"] == "work"
 
