@@ -1177,24 +1177,35 @@ def synced_by_argocd(ctx: Context) -> bool:
 HOOK_ANNOTATION = "argocd.argoproj.io/hook"
 
 
+HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
+
+
 @_rule("ARGO-SYNCED-WORKFLOW-NAME", "synced-workflow-name", Severity.ERROR,
-       "A Workflow in a path that Argo CD syncs uses metadata.generateName. A fixed-name Workflow runs once, then "
-       "drifts forever.",
-       "Use generateName (and an Argo CD hook annotation), or ship a WorkflowTemplate/CronWorkflow instead.",
+       "A Workflow in a path that Argo CD syncs is re-created on every sync: it uses metadata.generateName, or (as "
+       "kustomize cannot build generateName objects) a fixed name with the hook-delete-policy BeforeHookCreation, "
+       "Argo CD's documented way to re-run a named hook. Otherwise it runs once, then drifts forever.",
+       "Use generateName, or add `argocd.argoproj.io/hook-delete-policy: BeforeHookCreation` next to the hook "
+       "annotation; or ship a WorkflowTemplate/CronWorkflow instead.",
        """
 kind: Workflow
 metadata:
-  generateName: ml-pipeline-
-  annotations: {argocd.argoproj.io/hook: PostSync}
+  name: ml-pipeline-post-sync
+  annotations: {argocd.argoproj.io/hook: PostSync, argocd.argoproj.io/hook-delete-policy: BeforeHookCreation}
 """, """
 kind: Workflow
 metadata:
   name: ml-pipeline-run
+  annotations: {argocd.argoproj.io/hook: PostSync}
 """, scope=("Workflow",))
 def check_synced_name(m: Manifest, ctx: Context) -> Iterator[Problem]:
-    if synced_by_argocd(ctx) and m.metadata.get("name") and not m.metadata.get("generateName"):
-        yield Problem(m, "this Workflow is synced by Argo CD with a fixed name: it runs once, then shows as drifted "
-                         "forever; use generateName", ("metadata", "name"))
+    if not synced_by_argocd(ctx) or not m.metadata.get("name") or m.metadata.get("generateName"):
+        return
+    policies = {p.strip() for p in str(m.annotations.get(HOOK_DELETE_POLICY, "")).split(",")}
+    if m.annotations.get(HOOK_ANNOTATION) and "BeforeHookCreation" in policies:
+        return
+    yield Problem(m, "this Workflow is synced by Argo CD with a fixed name and no hook-delete-policy "
+                     "BeforeHookCreation: it runs once, then shows as drifted forever; use generateName or that "
+                     "delete policy", ("metadata", "name"))
 
 
 @_rule("ARGO-SYNCED-WORKFLOW-HOOK", "synced-workflow-hook", Severity.ERROR,
