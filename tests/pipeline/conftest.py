@@ -1,0 +1,189 @@
+"""Fixtures for the pipeline tests: an embedded run shared by the session, real servers as subprocesses."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipeline import data_prep, evaluate_model, feature_eng, register_model, train_model
+from pipeline.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+# Fake credentials for moto, only ever in the environment of the processes the tests start.
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The test process's environment without anything that could point the pipeline elsewhere."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "MLFLOW_", "PIPELINE_", "GIT_COMMIT"))
+    }
+    env["PYTHONPATH"] = str(REPO)
+    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    env["DVC_NO_ANALYTICS"] = "1"
+    env.update(extra)
+    return env
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`python -m pipeline ...` as a real subprocess, so exit codes and stderr are what a user sees."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=cwd,
+        env=env if env is not None else clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@dataclass
+class EmbeddedRun:
+    settings: Settings
+    prep: data_prep.DataPrepResult
+    features: feature_eng.FeatureEngResult
+    train: train_model.TrainResult
+    evaluation: evaluate_model.Evaluation
+    registration: register_model.Registration
+
+
+def run_all(settings: Settings) -> EmbeddedRun:
+    return EmbeddedRun(
+        settings=settings,
+        prep=data_prep.run(settings),
+        features=feature_eng.run(settings),
+        train=train_model.run(settings),
+        evaluation=evaluate_model.run(settings),
+        registration=register_model.run(settings),
+    )
+
+
+def embedded_settings(workdir: Path, **overrides: object) -> Settings:
+    """Settings for an embedded run in `workdir`; the SQLite URI is explicit so $MLFLOW_TRACKING_URI cannot leak in."""
+    values: dict[str, object] = {"mlflow_tracking_uri": f"sqlite:///{workdir / 'mlflow.db'}", "git_commit": "0" * 40}
+    values.update(overrides)
+    return Settings(workdir=workdir, **values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def embedded_run(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedRun:
+    """All five steps once, in-process, with the embedded defaults (SQLite MLflow, local DVC remote)."""
+    return run_all(embedded_settings(tmp_path_factory.mktemp("embedded") / "work"))
+
+
+@pytest.fixture
+def embedded_copy(embedded_run: EmbeddedRun, tmp_path: Path) -> Settings:
+    """A private copy of the embedded run's workdir, for tests that change outputs or the registry."""
+    target = tmp_path / "work"
+    shutil.copytree(embedded_run.settings.workdir, target)
+    return embedded_settings(target)
+
+
+@dataclass(frozen=True)
+class Servers:
+    mlflow_uri: str
+    s3_endpoint: str
+    bucket: str
+
+    def s3(self):  # -> boto3 S3 client for the moto server
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.s3_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+
+def _start(cmd: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    # Own process group, so teardown reaches the server's workers too.
+    return subprocess.Popen(
+        cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env, start_new_session=True
+    )
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} server exited early:\n{log.read_text(errors='replace')[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout} s:\n{log.read_text(errors='replace')[-2000:]}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """A real `mlflow server` (SQLite, served artifacts) and moto's S3 server, on loopback and free ports."""
+    root = tmp_path_factory.mktemp("servers")
+    bindir = Path(sys.executable).parent
+    env = clean_env(**FAKE_AWS)
+    mlflow_port, moto_port = free_port(), free_port()
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        procs.append(
+            _start(
+                [
+                    str(bindir / "mlflow"), "server",
+                    "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
+                    "--artifacts-destination", str(root / "artifacts"),
+                    "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1",
+                ],
+                root / "mlflow.log",
+                env,
+            )
+        )
+        procs.append(
+            _start([str(bindir / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)], root / "moto.log", env)
+        )
+        _wait_http(f"http://127.0.0.1:{moto_port}/moto-api/", procs[1], root / "moto.log")
+        _wait_http(f"http://127.0.0.1:{mlflow_port}/health", procs[0], root / "mlflow.log")
+        found = Servers(f"http://127.0.0.1:{mlflow_port}", f"http://127.0.0.1:{moto_port}", "mlops-data-bucket-test")
+        found.s3().create_bucket(Bucket=found.bucket)
+        yield found
+    finally:
+        for proc in procs:
+            _stop(proc)

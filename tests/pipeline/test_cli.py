@@ -1,0 +1,134 @@
+"""The CLI contract: flags and defaults every step accepts, usage errors exit 2 with a message and no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import STEPS, build_parser, settings_from_args
+from tests.pipeline.conftest import clean_env, run_cli
+
+ALL_STEPS = [*STEPS, "run"]
+DEFAULTS = {
+    "model_name": "bert-classifier",
+    "data_version": "v1.0",
+    "epochs": 3,
+    "batch_size": 16,
+    "dvc_s3_bucket": "",
+    "dvc_s3_region": "us-east-1",
+    "s3_endpoint_url": "",
+    "min_accuracy": 0.7,
+    "environment": "dev",
+    "seed": 42,
+    "alias": "candidate",
+}
+
+
+@pytest.mark.parametrize("step", ALL_STEPS)
+def test_every_step_has_the_common_flags_and_defaults(step: str) -> None:
+    args = build_parser().parse_args([step])
+    for name, value in DEFAULTS.items():
+        assert getattr(args, name) == value, name
+    assert args.mlflow_tracking_uri is None
+
+
+@pytest.mark.parametrize("step", ALL_STEPS)
+def test_every_step_accepts_the_workflow_template_flags(step: str) -> None:
+    args = build_parser().parse_args(
+        [step, "--workdir", "/work", "--model-name", "m", "--data-version", "v2", "--epochs", "5",
+         "--batch-size", "8", "--dvc-s3-bucket", "mlops-data-bucket-1754148674-amaslovs", "--dvc-s3-region",
+         "eu-west-1", "--s3-endpoint-url", "http://minio:9000", "--mlflow-tracking-uri", "http://mlflow:5000",
+         "--min-accuracy", "0.8", "--environment", "prod", "--seed", "7", "--git-commit", "abc", "--alias", "champion"]
+    )
+    assert (args.epochs, args.batch_size, args.dvc_s3_region, args.alias) == (5, 8, "eu-west-1", "champion")
+
+
+def test_workdir_defaults_to_env_then_dot_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PIPELINE_WORKDIR", raising=False)
+    assert build_parser().parse_args(["run"]).workdir == ".pipeline"
+    monkeypatch.setenv("PIPELINE_WORKDIR", "/work")
+    assert build_parser().parse_args(["run"]).workdir == "/work"
+
+
+def test_tracking_uri_defaults_to_env_then_sqlite_in_workdir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    settings = settings_from_args(build_parser().parse_args(["run", "--workdir", str(tmp_path)]))
+    assert settings.tracking_uri == f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://mlflow:5000")
+    assert settings_from_args(build_parser().parse_args(["run"])).tracking_uri == "http://mlflow:5000"
+
+
+def test_git_commit_comes_from_env_when_not_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_COMMIT", "f" * 40)
+    assert settings_from_args(build_parser().parse_args(["run"])).git_commit == "f" * 40
+
+
+def test_run_id_flag_only_on_steps_that_read_a_run() -> None:
+    assert build_parser().parse_args(["evaluate-model", "--run-id", "abc"]).run_id == "abc"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["data-prep", "--run-id", "abc"])
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--epochs", "0"], "--epochs: must be 1 or more"),
+        (["--epochs", "-2"], "--epochs: must be 1 or more"),
+        (["--epochs", "three"], "--epochs: 'three' is not a whole number"),
+        (["--batch-size", "-1"], "--batch-size: must be 1 or more"),
+        (["--batch-size", "0"], "--batch-size: must be 1 or more"),
+        (["--min-accuracy", "1.5"], "--min-accuracy: must be between 0 and 1"),
+        (["--seed", "-1"], "--seed: must be 0 or more"),
+        (["--dvc-s3-bucket", "Bad_Bucket"], "invalid S3 bucket name 'Bad_Bucket'"),
+        (["--dvc-s3-bucket", "xn--bucket"], "reserved prefix 'xn--'"),
+        (["--dvc-s3-region", "us-east-9"], "'us-east-9' is not an AWS region code"),
+        (["--data-version", "../etc"], "data version '../etc'"),
+        (["--alias", "latest"], "alias 'latest'"),
+        (["--s3-endpoint-url", "minio:9000"], "must start with http:// or https://"),
+    ],
+)
+def test_bad_flags_are_usage_errors_with_a_message(flags: list[str], message: str, tmp_path: Path) -> None:
+    workdir = tmp_path / "work"
+    result = run_cli("run", "--workdir", str(workdir), *flags, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not workdir.exists(), "a refused run must not create anything"
+
+
+def test_bad_environment_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("data-prep", "--workdir", str(tmp_path / "w"), "--environment", "Prod Env", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "environment 'Prod Env'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_step_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("deploy", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_help_lists_every_step_without_importing_heavy_libraries() -> None:
+    code = (
+        "import sys, pipeline, pipeline.cli; pipeline.cli.build_parser().format_help();"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'sklearn','mlflow','dvc','pandas','numpy'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=clean_env())
+    assert out.stdout.strip() == "[]"
+    help_text = build_parser().format_help()
+    for step in ALL_STEPS:
+        assert step in help_text
+
+
+def test_unexpected_errors_become_a_message_not_a_traceback(tmp_path: Path) -> None:
+    # A workdir that is a file: the step fails deep inside; the CLI boundary must still print one line.
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run_cli("data-prep", "--workdir", str(blocker), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "pipeline data-prep: error:" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
