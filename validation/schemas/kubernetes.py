@@ -97,6 +97,11 @@ LIFECYCLE: tuple[ApiLifecycle, ...] = tuple(
 )
 
 
+_BY_API_VERSION: dict[str, list[ApiLifecycle]] = {}
+for _row in LIFECYCLE:
+    _BY_API_VERSION.setdefault(_row.api_version, []).append(_row)
+
+
 def parse_version(text: str) -> tuple[int, int]:
     """'1.37', 'v1.37', '1.37.2' -> (1, 37); anything else is an UnsupportedVersionError."""
     match = _VERSION_RE.match(str(text).strip())
@@ -107,7 +112,7 @@ def parse_version(text: str) -> tuple[int, int]:
 
 def lifecycle(api_version: str, kind: str, version: tuple[int, int]) -> tuple[str, ApiLifecycle] | None:
     """('removed' | 'deprecated', row) when the API version is gone or going in `version`; None when it is fine."""
-    for row in LIFECYCLE:
+    for row in _BY_API_VERSION.get(api_version, ()):
         if not row.covers(api_version, kind):
             continue
         if row.removed_in is not None and version >= row.removed_in:
