@@ -17,6 +17,8 @@ from validation.atomic import write_atomic
 from validation.cli import main
 from validation.model import Finding, Severity
 
+from .repo_copy import REPO, copy_repo
+
 FIXTURE = Path(__file__).parent / "fixtures" / "bucket-repo"
 DEV_OLD = "mlops-data-bucket-dev-1754148674"
 STAGING_OLD = "mlops-data-bucket-staging-1754148674"
@@ -31,20 +33,23 @@ class FakeResult:
 
 
 class FakeEngine:
-    """Stands in for validation.engine so these tests pin update-bucket's own behaviour."""
+    """Stands in for validation.engine so these tests pin update-bucket's own behaviour.
 
-    def __init__(self, result: FakeResult | None = None, raises: Exception | None = None):
+    update-bucket checks before writing (the baseline) and after; call i returns results[i] (the last one repeats).
+    """
+
+    def __init__(self, *results: FakeResult, raises: Exception | None = None):
         self.calls: list[list[str] | None] = []
-        self.result = result or FakeResult()
+        self.results = list(results) or [FakeResult()]
         self.raises = raises
-        self.seen_on_disk: dict[str, bytes] = {}
+        self.seen_on_disk: list[dict[str, bytes]] = []
 
     def run(self, config, *, targets=None, paths=None, select=None, ignore=None, progress=None):
         self.calls.append(list(targets) if targets is not None else None)
-        self.seen_on_disk = snapshot(Path(config.root))
-        if self.raises:
+        self.seen_on_disk.append(snapshot(Path(config.root)))
+        if self.raises and len(self.calls) > 1:
             raise self.raises
-        return self.result
+        return self.results[min(len(self.calls), len(self.results)) - 1]
 
 
 @pytest.fixture
@@ -113,7 +118,7 @@ def test_without_env_only_dev_changes_and_the_diff_is_exactly_the_value_line(rep
         f"value: {DEV_OLD}   #", "value: new-dev-bucket-1                   #"
     )
     assert new_text.startswith("# dev's data: created by the ml-dev CloudFormation stack\n")
-    assert engine.calls == [["dev"]]
+    assert engine.calls == [["dev"], ["dev"]]  # before the write (baseline) and after
     assert "dev: bucket mlops-data-bucket-dev-1754148674 -> new-dev-bucket-1" in out
 
 
@@ -137,7 +142,7 @@ def test_quoting_is_kept_and_region_is_set_in_overlay_and_dvc_remote(repo, engin
         "+    region = eu-central-1",
     ]
     assert buckets.read_settings(repo, "staging").region == "eu-central-1"
-    assert engine.calls == [["staging"]]
+    assert engine.calls == [["staging"], ["staging"]]
 
 
 def test_crlf_line_endings_are_kept(repo, engine):
@@ -172,7 +177,7 @@ def test_second_identical_run_says_already_set_and_changes_nothing(repo, engine,
     assert "---" not in out  # no diff
     assert snapshot(repo) == before
     assert {p: p.stat().st_mtime_ns for p in repo.rglob("*") if p.is_file()} == mtimes
-    assert len(engine.calls) == 1
+    assert len(engine.calls) == 2  # the first run only
 
 
 @pytest.mark.parametrize(
@@ -213,7 +218,7 @@ def test_env_all_is_explicit_and_putting_every_environment_on_one_bucket_needs_a
     assert snapshot(repo) == before
     assert main(["update-bucket", "one-bucket-for-all", "--env", "all", "--allow-shared"]) == 0
     assert {buckets.read_settings(repo, e).bucket for e in ("dev", "staging", "prod")} == {"one-bucket-for-all"}
-    assert engine.calls == [["dev", "prod", "staging"]]
+    assert engine.calls[-1] == ["dev", "prod", "staging"]
 
 
 def test_failed_check_restores_every_file_and_shows_the_findings(repo, monkeypatch, capsys):
@@ -227,14 +232,15 @@ def test_failed_check_restores_every_file_and_shows_the_findings(repo, monkeypat
         file="overlays/dev/bucket.yaml",
         line=7,
     )
-    fake = FakeEngine(FakeResult(findings=[finding]))
+    fake = FakeEngine(FakeResult(), FakeResult(findings=[finding]))
     install_engine(monkeypatch, fake)
     before = snapshot(repo)
     assert main(["update-bucket", "new-dev-bucket-1", "--region", "eu-west-3"]) == 1
     err = capsys.readouterr().err
-    # The check saw the edited files, then everything went back.
-    assert b"new-dev-bucket-1" in fake.seen_on_disk["overlays/dev/bucket.yaml"]
-    assert b"s3://new-dev-bucket-1/dvc" in fake.seen_on_disk[".dvc/config"]
+    # The baseline saw the old files, the check after saw the edited ones, then everything went back.
+    assert fake.seen_on_disk[0] == before
+    assert b"new-dev-bucket-1" in fake.seen_on_disk[1]["overlays/dev/bucket.yaml"]
+    assert b"s3://new-dev-bucket-1/dvc" in fake.seen_on_disk[1][".dvc/config"]
     assert snapshot(repo) == before
     assert "overlays/dev/bucket.yaml:7: error ENV-BUCKET-SHARED: bucket is used by another environment" in err
     assert "restored" in err
@@ -248,11 +254,19 @@ def test_warnings_alone_do_not_undo_the_change(repo, monkeypatch):
 
 
 def test_render_error_during_check_restores_every_file(repo, monkeypatch, capsys):
-    install_engine(monkeypatch, FakeEngine(FakeResult(errors=["dev: kustomize build failed: test op failed"])))
+    install_engine(monkeypatch, FakeEngine(FakeResult(), FakeResult(errors=["dev: kustomize build failed: test op failed"])))
     before = snapshot(repo)
     assert main(["update-bucket", "new-dev-bucket-1"]) == 1
     assert "kustomize build failed" in capsys.readouterr().err
     assert snapshot(repo) == before
+
+
+def test_errors_that_were_there_before_the_change_do_not_undo_it(repo, monkeypatch, capsys):
+    old = Finding(rule_id="ARGO-X", severity=Severity.ERROR, message="unrelated", target="dev", file="b.yaml", line=3)
+    install_engine(monkeypatch, FakeEngine(FakeResult(findings=[old]), FakeResult(findings=[old])))
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 0
+    assert "no new errors (1 already there before this change)" in capsys.readouterr().out
+    assert buckets.read_settings(repo, "dev").bucket == "new-dev-bucket-1"
 
 
 def test_a_crashing_check_still_restores_every_file(repo, monkeypatch, capsys):
@@ -283,7 +297,7 @@ def test_a_failed_write_midway_leaves_every_file_as_it_was(repo, engine, monkeyp
     err = capsys.readouterr().err
     assert "No space left on device" in err and "every file is as it was" in err
     assert snapshot(repo) == before  # also: no temp files left next to them
-    assert engine.calls == []
+    assert engine.calls == [["dev"]]  # the baseline only; nothing to check after a failed write
 
 
 def test_write_atomic_keeps_the_original_when_interrupted_and_keeps_the_mode(tmp_path, monkeypatch):
@@ -348,3 +362,58 @@ def test_a_layout_the_round_trip_would_rewrite_is_refused_rather_than_reformatte
     assert main(["update-bucket", "new-dev-bucket-1"]) == 2
     assert "would change more than the value lines" in capsys.readouterr().err
     assert snapshot(repo) == before
+
+
+# -- with the real engine, on a copy of this repository --------------------------------------------------------
+
+
+@pytest.fixture
+def real_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    if not (REPO / "overlays/staging/bucket.yaml").is_file():
+        pytest.skip("the overlays are not in this checkout yet")
+    root = copy_repo(tmp_path / "real")
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_real_check_passes_for_a_clean_change_and_says_what_it_rendered(real_repo, capsys):
+    before = snapshot(real_repo)
+    assert main(["update-bucket", "mlops-data-bucket-staging-new", "--env", "staging", "--region", "eu-west-1"]) == 0
+    out = capsys.readouterr().out
+    assert changed_files(before, snapshot(real_repo)) == {"overlays/staging/bucket.yaml", ".dvc/config"}
+    assert "checked staging, app/ml-pipeline-staging: no new errors" in out
+    settings = buckets.read_settings(real_repo, "staging")
+    assert (settings.bucket, settings.region) == ("mlops-data-bucket-staging-new", "eu-west-1")
+    remote = {r.name: r for r in buckets.dvc_remotes((real_repo / ".dvc/config").read_text())}["staging"]
+    assert remote.url == "s3://mlops-data-bucket-staging-new/dvc"
+
+
+def test_real_check_that_fails_after_the_change_restores_every_file(real_repo, capsys):
+    # A stale guard elsewhere in the overlay pins staging's old bucket: the tree renders before the edit,
+    # and the kustomize build fails after it. That new failure must undo the edit.
+    old = buckets.read_settings(real_repo, "staging").bucket
+    (real_repo / "overlays/staging/guard.yaml").write_text(
+        f"- op: test\n  path: /spec/arguments/parameters/4/value\n  value: {old}\n"
+    )
+    kustomization = real_repo / "overlays/staging/kustomization.yaml"
+    lines = kustomization.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if "path: bucket.yaml" in line) + 1  # after the bucket patch
+    lines.insert(at, "  - {path: guard.yaml, target: {kind: WorkflowTemplate}}\n")
+    kustomization.write_text("".join(lines))
+    assert "guard.yaml" in kustomization.read_text()
+    before = snapshot(real_repo)
+
+    assert main(["update-bucket", "mlops-data-bucket-staging-new", "--env", "staging"]) == 1
+    err = capsys.readouterr().err
+    assert "restored" in err
+    assert "RENDER" in err or "error:" in err, err  # the render failure is shown
+    assert snapshot(real_repo) == before
+
+
+def test_real_allow_shared_accepts_a_shared_bucket_and_says_the_check_will_report_it(real_repo, capsys):
+    prod_bucket = buckets.read_settings(real_repo, "prod").bucket
+    assert main(["update-bucket", prod_bucket, "--env", "staging"]) == 2
+    assert main(["update-bucket", prod_bucket, "--env", "staging", "--allow-shared"]) == 0
+    captured = capsys.readouterr()
+    assert "ENV-BUCKET-SHARED" in captured.err and "allow-shared-buckets = true" in captured.err
+    assert buckets.read_settings(real_repo, "staging").bucket == prod_bucket

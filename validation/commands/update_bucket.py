@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,18 @@ def run(args: argparse.Namespace) -> int:
         print("dry run: nothing written")
         return EXIT_OK
 
+    changed_envs = [env for env in selected if any(e.path == settings[env].file for e in edits)]
+    baseline: dict[tuple, str] = {}
+    if not args.no_check:
+        if allow_shared and not cfg.allow_shared_buckets:
+            # The user accepted sharing for this change; the check still guards against everything else.
+            cfg = dataclasses.replace(cfg, allow_shared_buckets=True)
+            if others or len(selected) > 1:
+                print("note: `python -m validation check` reports ENV-BUCKET-SHARED for this until "
+                      "[tool.validation] allow-shared-buckets = true", file=sys.stderr)
+        # What is already wrong before the edit is not this change's doing; only new errors undo it.
+        baseline, _ = _errors(cfg, changed_envs)
+
     written: list[FileEdit] = []
     try:
         for edit in edits:
@@ -115,18 +128,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: could not write {edit.rel}: {exc}; every file is as it was", file=sys.stderr)
         return EXIT_ERROR
 
-    changed_envs = [env for env in selected if any(e.path == settings[env].file for e in edits)]
     if not args.no_check:
         try:
-            failed = _check(cfg, changed_envs)
+            after, rendered = _errors(cfg, changed_envs)
         except BaseException:
             _restore(written)  # the check itself broke (or ^C): leave the tree as it was
             raise
-        if failed is not None:
+        new = [text for key, text in after.items() if key not in baseline]
+        if new:
             _restore(written)
-            print(failed, file=sys.stderr)
-            print("the check failed, so every file was restored; nothing changed", file=sys.stderr)
+            print("\n".join(new), file=sys.stderr)
+            print("the check failed after the change, so every file was restored; nothing changed", file=sys.stderr)
             return EXIT_FINDINGS
+        already = f" ({len(baseline)} already there before this change)" if baseline else ""
+        print(f"checked {', '.join(rendered) or 'nothing'}: no new errors{already}")
     for env in changed_envs:
         print(f"{env}: bucket {settings[env].bucket} -> {args.bucket}"
               + (f", region {settings[env].region} -> {args.region}" if args.region else ""))
@@ -168,21 +183,23 @@ def _plan(root: Path, selected: list[str], settings: dict[str, buckets.BucketSet
     return edits
 
 
-def _check(cfg, environments: list[str]) -> str | None:
-    """Render and check the changed environments; a report of what failed, or None when clean."""
+def _errors(cfg, environments: list[str]) -> tuple[dict[tuple, str], list[str]]:
+    """Render and check the environments: their error-level findings and render errors (key -> printable line),
+    and the names of the targets rendered."""
     from validation import engine
     from validation.model import Severity
 
     result = engine.run(cfg, targets=environments)
-    bad = [f for f in result.findings if f.severity >= Severity.ERROR]
-    if not bad and not result.errors:
-        return None
-    lines = [f"error: {e}" for e in result.errors]
-    for f in sorted(bad, key=lambda f: f.sort_key()):
+    rendered = [rt.target.name for rt in result.rendered]
+    errors: dict[tuple, str] = {("tool", e): f"error: {e}" for e in result.errors}
+    for f in sorted(result.findings, key=lambda f: f.sort_key()):
+        if f.severity < Severity.ERROR:
+            continue
         where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or f.target or "")
         obj = f" ({f.object_ref}{' ' + f.json_path if f.json_path else ''})" if f.object_ref else ""
-        lines.append(f"{where}: {f.severity} {f.rule_id}: {f.message}{obj}")
-    return "\n".join(lines)
+        key = (f.rule_id, f.target, f.object_ref, f.json_path, f.file, f.line, f.message)
+        errors[key] = f"{where}: {f.severity} {f.rule_id}: {f.message}{obj}"
+    return errors, rendered
 
 
 def _restore(written: list[FileEdit]) -> None:
