@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .conftest import REPO, TEMPLATES, find, one, rendered
+from .conftest import REPO, TEMPLATES, find, one
 
 PIPELINE = REPO / "pipeline"
 # kubectl's client-side apply copies the object into an annotation capped at 256 KiB; stay well below.

@@ -44,8 +44,14 @@ def test_the_rendered_dev_dag_runs_end_to_end_from_the_configmap(tmp_path: Path)
         "PYTHONPATH": str(code),  # only the ConfigMap's code: a module left out of it fails here
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    probe = subprocess.run([sys.executable, "-c", "import pipeline; print(pipeline.__file__)"],
-                           cwd=work, env=env, capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import pipeline; print(pipeline.__file__)"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert probe.stdout.strip().startswith(str(code))
 
     dag = {task["name"]: task for task in template(wft, "pipeline")["dag"]["tasks"]}
@@ -60,8 +66,14 @@ def test_the_rendered_dev_dag_runs_end_to_end_from_the_configmap(tmp_path: Path)
         container = template(wft, step)["container"]
         args = [_resolve(a, workflow, inputs) for a in container["args"]]
         args = [f"--workdir={work}" if a.startswith("--workdir=") else a for a in args]
-        proc = subprocess.run([sys.executable, *container["command"][1:], *args], cwd=work, env=env,
-                              capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [sys.executable, *container["command"][1:], *args],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert proc.returncode == 0, f"{step} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
         assert "Traceback" not in proc.stderr
         for spec in template(wft, step).get("outputs", {}).get("parameters", []):

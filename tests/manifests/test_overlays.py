@@ -140,7 +140,7 @@ def test_the_dag_runs_the_five_steps_in_order(env: str, objects: list[dict[str, 
     chain += ["install-deps", *STEPS]
     assert sorted(tasks) == sorted(chain)
     assert "depends" not in tasks[chain[0]]
-    for before, after in zip(chain, chain[1:]):
+    for before, after in zip(chain, chain[1:], strict=False):
         depends = tasks[after]["depends"]
         assert re.fullmatch(rf"{re.escape(before)}(\.Succeeded)?", depends), f"{after} depends on {depends!r}"
         assert tasks[after]["template"] == after
@@ -196,11 +196,15 @@ def test_only_dev_runs_the_pipeline_after_a_sync(env: str, objects: list[dict[st
 
 
 def test_prod_is_stricter_than_staging_and_staging_than_dev() -> None:
-    gates = [float(parameters(one(rendered(f"overlays/{e}"), "WorkflowTemplate", "ml-pipeline"))["min-accuracy"])
-             for e in ENVIRONMENTS]
+    gates = [
+        float(parameters(one(rendered(f"overlays/{e}"), "WorkflowTemplate", "ml-pipeline"))["min-accuracy"])
+        for e in ENVIRONMENTS
+    ]
     assert gates == sorted(gates) and len(set(gates)) == 3
-    kept = {e: one(rendered(f"overlays/{e}"), "WorkflowTemplate", "ml-pipeline")["spec"]["ttlStrategy"]
-            for e in ENVIRONMENTS}
+    kept = {
+        e: one(rendered(f"overlays/{e}"), "WorkflowTemplate", "ml-pipeline")["spec"]["ttlStrategy"]
+        for e in ENVIRONMENTS
+    }
     assert kept["prod"]["secondsAfterFailure"] > kept["dev"]["secondsAfterFailure"]
     assert kept["staging"] == kept["dev"]
 

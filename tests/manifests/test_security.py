@@ -73,7 +73,11 @@ def test_pods_run_as_non_root_without_privileges(objects: list[dict[str, Any]], 
         container = tmpl["container"]
         assert PINNED_PYTHON.fullmatch(container["image"]), f"{tmpl['name']}: {container['image']} is not pinned"
         sc = container["securityContext"]
-        assert sc == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+        assert sc == {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        }
         assert container["resources"]["limits"] and container["resources"]["requests"], tmpl["name"]
 
 

@@ -108,9 +108,20 @@ def test_a_renamed_or_unknown_flag_is_caught(objects: list[dict[str, Any]]) -> N
 
 def test_the_steps_pass_every_contract_flag(objects: list[dict[str, Any]]) -> None:
     wft = one(objects, "WorkflowTemplate", "ml-pipeline")
-    contract = {"--workdir", "--model-name", "--data-version", "--epochs", "--batch-size", "--dvc-s3-bucket",
-                "--dvc-s3-region", "--s3-endpoint-url", "--mlflow-tracking-uri", "--min-accuracy", "--environment",
-                "--git-commit"}
+    contract = {
+        "--workdir",
+        "--model-name",
+        "--data-version",
+        "--epochs",
+        "--batch-size",
+        "--dvc-s3-bucket",
+        "--dvc-s3-region",
+        "--s3-endpoint-url",
+        "--mlflow-tracking-uri",
+        "--min-accuracy",
+        "--environment",
+        "--git-commit",
+    }
     for step in STEPS:
         flags = {a.split("=", 1)[0] for a in template(wft, step)["container"]["args"]}
         assert flags == contract, step
