@@ -417,3 +417,29 @@ def test_real_allow_shared_accepts_a_shared_bucket_and_says_the_check_will_repor
     captured = capsys.readouterr()
     assert "ENV-BUCKET-SHARED" in captured.err and "allow-shared-buckets = true" in captured.err
     assert buckets.read_settings(real_repo, "staging").bucket == prod_bucket
+
+
+def test_another_environments_unreadable_patch_does_not_block_this_one(repo, engine, capsys):
+    (repo / "overlays/prod/bucket.yaml").write_text("- op: replace\n  path: /x\n  value: y\n")
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 0
+    assert "note: prod:" in capsys.readouterr().err
+    assert main(["update-bucket", "new-prod-bucket-1", "--env", "prod"]) == 2
+
+
+def test_the_shell_entry_point_reports_bad_input_without_a_traceback(repo):
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "validation", "update-bucket", "UPPER_case", "--env", "prod"],
+        capture_output=True, text=True, cwd=repo, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: 'UPPER_case' is not a valid S3 bucket name")
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_root_is_found_from_a_subdirectory(repo, engine, monkeypatch):
+    monkeypatch.chdir(repo / "overlays" / "dev")
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 0
+    assert buckets.read_settings(repo, "dev").bucket == "new-dev-bucket-1"

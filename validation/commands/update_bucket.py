@@ -41,7 +41,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--allow-shared", action="store_true", help="allow a bucket another environment already uses"
     )
     parser.add_argument("--no-check", action="store_true", help="skip rendering and checking afterwards")
-    parser.add_argument("--root", type=Path, default=Path("."), metavar="DIR", help="repository root (default: .)")
+    parser.add_argument(
+        "--root", type=Path, default=None, metavar="DIR", help="repository root (default: found from the cwd)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,7 +57,11 @@ def run(args: argparse.Namespace) -> int:
     if args.region is not None and not is_valid_region(args.region):
         raise UsageError(f"{args.region!r} is not an AWS region code (e.g. us-east-1, eu-west-1)")
 
-    root = args.root.resolve()
+    from validation.commands.check import find_root  # the same root `check` would use
+
+    root = (args.root or find_root(Path.cwd())).resolve()
+    if not root.is_dir():
+        raise UsageError(f"--root {args.root}: not a directory")
     try:
         cfg = config_mod.load(root)
     except config_mod.ConfigError as exc:
@@ -70,13 +76,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         raise UsageError(f"unknown environment {args.env!r} (known: {', '.join(known)}, or all)")
 
-    try:
-        settings = {env: buckets.read_settings(root, env, cfg.overlays_dir) for env in known}
-    except buckets.BucketFileError as exc:
-        raise UsageError(str(exc)) from None
+    settings: dict[str, buckets.BucketSettings] = {}
+    for env in known:
+        try:
+            settings[env] = buckets.read_settings(root, env, cfg.overlays_dir)
+        except buckets.BucketFileError as exc:
+            if env in selected:
+                raise UsageError(str(exc)) from None
+            # Another environment's patch is unreadable: it cannot block this change; the check will report it.
+            print(f"note: {env}: {exc}; not compared for a shared bucket", file=sys.stderr)
 
     allow_shared = args.allow_shared or cfg.allow_shared_buckets
-    others = sorted(env for env in known if env not in selected and settings[env].bucket == args.bucket)
+    others = sorted(env for env, s in settings.items() if env not in selected and s.bucket == args.bucket)
     if not allow_shared:
         if others:
             raise UsageError(
