@@ -320,4 +320,24 @@ def check_executor(m: Manifest, ctx: Context) -> Iterator[Problem]:
     if missing:
         text = "; ".join(f"{verb} {resource}{' (' + group + ')' if group else ''} for the {why}"
                          for (group, resource, verb), why in missing)
-        yield Problem(m, f"ServiceAccount {sa!r} lacks: {text}; pods will fail at runtime", (*base, *rel) if rel else base)
+        role = _bound_role(ctx, sa, m.namespace)
+        if role is not None:
+            # The fix belongs in the Role the account is already bound to: point there.
+            yield Problem(role, f"{role.kind} {role.metadata.get('name')!r}, bound to ServiceAccount {sa!r} that "
+                                f"{m.kind} {m.name!r} runs as, lacks: {text}; pods will fail at runtime", ("rules",))
+        else:
+            yield Problem(m, f"ServiceAccount {sa!r} is bound to no rendered Role; it lacks: {text}; pods will fail "
+                             "at runtime", (*base, *rel) if rel else base)
+
+
+def _bound_role(ctx: Context, sa: str, namespace: str | None) -> Manifest | None:
+    for b in ctx.of_kind(*BINDING_KINDS):
+        if b.kind == "RoleBinding" and namespace and b.namespace not in (None, namespace):
+            continue
+        if any(isinstance(s, dict) and s.get("kind") == "ServiceAccount" and s.get("name") == sa
+               for s in as_list(b.obj.get("subjects"))):
+            ref = as_dict(b.obj.get("roleRef"))
+            role = ctx.find(str(ref.get("kind", "")), str(ref.get("name", "")))
+            if role is not None:
+                return role
+    return None

@@ -1,0 +1,201 @@
+"""This repository's own environments are clean, and single mistakes in its source files are caught.
+
+The mutation test copies the repository's GitOps tree to a temporary directory, applies one mistake to one source
+file, runs the real engine (`validation.engine.run`: kustomize render, source mapping, every rule) and asserts that a
+finding with the expected rule ID points at the expected source file.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+engine = pytest.importorskip("validation.engine")
+from validation import config as config_mod  # noqa: E402
+
+RULE_FAMILIES = ("ARGO-", "RBAC-", "ARGOCD-", "ENV-")
+TREE = ("base", "overlays", "argocd", "pipeline", "pyproject.toml")
+
+MP = "base/workflowtemplates/ml-pipeline.yaml"
+MPG = "base/workflowtemplates/ml-pipeline-git.yaml"
+POST = "overlays/dev/post-sync-run.yaml"
+ROLE = "base/rbac/role.yaml"
+BINDING = "base/rbac/rolebinding.yaml"
+
+
+@dataclass(frozen=True)
+class Mutation:
+    rule_id: str
+    file: str  # the source file the mistake is made in
+    old: str
+    new: str
+    expect: tuple[str, ...] = ()  # files a finding may point at; default: the mutated file
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return self.expect or (self.file,)
+
+
+RETRY_BLOCK = """    retryStrategy:  # a git host blip during the clone (init container errors)
+      limit: "2"
+      retryPolicy: Always
+      backoff: {duration: 30s, factor: "2", maxDuration: 10m}
+      expression: lastRetry.status == "Error"
+"""
+
+MUTATIONS = [
+    # --- Argo references and DAGs (resource files: mapped to the exact line)
+    Mutation("ARGO-ENTRYPOINT-MISSING", MP, "entrypoint: pipeline", "entrypoint: pipelines"),
+    Mutation("ARGO-TEMPLATE-MISSING", MP, "            template: feature-eng\n", "            template: feature-engineering\n"),
+    Mutation("ARGO-DAG-DEPENDENCY-MISSING", MP, "depends: data-prep\n", "depends: data-prepp\n"),
+    Mutation("ARGO-DAG-DEPENDS-SYNTAX", MP, "depends: evaluate-model.Succeeded", "depends: evaluate-model.Suceeded"),
+    Mutation("ARGO-DAG-CYCLE", MP, "depends: install-deps\n", "depends: install-deps && evaluate-model\n"),
+    Mutation("ARGO-DAG-SELF-DEPENDENCY", MPG, "depends: fetch-code\n", "depends: install-deps\n"),
+    Mutation("ARGO-TEMPLATEREF-UNRESOLVED", MPG, "{name: fetch-code, template: fetch-code}",
+             "{name: fetch-code, templateRef: {name: ml-pipeline, template: fetch-code}}"),
+    # --- expressions
+    Mutation("ARGO-VAR-OUTPUT-REF", MP, "{{tasks.evaluate-model.outputs.parameters.gate}}",
+             "{{tasks.evaluate-model.outputs.parameters.verdict}}"),
+    Mutation("ARGO-VAR-OUTPUT-REF", MPG, "{{tasks.evaluate-model.outputs.parameters.gate}}",
+             "{{tasks.train-model.outputs.parameters.gate}}"),
+    Mutation("ARGO-VAR-WORKFLOW-PARAMETER", MP, '{name: git-commit, value: "{{workflow.parameters.git-commit}}"}',
+             '{name: git-commit, value: "{{workflow.parameters.git-sha}}"}'),
+    Mutation("ARGO-VAR-UNKNOWN", MPG, '{name: git-commit, value: "{{workflow.parameters.revision}}"}',
+             '{name: git-commit, value: "{{workflow.revision}}"}'),
+    Mutation("ARGO-VAR-ITEM-OUTSIDE-LOOP", MP, '{name: git-commit, value: "{{workflow.parameters.git-commit}}"}',
+             '{name: git-commit, value: "{{item}}"}'),
+    Mutation("ARGO-VAR-UNDECLARED", "base/steps/install-deps.yaml", "{{inputs.parameters.requirements}}",
+             "{{inputs.parameters.requirement}}", expect=("base/steps/install-deps.yaml", MP, MPG)),
+    # --- inputs and arguments
+    Mutation("ARGO-INPUT-MISSING", MP, "arguments: {parameters: [{name: code-dir, value: /opt/ml/code}, ",
+             "arguments: {parameters: ["),
+    Mutation("ARGO-ARGUMENT-UNKNOWN", MPG, "{name: requirements, value: /work/src/pipeline/requirements.txt}",
+             "{name: requirements-file, value: /work/src/pipeline/requirements.txt}"),
+    # --- service account and dangling references
+    Mutation("ARGO-SERVICE-ACCOUNT-MISSING", POST, "spec:\n  workflowTemplateRef:",
+             "spec:\n  serviceAccountName: ml-runner\n  workflowTemplateRef:"),
+    Mutation("ARGO-DANGLING-REFERENCE", POST, "spec:\n  workflowTemplateRef:",
+             "spec:\n  imagePullSecrets: [{name: regcred}]\n  workflowTemplateRef:"),
+    Mutation("ARGO-DANGLING-REFERENCE", "base/kustomizeconfig.yaml",
+             "      - {kind: WorkflowTemplate, path: spec/volumes/configMap/name}\n", "",
+             expect=(MP, MPG, "base/workflowtemplates/common-spec.yaml")),
+    # --- resources and robustness (step files are JSON6902 appends)
+    Mutation("ARGO-RESOURCES-REQUEST-EXCEEDS-LIMIT", "base/steps/evaluate-model.yaml",
+             "limits: {cpu: 1000m, memory: 2Gi}", "limits: {cpu: 1000m, memory: 512Mi}",
+             expect=("base/steps/evaluate-model.yaml", MP, MPG)),
+    Mutation("ARGO-RESOURCES-MISSING", "base/workflowtemplates/fetch-code.yaml",
+             "        limits: {cpu: 250m, memory: 256Mi}\n", "", expect=("base/workflowtemplates/fetch-code.yaml", MPG)),
+    Mutation("ARGO-IMAGE-TAG", "base/steps/train-model.yaml", "image: python:3.11.13-slim", "image: python",
+             expect=("base/steps/train-model.yaml", MP, MPG)),
+    Mutation("ARGO-RETRY-STRATEGY-MISSING", "base/workflowtemplates/fetch-code.yaml", RETRY_BLOCK, "",
+             expect=("base/workflowtemplates/fetch-code.yaml", MPG)),
+    Mutation("ARGO-ACTIVE-DEADLINE-MISSING", "base/workflowtemplates/fetch-code.yaml",
+             "    activeDeadlineSeconds: 600  # per attempt: a clone takes seconds\n", "",
+             expect=("base/workflowtemplates/fetch-code.yaml", MPG)),
+    Mutation("ARGO-CLEANUP-MISSING", POST, "  workflowTemplateRef:\n    name: ml-pipeline-git\n",
+             "  entrypoint: wait\n  templates: [{name: wait, suspend: {duration: '1m'}}]\n"),
+    Mutation("ARGO-SYNCED-WORKFLOW-NAME", POST,
+             "    argocd.argoproj.io/hook-delete-policy: BeforeHookCreation\n", ""),
+    Mutation("ARGO-SYNCED-WORKFLOW-HOOK", POST, "    argocd.argoproj.io/hook: PostSync\n", ""),
+    # --- RBAC
+    Mutation("RBAC-WILDCARD", ROLE, "verbs: [create, patch]", 'verbs: ["*"]'),
+    Mutation("RBAC-PRIVILEGE-ESCALATION", ROLE, "verbs: [get]", "verbs: [get, escalate]"),
+    Mutation("RBAC-SECRETS-ACCESS", ROLE, "    resourceNames: [aws-credentials]\n", ""),
+    Mutation("RBAC-CLUSTER-ADMIN-BINDING", BINDING, "  kind: Role\n  name: argo-workflow-role",
+             "  kind: ClusterRole\n  name: cluster-admin"),
+    Mutation("RBAC-BINDING-ROLE-MISSING", BINDING, "  name: argo-workflow-role\n", "  name: argo-workflows-role\n"),
+    Mutation("RBAC-BINDING-SUBJECT-MISSING", BINDING, "name: argo-workflow-sa", "name: argo-workflows-sa"),
+    Mutation("RBAC-EXECUTOR-PERMISSIONS", ROLE, "verbs: [create, patch]", "verbs: [create]"),
+    # --- environment policy
+    Mutation("ENV-BUCKET-NAME", "overlays/staging/bucket.yaml", "value: mlops-data-bucket-staging",
+             "value: MLOps_Data_Bucket_staging"),
+    Mutation("ENV-REGION", "overlays/prod/bucket.yaml", "value: us-west-2", "value: us-west2"),
+    Mutation("ENV-BUCKET-SHARED", "overlays/staging/bucket.yaml", "value: mlops-data-bucket-staging-1754148674",
+             "value: mlops-data-bucket-prod-1754148674"),
+    Mutation("ENV-BUCKET-INCONSISTENT", POST, "  workflowTemplateRef:\n",
+             "  arguments: {parameters: [{name: dvc-s3-bucket, value: mlops-scratch-1754148674}]}\n"
+             "  workflowTemplateRef:\n"),
+    Mutation("ENV-CREDENTIALS", POST, "  workflowTemplateRef:\n",
+             "  arguments: {parameters: [{name: s3-endpoint-url, value: 'https://AKIAIOSFODNN7EXAMPLE@minio:9000'}]}\n"
+             "  workflowTemplateRef:\n"),
+    Mutation("ENV-CREDENTIALS", "base/rbac/serviceaccount.yaml", "apiVersion: v1\n",
+             "# aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\napiVersion: v1\n"),
+    Mutation("ENV-LABELS", POST, "    app.kubernetes.io/part-of: ml-pipeline\n", ""),
+    # --- Argo CD
+    Mutation("ARGOCD-SOURCE-PATH-MISSING", "argocd/apps/staging.yaml", "path: overlays/staging", "path: overlays/stage"),
+    Mutation("ARGOCD-REPO-URL-MISMATCH", "argocd/apps/prod.yaml", "repoURL: https://github.com/example-org/argo-ml-gitops.git",
+             "repoURL: https://github.com/example-org/argo-ml-gitop.git"),
+    Mutation("ARGOCD-REPO-NOT-ALLOWED", "argocd/project.yaml", "    - https://github.com/example-org/argo-ml-gitops.git",
+             "    - https://github.com/example-org/other.git", expect=("argocd/apps/dev.yaml",)),
+    Mutation("ARGOCD-PROJECT-MISSING", "argocd/apps/dev.yaml", "project: ml-pipeline\n", "project: ml-pipelines\n"),
+    Mutation("ARGOCD-PROJECT-DESTINATION", "argocd/project.yaml",
+             "    - {server: https://kubernetes.default.svc, namespace: ml-staging}\n", "",
+             expect=("argocd/apps/staging.yaml",)),
+    Mutation("ARGOCD-PROJECT-CLUSTER-RESOURCE", "argocd/project.yaml", "    - {group: argoproj.io, kind: Workflow}", "",
+             expect=("argocd/apps/dev.yaml",)),
+    Mutation("ARGOCD-DESTINATION-NAMESPACE", "overlays/staging/kustomization.yaml", "namespace: ml-staging",
+             "namespace: ml-stage", expect=("argocd/apps/staging.yaml",)),
+    Mutation("ARGOCD-TARGET-REVISION", "argocd/apps/prod.yaml", "    targetRevision: main\n", ""),
+    Mutation("ARGOCD-PROD-AUTO-PRUNE", "argocd/apps/prod.yaml", "  syncPolicy:\n",
+             "  syncPolicy:\n    automated: {prune: true}\n"),
+]
+
+
+@pytest.fixture(scope="module")
+def repo_copy(tmp_path_factory):
+    dst = tmp_path_factory.mktemp("repo")
+    for name in TREE:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dst / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        elif src.is_file():
+            shutil.copy2(src, dst / name)
+    return dst
+
+
+def ours(findings):
+    return [f for f in findings if f.rule_id.startswith(RULE_FAMILIES)]
+
+
+def test_this_repository_has_no_findings():
+    result = engine.run(config_mod.load(ROOT))
+    assert result.rendered, "nothing was rendered"
+    bad = [f for f in result.findings if f.rule_id.startswith(RULE_FAMILIES)]
+    assert bad == [], "\n".join(f"{f.rule_id} {f.target} {f.file}:{f.line} {f.message}" for f in bad)
+
+
+def test_the_copy_is_clean_before_mutating(repo_copy):
+    result = engine.run(config_mod.load(repo_copy))
+    assert ours(result.findings) == []
+
+
+def test_mutations_are_many_and_cover_every_family():
+    assert len(MUTATIONS) >= 30
+    for family in RULE_FAMILIES:
+        assert sum(m.rule_id.startswith(family) for m in MUTATIONS) >= 5, family
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=[f"{m.rule_id}@{m.file}" for m in MUTATIONS])
+def test_a_single_mistake_is_caught_in_the_right_file(repo_copy, mutation):
+    path = repo_copy / mutation.file
+    original = path.read_text(encoding="utf-8")
+    assert mutation.old in original, f"mutation anchor missing from {mutation.file}: {mutation.old!r}"
+    # A suppression of the very rule under test would hide the mistake by design: drop it from the copy.
+    mutated = "".join(line for line in original.replace(mutation.old, mutation.new, 1).splitlines(keepends=True)
+                      if f"ignore-check.argo-ml.io/{mutation.rule_id}:" not in line)
+    try:
+        path.write_text(mutated, encoding="utf-8")
+        from validation import sourcemap
+
+        sourcemap.clear_cache()
+        result = engine.run(config_mod.load(repo_copy))
+    finally:
+        path.write_text(original, encoding="utf-8")
+    hits = [f for f in result.findings if f.rule_id == mutation.rule_id]
+    shown = "\n".join(f"{f.rule_id} {f.target} {f.file}:{f.line} {f.message}" for f in ours(result.findings))
+    assert hits, f"{mutation.rule_id} not raised; findings:\n{shown}\nerrors: {result.errors}"
+    assert any(f.file in mutation.files for f in hits), f"wrong file; findings:\n{shown}"
