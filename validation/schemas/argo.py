@@ -22,6 +22,13 @@ PACKAGE = "hera"
 
 _ANY_STRING = {"type": ["string", "number", "boolean", "null"]}
 
+
+def _enum(*values: str) -> dict[str, Any]:
+    """A prose enum made real. A template expression ({{inputs.parameters.x}}) is substituted by Argo before use,
+    so it stays allowed; the enum branch comes first so a bad literal is reported as "must be one of"."""
+    return {"anyOf": [{"enum": ["", *values, None]}, {"type": "string", "pattern": r"\{\{.+\}\}"}]}
+
+
 # definition name -> property -> replacement schema
 _PROPERTY_OVERRIDES: dict[str, dict[str, Any]] = {
     "Parameter": {
@@ -31,28 +38,19 @@ _PROPERTY_OVERRIDES: dict[str, dict[str, Any]] = {
     },
     "ValueFrom": {"default": _ANY_STRING},
     "PodGC": {
-        "strategy": {
-            "type": ["string", "null"],
-            "enum": ["", "OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess", None],
-        }
+        "strategy": _enum("OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess")
     },
     "RetryStrategy": {
-        "retryPolicy": {
-            "type": ["string", "null"],
-            "enum": ["", "Always", "OnFailure", "OnError", "OnTransientError", None],
-        }
+        "retryPolicy": _enum("Always", "OnFailure", "OnError", "OnTransientError")
     },
     "CronWorkflowSpec": {
-        "concurrencyPolicy": {"type": ["string", "null"], "enum": ["", "Allow", "Forbid", "Replace", None]},
+        "concurrencyPolicy": _enum("Allow", "Forbid", "Replace"),
         # Argo < 3.6 spelling, still accepted (and converted to schedules) by 3.6+
         "schedule": {"type": ["string", "null"]},
     },
-    "Gauge": {"operation": {"type": ["string", "null"], "enum": ["", "Set", "Add", "Sub", None]}},
+    "Gauge": {"operation": _enum("Set", "Add", "Sub")},
     "ArtifactGC": {
-        "strategy": {
-            "type": ["string", "null"],
-            "enum": ["", "OnWorkflowCompletion", "OnWorkflowDeletion", "Never", None],
-        }
+        "strategy": _enum("OnWorkflowCompletion", "OnWorkflowDeletion", "Never")
     },
 }
 

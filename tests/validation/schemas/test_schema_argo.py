@@ -134,3 +134,15 @@ def test_unknown_field_deep_in_dag_names_only_that_field(checker: SchemaChecker)
         ("SCHEMA-UNKNOWN-FIELD", ("spec", "templates", 0, "dag", "tasks", 0, "dependz"))
     ]
     assert all(len(i.message) < 200 for i in issues)
+
+
+def test_prose_enums_are_real_but_template_expressions_pass(checker: SchemaChecker) -> None:
+    doc = _workflow(container={"image": "alpine:3.20"}, retryStrategy={"retryPolicy": "{{inputs.parameters.policy}}"})
+    assert checker.check(doc) == []
+    doc = _workflow(container={"image": "alpine:3.20"}, retryStrategy={"retryPolicy": 5})
+    (issue,) = checker.check(doc)
+    assert (issue.rule_id, issue.message) == (
+        "SCHEMA-ENUM",
+        'spec.templates[0].retryStrategy.retryPolicy: must be one of "", "Always", "OnFailure", "OnError", '
+        '"OnTransientError" (got 5)',
+    )
