@@ -22,13 +22,15 @@ pytestmark = pytest.mark.timeout(600)
 @pytest.fixture(scope="module")
 def gate_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     home = tmp_path_factory.mktemp("home")
+    gitconfig = home / "gitconfig"
+    gitconfig.write_text("")
     env = dict(os.environ)
     env.update(
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",  # as with the venv activated
         PRE_COMMIT_HOME=str(home / "pre-commit"),
         XDG_CACHE_HOME=env.get("XDG_CACHE_HOME", str(Path.home() / ".cache")),  # keep the warm schema cache
         HOME=str(home),
-        GIT_CONFIG_GLOBAL=os.devnull,  # no user hooksPath or signing config leaks in
+        GIT_CONFIG_GLOBAL=str(gitconfig),  # empty: no user hooksPath or signing config leaks in
         GIT_CONFIG_NOSYSTEM="1",
         PIP_NO_INDEX="1",  # anything that tried to install would fail instead of reaching the network
         PYTHONDONTWRITEBYTECODE="1",
