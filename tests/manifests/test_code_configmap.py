@@ -26,7 +26,7 @@ def test_every_pipeline_module_is_shipped_in_the_configmap() -> None:
     assert on_disk, "pipeline/ has no modules"
     missing = sorted(on_disk - listed)
     assert not missing, f"add to pipeline/kustomization.yaml configMapGenerator files: {missing}"
-    assert "requirements.txt" in listed
+    assert {"requirements.txt", "requirements-constraints.txt"} <= listed
 
 
 def test_the_package_is_flat_because_a_configmap_is() -> None:
@@ -91,6 +91,22 @@ def test_requirements_are_pinned_to_the_constraints() -> None:
     assert {"scikit-learn", "mlflow", "dvc", "dvc-s3", "boto3"} <= requirements.keys()
     for name, version in requirements.items():
         assert constraints.get(name) == version, f"{name}=={version} but constraints.txt has {constraints.get(name)}"
+
+
+def test_the_install_constraints_are_the_venv_constraints_plus_setuptools() -> None:
+    shipped = _pins((PIPELINE / "requirements-constraints.txt").read_text())
+    venv = _pins((REPO / "constraints.txt").read_text())
+    assert {k: v for k, v in shipped.items() if k != "setuptools"} == venv
+    assert "setuptools" in shipped  # pip freeze leaves it out, pip install may still pull it in
+
+
+def test_install_deps_installs_with_both_files_from_the_package_dir(objects: list[dict[str, Any]]) -> None:
+    for name in TEMPLATES:
+        wft = one(objects, "WorkflowTemplate", name)
+        (script,) = next(t for t in wft["spec"]["templates"] if t["name"] == "install-deps")["container"]["args"]
+        assert '-r "{{inputs.parameters.package-dir}}/requirements.txt"' in script
+        assert '-c "{{inputs.parameters.package-dir}}/requirements-constraints.txt"' in script
+        assert "--target /work/.deps" in script
 
 
 def test_every_third_party_import_of_the_pipeline_is_required() -> None:

@@ -168,8 +168,8 @@ def test_the_git_variant_clones_at_the_revision_parameter(objects: list[dict[str
         for arg in task.get("arguments", {}).get("parameters", []):
             if arg["name"] == "code-dir":
                 assert arg["value"] == "/work/src", task["name"]
-            if arg["name"] == "requirements":
-                assert arg["value"] == "/work/src/pipeline/requirements.txt"
+            if arg["name"] == "package-dir":
+                assert arg["value"] == "/work/src/pipeline"
 
 
 def test_the_configmap_variant_runs_the_mounted_code(objects: list[dict[str, Any]]) -> None:
