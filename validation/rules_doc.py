@@ -78,9 +78,26 @@ def render_markdown(rules: list[Rule] | None = None) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _short_scope(rule: Rule, width: int = 34) -> str:
+    """The scope, cut to fit a terminal column: 'Workflow, WorkflowTemplate +4'."""
+    if not rule.scope:
+        return "all kinds"
+    shown: list[str] = []
+    for kind in rule.scope:
+        if shown and len(", ".join([*shown, kind])) > width:
+            return f"{', '.join(shown)} +{len(rule.scope) - len(shown)}"
+        shown.append(kind)
+    return ", ".join(shown)
+
+
+def _first_sentence(text: str) -> str:
+    head, dot, _ = text.partition(". ")
+    return head + ("." if dot else "")
+
+
 def render_text(rules: list[Rule] | None = None) -> str:
     rules = all_rules() if rules is None else rules
-    rows = [(r.id, str(r.severity), _scope(r), r.summary) for r in rules]
+    rows = [(r.id, str(r.severity), _short_scope(r), _first_sentence(r.summary)) for r in rules]
     w = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
          for i, h in enumerate(("ID", "SEVERITY", "SCOPE"))]
     lines = [f"{'ID':<{w[0]}}  {'SEVERITY':<{w[1]}}  {'SCOPE':<{w[2]}}  SUMMARY"]

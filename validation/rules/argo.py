@@ -16,7 +16,6 @@ from validation.rules.argo_model import (
     POD_KINDS,
     POD_TEMPLATE_TYPES,
     WORKFLOW_KINDS,
-    Call,
     DependsSyntaxError,
     ancestors,
     artifact_names,
@@ -637,10 +636,27 @@ def _nodes_of(t: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], str | None]
     return {}, None
 
 
+# The five ARGO-VAR rules share one walk per object and context; the cache holds the objects themselves,
+# so an id() in a key cannot be reused while its entry lives.
+_walk_cache: dict[tuple[str, int, int], tuple[Manifest, Context, list[tuple[str, str, JsonPath]]]] = {}
+
+
+def _cached(kind: str, fn, m: Manifest, ctx: Context) -> list[tuple[str, str, JsonPath]]:
+    key = (kind, id(m), id(ctx))
+    hit = _walk_cache.get(key)
+    if hit is not None and hit[0] is m and hit[1] is ctx:
+        return hit[2]
+    if len(_walk_cache) > 4096:
+        _walk_cache.clear()
+    result = list(fn(m, ctx))
+    _walk_cache[key] = (m, ctx, result)
+    return result
+
+
 def _var_rule(rule_id: str):
     def check(m: Manifest, ctx: Context) -> Iterator[Problem]:
         seen: set[tuple[str, JsonPath]] = set()
-        for rid, message, path in _variable_issues(m, ctx):
+        for rid, message, path in _cached("var", _variable_issues, m, ctx):
             if rid == rule_id and (message, path) not in seen:
                 seen.add((message, path))
                 yield Problem(m, message, path)
@@ -786,7 +802,7 @@ def _argument_issues(m: Manifest, ctx: Context) -> Iterator[tuple[str, str, Json
 
 def _arg_rule(rule_id: str):
     def check(m: Manifest, ctx: Context) -> Iterator[Problem]:
-        for rid, message, path in _argument_issues(m, ctx):
+        for rid, message, path in _cached("args", _argument_issues, m, ctx):
             if rid == rule_id:
                 yield Problem(m, message, path)
     return check

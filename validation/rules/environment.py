@@ -187,7 +187,7 @@ def _argument_values(m: Manifest, name: str) -> Iterator[tuple[str, JsonPath]]:
 
 CREDENTIAL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("an AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}(?![A-Z0-9])")),
-    ("an AWS secret access key", re.compile(r"(?i)aws_?secret_?access_?key[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")),
+    ("an AWS secret access key", re.compile(r"(?i:aws_?secret_?access_?key)[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")),
     ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
     ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b")),
     ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b")),
@@ -197,7 +197,14 @@ _SECRET_ENV_NAME = re.compile(r"(?i)(password|passwd|secret|token|api_?key|acces
 _AWS_SECRET_VALUE = re.compile(r"^[A-Za-z0-9/+=]{40}$")
 
 
+_ANY_CREDENTIAL = re.compile("|".join(f"(?:{p.pattern})" for _, p in CREDENTIAL_PATTERNS))
+
+
+@functools.lru_cache(maxsize=8192)
 def credential_kind(text: str) -> str | None:
+    """What kind of credential the text holds, or None. One combined scan first: most text holds none."""
+    if not _ANY_CREDENTIAL.search(text):
+        return None
     for what, pattern in CREDENTIAL_PATTERNS:
         if pattern.search(text):
             return what

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fixture_checks import assert_complete, assert_fixture
-from rules_helpers import FIXTURES, fixtures_for
+from rules_helpers import fixtures_for
 
 
 @pytest.mark.parametrize("path", fixtures_for("ARGO"), ids=lambda p: f"{p.parent.name}/{p.name}")

@@ -1,0 +1,88 @@
+"""Environment family beyond the fixtures: credential patterns, other overlays' bucket files, label values."""
+
+from __future__ import annotations
+
+import pytest
+from rules_helpers import context, rendered, run_rule
+
+from validation.config import Config
+from validation.rules.environment import credential_kind
+
+WT = """
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata:
+  name: t
+  labels: {app.kubernetes.io/name: a, app.kubernetes.io/part-of: a, environment: dev}
+spec:
+  arguments:
+    parameters:
+      - {name: dvc-s3-bucket, value: %s}
+      - {name: dvc-s3-region, value: us-east-1}
+"""
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("key AKIAIOSFODNN7EXAMPLE here", "an AWS access key id"),
+    ("ASIAY34FZKBOKMUTVV7A", "an AWS access key id"),
+    ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "an AWS secret access key"),
+    ('"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"', "an AWS secret access key"),
+    ("-----BEGIN RSA PRIVATE KEY-----", "a private key"),
+    ("-----BEGIN PRIVATE KEY-----", "a private key"),
+    ("token ghp_" + "a" * 36, "a GitHub token"),
+    ("glpat-" + "x" * 20, "a GitLab token"),
+    ("xoxb-1234567890-abcdef", "a Slack token"),
+])
+def test_credentials_are_recognised(text, kind):
+    assert credential_kind(text) == kind
+
+
+@pytest.mark.parametrize("text", ["AKIA is a prefix", "mlops-data-bucket-1754148674-amaslovs",
+                                  "-----BEGIN CERTIFICATE-----", "ghp_short", "aws_secret_access_key: {{secret}}",
+                                  "sha256:" + "a" * 64])
+def test_ordinary_text_is_not_a_credential(text):
+    assert credential_kind(text) is None
+
+
+def test_other_overlays_bucket_files_are_read_when_only_one_environment_is_rendered(tmp_path):
+    (tmp_path / "overlays" / "prod").mkdir(parents=True)
+    (tmp_path / "overlays" / "prod" / "bucket.yaml").write_text(
+        "- {op: test, path: /spec/arguments/parameters/4/name, value: dvc-s3-bucket}\n"
+        "- {op: replace, path: /spec/arguments/parameters/4/value, value: shared-bucket-123}\n")
+    rt = rendered(WT % "shared-bucket-123", "dev", path=tmp_path / "overlays" / "dev")
+    hits = run_rule("ENV-BUCKET-SHARED", context(rt, config=Config(root=tmp_path), repo_root=tmp_path))
+    assert hits and "prod" in hits[0].message
+    rt = rendered(WT % "dev-bucket-123", "dev", path=tmp_path / "overlays" / "dev")
+    assert run_rule("ENV-BUCKET-SHARED", context(rt, config=Config(root=tmp_path), repo_root=tmp_path)) == []
+
+
+def test_environment_label_must_name_the_environment():
+    rt = rendered(WT % "b-123", "prod", environment="prod")
+    hits = run_rule("ENV-LABELS", context(rt))
+    assert hits and "environment='dev'" in hits[0].message
+
+
+def test_environment_label_name_comes_from_config():
+    rt = rendered(WT % "b-123", "dev")
+    assert run_rule("ENV-LABELS", context(rt, config=Config(environment_label="env")))
+
+
+def test_objects_outside_any_environment_need_only_the_app_labels():
+    text = "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: p\n  labels: {app.kubernetes.io/name: a, app.kubernetes.io/part-of: a}\n"
+    assert run_rule("ENV-LABELS", context(rendered(text, "argocd", environment=None))) == []
+
+
+def test_credentials_in_source_comments_are_found(tmp_path):
+    src = tmp_path / "sa.yaml"
+    src.write_text("# aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\napiVersion: v1\nkind: ServiceAccount\n"
+                   "metadata: {name: sa}\n")
+    rt = rendered(src.read_text(), "dev")
+    rt.manifests[0].source = "sa.yaml"
+    hits = run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))
+    assert hits and "line 1" in hits[0].message
+
+
+def test_secrets_with_inline_data_are_flagged():
+    text = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {password: aHVudGVyMg==}\n"
+    hits = run_rule("ENV-CREDENTIALS", context(rendered(text, "dev")))
+    assert hits and hits[0].path == "data.password"
