@@ -56,7 +56,8 @@ class SchemaChecker:
 
     def __init__(self, kubernetes_version: str = "1.37", config: "Config | None" = None) -> None:
         self.config = config
-        self.catalog = Catalog(kubernetes_version)  # raises UnsupportedVersionError (a ValueError) early
+        argo_version = getattr(config, "argo_version", None) or "3.7"
+        self.catalog = Catalog(kubernetes_version, argo_version)  # raises UnsupportedVersionError (a ValueError) early
         self.kubernetes_version = kubernetes.parse_version(kubernetes_version)
         self._compiled: dict[tuple[str, str], _Compiled | None] = {}
         self._lock = threading.Lock()

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     version = args.kubernetes_version or cfg.kubernetes_version
     try:
-        catalog = Catalog(version)
+        catalog = Catalog(version, cfg.argo_version)
     except kubernetes.UnsupportedVersionError as exc:
         raise UsageError(str(exc)) from None
 

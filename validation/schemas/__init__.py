@@ -37,10 +37,12 @@ def argo_schemas() -> dict[str, dict[str, Any]]:
 
 
 class Catalog:
-    def __init__(self, kubernetes_version: str = "1.37") -> None:
+    def __init__(self, kubernetes_version: str = "1.37", argo_version: str = "3.7") -> None:
         self.requested = kubernetes_version
+        self.argo_version = argo_version
         self.k8s = kubernetes.KubernetesBundle(kubernetes.resolve_version(kubernetes_version))
         self._argo: dict[str, dict[str, Any]] | None = None
+        self._argo_ready: set[str] = set()
         self._argocd: dict[str, dict[str, Any]] | None = None
 
     @property
@@ -65,7 +67,10 @@ class Catalog:
     def schema(self, api_version: str, kind: str) -> dict[str, Any] | None:
         if self._is_argo(api_version, kind):
             if self._argo is None:
-                self._argo = argo_schemas()
+                self._argo = dict(argo_schemas())
+            if kind not in self._argo_ready:  # adjusted for the Argo version on first use, once per kind
+                self._argo[kind] = argo.for_argo_version(self._argo[kind], self.argo_version)
+                self._argo_ready.add(kind)
             return self._argo[kind]
         if self._is_argocd(api_version, kind):
             if self._argocd is None:
@@ -75,7 +80,7 @@ class Catalog:
 
     def kinds(self) -> list[KindInfo]:
         out = [KindInfo(api, kind, self.k8s_source) for api, kind in self.k8s.kinds()]
-        hera = f"{argo.PACKAGE} {argo.hera_version()} (derived, strict)"
+        hera = f"{argo.PACKAGE} {argo.hera_version()} (derived, strict, Argo {self.argo_version})"
         out += [KindInfo(argo.API_VERSION, kind, hera) for kind in argo.KINDS]
         out += [KindInfo(argocd.API_VERSION, kind, argocd.SOURCE) for kind in argocd.KINDS]
         return sorted(out, key=lambda k: (k.group, k.version, k.kind))

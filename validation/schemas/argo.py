@@ -8,7 +8,8 @@ this module fixes what it gets wrong for validating YAML that Argo accepts:
 - Argo's `AnyString` fields (parameter value/default/enum) take numbers and booleans, as Argo's unmarshaller does;
 - Quantity takes numbers (`cpu: 1`), free-form objects stay free-form (plugin templates, managedFields, status);
 - enums Argo documents only in prose (podGC strategy, retryPolicy, concurrencyPolicy ...) become real enums;
-- CronWorkflow keeps the pre-3.6 singular `schedule` that Argo still accepts.
+- for an Argo 3.x target, the spellings Argo 4 removed (`schedule`, `mutex`, `semaphore`, `podPriority`) are
+  accepted again (see for_argo_version).
 """
 
 from __future__ import annotations
@@ -43,11 +44,7 @@ _PROPERTY_OVERRIDES: dict[str, dict[str, Any]] = {
     "RetryStrategy": {
         "retryPolicy": _enum("Always", "OnFailure", "OnError", "OnTransientError")
     },
-    "CronWorkflowSpec": {
-        "concurrencyPolicy": _enum("Allow", "Forbid", "Replace"),
-        # Argo < 3.6 spelling, still accepted (and converted to schedules) by 3.6+
-        "schedule": {"type": ["string", "null"]},
-    },
+    "CronWorkflowSpec": {"concurrencyPolicy": _enum("Allow", "Forbid", "Replace")},
     "Gauge": {"operation": _enum("Set", "Add", "Sub")},
     "ArtifactGC": {
         "strategy": _enum("OnWorkflowCompletion", "OnWorkflowDeletion", "Never")
@@ -105,17 +102,39 @@ def _strict_document(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
     top["required"] = ["apiVersion", "kind", "metadata", "spec"]
     top["type"] = "object"
     top["additionalProperties"] = False
-    if kind == "CronWorkflow":
-        spec = new_defs["CronWorkflowSpec"]
-        spec["required"] = [r for r in spec.get("required", []) if r != "schedules"]
-        # Exactly what Argo needs: a schedule in either spelling.
-        spec["anyOf"] = [{"required": ["schedules"]}, {"required": ["schedule"]}]
     # Argo's validator requires a name on every entry of spec.templates (not on templateDefaults, which shares the type)
     templates = new_defs["WorkflowSpec"]["properties"]["templates"]
     templates["items"] = {"$ref": "#/$defs/Template", "required": ["name"]}
     top["$defs"] = new_defs
     top["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return top
+
+
+def for_argo_version(schema: dict[str, Any], argo_version: str) -> dict[str, Any]:
+    """hera follows Argo 4, which removed four spellings that Argo 3.x still accepts (deprecated since 3.6):
+    CronWorkflow `schedule`, synchronization `mutex` and `semaphore`, Workflow `podPriority`.
+    For a 3.x target (config `argo-version`) they are put back; for 4.x they stay unknown fields."""
+    try:
+        major = int(str(argo_version).lstrip("v").split(".")[0])
+    except ValueError:
+        major = 3
+    if major >= 4:
+        return schema
+    schema = copy.deepcopy(schema)
+    defs = schema["$defs"]
+    if "Synchronization" in defs:
+        props = defs["Synchronization"]["properties"]
+        props["mutex"] = {"$ref": "#/$defs/Mutex"}
+        props["semaphore"] = {"$ref": "#/$defs/SemaphoreRef"}
+    if "WorkflowSpec" in defs:
+        defs["WorkflowSpec"]["properties"]["podPriority"] = {"type": ["integer", "null"]}
+    if "CronWorkflowSpec" in defs:
+        spec = defs["CronWorkflowSpec"]
+        spec["properties"]["schedule"] = {"type": ["string", "null"]}
+        spec["required"] = [r for r in spec.get("required", []) if r != "schedules"]
+        # what Argo 3.x needs: a schedule in either spelling
+        spec["anyOf"] = [{"required": ["schedules"]}, {"required": ["schedule"]}]
+    return schema
 
 
 def _definition(name: str, schema: dict[str, Any]) -> dict[str, Any]:

@@ -146,3 +146,25 @@ def test_prose_enums_are_real_but_template_expressions_pass(checker: SchemaCheck
         'spec.templates[0].retryStrategy.retryPolicy: must be one of "", "Always", "OnFailure", "OnError", '
         '"OnTransientError" (got 5)',
     )
+
+
+def test_argo_3_spellings_removed_in_argo_4_follow_the_configured_version() -> None:
+    from validation.config import Config
+
+    doc = _workflow(container={"image": "alpine:3.20"}, synchronization={"mutex": {"name": "m"},
+                                                                         "semaphore": {"configMapKeyRef": {"name": "c", "key": "k"}}})
+    doc["spec"]["podPriority"] = 10
+    cron = {"apiVersion": "argoproj.io/v1alpha1", "kind": "CronWorkflow", "metadata": {"name": "c"},
+            "spec": {"schedule": "* * * * *", "workflowSpec": {"workflowTemplateRef": {"name": "t"}}}}
+    v3 = SchemaChecker("1.37", Config(argo_version="3.7"))
+    assert v3.check(doc) == [] and v3.check(cron) == []
+    v4 = SchemaChecker("1.37", Config(argo_version="4.0"))
+    assert sorted(i.message for i in v4.check(doc)) == [
+        "spec.podPriority: unknown field (did you mean priority?)",
+        "spec.templates[0].synchronization.mutex: unknown field (did you mean mutexes?)",
+        "spec.templates[0].synchronization.semaphore: unknown field (did you mean semaphores?)",
+    ]
+    assert sorted(i.message for i in v4.check(cron)) == [
+        "spec.schedule: unknown field (did you mean schedules?)",
+        'spec: missing required field "schedules"',
+    ]
