@@ -122,3 +122,21 @@ def test_every_third_party_import_of_the_pipeline_is_required() -> None:
     third_party = {m for m in imported if m not in sys.stdlib_module_names and m not in {"pipeline", "__future__"}}
     missing = sorted(m for m in third_party if distribution.get(m, m).lower() not in requirements)
     assert not missing, f"pipeline imports {missing} but pipeline/requirements.txt does not install them"
+
+
+def test_without_the_argo_configurations_the_templates_would_name_a_missing_configmap(tmp_path: Any) -> None:
+    """The nameReference fieldSpecs are load-bearing: drop them and kustomize leaves the unhashed name."""
+    import shutil
+
+    from .conftest import build
+
+    for part in ("base", "overlays", "pipeline"):
+        shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    kustomization = tmp_path / "base" / "kustomization.yaml"
+    text = kustomization.read_text()
+    assert "configurations:\n  - kustomizeconfig.yaml\n" in text
+    kustomization.write_text(text.replace("configurations:\n  - kustomizeconfig.yaml\n", ""))
+    objects = build(tmp_path / "overlays" / "dev")
+    volumes = one(objects, "WorkflowTemplate", "ml-pipeline")["spec"]["volumes"]
+    assert {"name": "code", "configMap": {"name": "ml-pipeline-code"}} in volumes
+    assert find(objects, "ConfigMap")[0]["metadata"]["name"] != "ml-pipeline-code"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -115,3 +116,22 @@ def test_prod_pins_its_image_in_its_own_overlay() -> None:
     kustomization = yaml.safe_load((REPO / "overlays" / "prod" / "kustomization.yaml").read_text())
     (image,) = kustomization["images"]
     assert image["name"] == "python" and PINNED_PYTHON.fullmatch(f"python:{image['newTag']}")
+
+
+def test_an_overlay_images_entry_reaches_every_argo_container(tmp_path: Path) -> None:
+    """kustomize `images:` only edits Argo templates because kustomizeconfig.yaml lists their image fields."""
+    import shutil
+
+    from .conftest import build
+
+    for part in ("base", "overlays", "pipeline"):
+        shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    kustomization = tmp_path / "overlays" / "prod" / "kustomization.yaml"
+    text = kustomization.read_text()
+    kustomization.write_text(
+        text.replace("newTag: 3.11.13-slim", "newName: registry.example/ml-pipeline\n    newTag: 1.2.3")
+    )
+    images = set()
+    for wft in [o for o in build(tmp_path / "overlays" / "prod") if o["kind"] == "WorkflowTemplate"]:
+        images |= {t["container"]["image"] for t in wft["spec"]["templates"] if "container" in t}
+    assert images == {"registry.example/ml-pipeline:1.2.3"}
