@@ -74,3 +74,15 @@ def test_markdown_has_a_section_per_rule():
     md = rules_doc.render_markdown()
     for rule in all_rules():
         assert f"\n### {rule.id}\n" in md
+
+
+def test_the_cli_lists_rules_and_rejects_bad_formats():
+    import subprocess
+    import sys
+
+    ok = subprocess.run([sys.executable, "-m", "validation", "rules", "--select", "ARGO-DAG"], cwd=ROOT,
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and "ARGO-DAG-CYCLE" in ok.stdout and "RBAC-" not in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "validation", "rules", "--format", "xml"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
