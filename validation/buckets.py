@@ -104,7 +104,7 @@ def edit_bucket_text(text: str, *, bucket: str | None = None, region: str | None
         rt = YAML(typ="rt")
         rt.preserve_quotes = True
         rt.width = 1 << 16  # never re-wrap a long line
-        rt.indent(mapping=indent or 2, sequence=(indent or 2) + (block_seq_indent or 0), offset=block_seq_indent or 0)
+        rt.indent(mapping=indent or 2, sequence=indent or 2, offset=block_seq_indent or 0)
         rt.explicit_start = normalized.lstrip().startswith("---")
         data = rt.load(normalized)
     except YAMLError as exc:
@@ -120,9 +120,7 @@ def edit_bucket_text(text: str, *, bucket: str | None = None, region: str | None
         for op in ops:
             if op["value"] == value:
                 continue
-            old = op["value"]
-            # Keep the quoting style: a quoted scalar stays quoted the same way.
-            op["value"] = type(old)(value) if isinstance(old, str) and type(old) is not str else value
+            op["value"] = _scalar_like(op["value"], value)
             edited_lines.add(op.lc.value("value")[0])
     if not edited_lines:
         return text
@@ -288,6 +286,23 @@ def _value_ops(ops: Any, parameter: str) -> list[Any]:
         and op["path"][: -len("/value")] in prefixes
         and "value" in op
     ]
+
+
+def _scalar_like(old: Any, value: str) -> Any:
+    """`value` as a scalar quoted the way `old` was; quoted anyway where a YAML 1.1 reader would not see a string.
+
+    kubectl and kustomize read YAML 1.1 (sigs.k8s.io/yaml): a bucket named `yes`, `off` or `123` would reach
+    the WorkflowTemplate as a boolean or a number unless it is quoted.
+    """
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if isinstance(old, str) and type(old) is not str:
+        return type(old)(value)  # already quoted: keep its style
+    try:
+        plain_reads_as = yaml.load(value, Loader=_Loader)
+    except yaml.YAMLError:
+        plain_reads_as = None
+    return value if plain_reads_as == value and isinstance(plain_reads_as, str) else DoubleQuotedScalarString(value)
 
 
 def _single_value(path: Path, ops: Any, parameter: str) -> str | None:

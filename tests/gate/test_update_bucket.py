@@ -443,3 +443,49 @@ def test_root_is_found_from_a_subdirectory(repo, engine, monkeypatch):
     monkeypatch.chdir(repo / "overlays" / "dev")
     assert main(["update-bucket", "new-dev-bucket-1"]) == 0
     assert buckets.read_settings(repo, "dev").bucket == "new-dev-bucket-1"
+
+
+def test_edit_keeps_an_indented_sequence_layout_and_key_order():
+    text = (
+        "# four-space mappings, sequence dashes indented by two\n"
+        "  - path: /spec/arguments/parameters/4/name\n"
+        "    op: test\n"
+        "    value: dvc-s3-bucket\n"
+        "  - value: 'old-bucket'  # value first, on purpose\n"
+        "    op: replace\n"
+        "    path: /spec/arguments/parameters/4/value\n"
+    )
+    assert buckets.edit_bucket_text(text, bucket="new-bucket") == text.replace("'old-bucket'", "'new-bucket'")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+BUCKET_NAMES = st.one_of(
+    st.sampled_from(["123", "true", "null", "1e10", "0x1f", "yes", "no-", "on", "a.b.c", "2024-01-01"]),
+    st.from_regex(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", fullmatch=True),
+).filter(lambda n: ".." not in n)
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=BUCKET_NAMES)
+def test_any_bucket_name_reads_back_as_that_string_and_changes_one_line(name):
+    # Names YAML would read as a number, boolean, null or date must come back as the same string.
+    text = (FIXTURE / "overlays/dev/bucket.yaml").read_text()
+    edited = buckets.edit_bucket_text(text, bucket=name)
+    import yaml
+
+    ops = yaml.safe_load(edited)
+    assert [op["value"] for op in ops if op["path"].endswith("/4/value")] == [name]
+    changed = [(a, b) for a, b in zip(text.splitlines(), edited.splitlines(), strict=True) if a != b]
+    assert len(changed) == (0 if name == DEV_OLD else 1)
+
+
+def test_a_name_yaml_1_1_reads_as_a_boolean_or_number_is_written_quoted(repo, engine, capsys):
+    assert main(["update-bucket", "yes", "--env", "prod"]) == 0
+    assert diff_lines(capsys.readouterr().out, "overlays/prod/bucket.yaml") == [
+        f"-  value: {PROD_OLD}",
+        '+  value: "yes"',
+    ]
+    assert main(["update-bucket", "123", "--env", "prod"]) == 0
+    assert b'  value: "123"\r\n' in (repo / "overlays/prod/bucket.yaml").read_bytes()
