@@ -102,7 +102,7 @@ def test_prometheus_metrics_cover_duration_step_failures_and_accuracy(
     assert duration["gauge"] == {"realtime": True, "value": "{{workflow.duration}}"}
     for step in STEPS:
         failures = template(wft, step)["metrics"]["prometheus"][0]
-        assert failures["name"] == "ml_pipeline_step_failures_total" and failures["counter"] == {"value": "1"}
+        assert failures["name"] == "ml_pipeline_step_failures" and failures["counter"] == {"value": "1"}
         assert {"key": "step", "value": step} in failures["labels"]
     accuracy = template(wft, "evaluate-model")["metrics"]["prometheus"][1]
     assert accuracy["gauge"]["value"] == "{{outputs.parameters.accuracy}}"
