@@ -489,3 +489,18 @@ def test_a_name_yaml_1_1_reads_as_a_boolean_or_number_is_written_quoted(repo, en
     ]
     assert main(["update-bucket", "123", "--env", "prod"]) == 0
     assert b'  value: "123"\r\n' in (repo / "overlays/prod/bucket.yaml").read_bytes()
+
+
+def test_an_interrupt_between_two_writes_puts_the_first_back(repo, engine, monkeypatch):
+    before = snapshot(repo)
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith(".dvc/config"):
+            raise KeyboardInterrupt
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 130
+    monkeypatch.undo()
+    assert snapshot(repo) == before

@@ -138,6 +138,9 @@ def run(args: argparse.Namespace) -> int:
         _restore(written)
         print(f"error: could not write {edit.rel}: {exc}; every file is as it was", file=sys.stderr)
         return EXIT_ERROR
+    except BaseException:
+        _restore(written)  # ^C between two files: do not leave dev's overlay and its DVC remote disagreeing
+        raise
 
     if not args.no_check:
         try:
