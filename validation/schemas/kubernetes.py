@@ -11,7 +11,9 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata, resources
+import importlib.util
+from importlib import metadata
+from pathlib import Path
 from typing import Any, Iterator
 
 PACKAGE = "kubernetes-validate"
@@ -129,8 +131,13 @@ def package_version() -> str:
         return "unknown"
 
 
-def _schema_root():
-    return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
+@lru_cache(maxsize=1)
+def _schema_root() -> Path:
+    # find_spec locates the package without importing it: its __init__ pulls in jsonschema and friends (~0.15 s)
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise UnsupportedVersionError(f"{PACKAGE} is not installed; `pip install {PACKAGE}`")
+    return Path(list(spec.submodule_search_locations)[0]) / "kubernetes-json-schema"
 
 
 @lru_cache(maxsize=None)
@@ -168,7 +175,7 @@ class KubernetesBundle:
 
     def __init__(self, version: tuple[int, int]) -> None:
         self.version = version
-        self._dir = _schema_root().joinpath(f"v{version[0]}.{version[1]}.0-local-strict")
+        self._dir = _schema_root() / f"v{version[0]}.{version[1]}.0-local-strict"
         self._defs: dict[str, Any] | None = None
         self._index: dict[tuple[str, str], str] | None = None
 
@@ -178,7 +185,7 @@ class KubernetesBundle:
 
     def _definitions(self) -> dict[str, Any]:
         if self._defs is None:
-            self._defs = json.loads(self._dir.joinpath("_definitions.json").read_text(encoding="utf-8"))["$defs"]
+            self._defs = json.loads((self._dir / "_definitions.json").read_text(encoding="utf-8"))["$defs"]
         return self._defs
 
     def index(self) -> dict[tuple[str, str], str]:
@@ -205,7 +212,7 @@ class KubernetesBundle:
         """The self-contained strict schema of one kind, or None when this version does not serve it."""
         if not self.has(api_version, kind):
             return None
-        path = self._dir.joinpath(_file_name(api_version, kind))
+        path = self._dir / _file_name(api_version, kind)
         try:
             top = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:  # naming clash in the package; the definition is the same schema
