@@ -90,7 +90,8 @@ def hook_output(output: str, hook_name: str) -> str:
 def insert_after(path: Path, anchor: str, new_line: str) -> int:
     """Insert `new_line` after the first line equal to `anchor`; return the new line's 1-based number."""
     lines = path.read_text().splitlines(keepends=True)
-    index = next(i for i, line in enumerate(lines) if line.rstrip("\n") == anchor)
+    index = next((i for i, line in enumerate(lines) if line.rstrip("\n") == anchor), None)
+    assert index is not None, f"{path} has no line {anchor!r}; pick another overlay resource for this test"
     lines.insert(index + 1, new_line + "\n")
     path.write_text("".join(lines))
     return index + 2
