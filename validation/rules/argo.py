@@ -583,6 +583,8 @@ def _variable_issues(m: Manifest, ctx: Context) -> Iterator[tuple[str, str, Json
                                   node_templates=node_templates))
     for call in calls(spec):
         if call.owner_index < 0:
+            # Workflow-level lifecycle hooks: only workflow.* is in scope for their arguments.
+            yield from scan(call.node, (*base, *call.path), spec_scope)
             continue
         owner = call.owner
         nodes, node_kind = _nodes_of(owner)

@@ -92,3 +92,25 @@ def test_variable_scoping(ref, fires):
     hits = [h for rid in ("ARGO-VAR-OUTPUT-REF", "ARGO-VAR-UNKNOWN", "ARGO-VAR-WORKFLOW-PARAMETER")
             for h in run_rule(rid, ctx)]
     assert bool(hits) is fires, hits
+
+
+def test_workflow_level_hooks_are_checked():
+    text = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: x-}
+spec:
+  entrypoint: t
+  hooks:
+    exit:
+      template: t
+      arguments: {parameters: [{name: p, value: "%s"}]}
+  templates:
+    - name: t
+      inputs: {parameters: [{name: p, default: x}]}
+      container: {image: "alpine:3.20", command: [echo, "{{inputs.parameters.p}}"]}
+"""
+    ok = context(rendered(text % "{{workflow.status}}", "dev"))
+    assert run_rule("ARGO-VAR-UNKNOWN", ok) == []
+    bad = context(rendered(text % "{{workflow.parameters.nope}}", "dev"))
+    assert [h.path for h in run_rule("ARGO-VAR-WORKFLOW-PARAMETER", bad)] == ["spec.hooks.exit.arguments.parameters[0].value"]
