@@ -195,6 +195,8 @@ CREDENTIAL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 _SECRET_ENV_NAME = re.compile(r"(?i)(password|passwd|secret|token|api_?key|access_?key|private_?key|credentials?)")
 _AWS_SECRET_VALUE = re.compile(r"^[A-Za-z0-9/+=]{40}$")
+# Names that point at a credential rather than hold one (SECRET_NAME=aws-credentials, TOKEN_FILE=/var/run/...).
+_POINTER_ENV_NAME = re.compile(r"(?i)_(file|path|name|dir|ref|secret_name)$")
 
 
 _ANY_CREDENTIAL = re.compile("|".join(f"(?:{p.pattern})" for _, p in CREDENTIAL_PATTERNS))
@@ -262,7 +264,8 @@ def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
     for env, path in _env_lists(m.obj, ()):
         name, value = str(env.get("name", "")), env.get("value")
         if isinstance(value, str) and value.strip() and "{{" not in value and credential_kind(value) is None:
-            if _SECRET_ENV_NAME.search(name) or _AWS_SECRET_VALUE.match(value) and "AWS" in name.upper():
+            if (_SECRET_ENV_NAME.search(name) and not _POINTER_ENV_NAME.search(name)) \
+                    or (_AWS_SECRET_VALUE.match(value) and "AWS" in name.upper()):
                 yield Problem(m, f"env {name!r} has a literal value; read it from a Secret (valueFrom.secretKeyRef)",
                               (*path, "value"))
     if m.kind == "Secret":

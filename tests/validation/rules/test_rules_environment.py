@@ -86,3 +86,30 @@ def test_secrets_with_inline_data_are_flagged():
     text = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {password: aHVudGVyMg==}\n"
     hits = run_rule("ENV-CREDENTIALS", context(rendered(text, "dev")))
     assert hits and hits[0].path == "data.password"
+
+
+ENV_WT = """
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: t}
+spec:
+  templates:
+    - name: c
+      container:
+        image: "alpine:3.20"
+        env: [{name: %s, value: "%s"}]
+"""
+
+
+@pytest.mark.parametrize("name,value,fires", [
+    ("MLFLOW_TRACKING_PASSWORD", "hunter2", True),
+    ("GITHUB_TOKEN", "abc123abc123", True),
+    ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", True),
+    ("TOKEN_FILE", "/var/run/secrets/token", False),
+    ("CREDENTIALS_SECRET_NAME", "aws-credentials", False),
+    ("PASSWORD", "{{inputs.parameters.password}}", False),
+    ("MODEL_NAME", "bert-classifier", False),
+])
+def test_literal_values_in_secret_looking_env_vars(name, value, fires):
+    hits = run_rule("ENV-CREDENTIALS", context(rendered(ENV_WT % (name, value), "dev")))
+    assert bool(hits) is fires, hits
