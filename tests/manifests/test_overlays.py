@@ -163,7 +163,9 @@ def test_the_git_variant_clones_at_the_revision_parameter(objects: list[dict[str
     (artifact,) = template(wft, "fetch-code")["inputs"]["artifacts"]
     assert artifact["git"]["repo"] == "{{workflow.parameters.repo}}"
     assert artifact["git"]["revision"] == "{{workflow.parameters.revision}}"
-    assert artifact["path"] == "/work/src"
+    assert artifact["path"] == "/src"
+    (script,) = template(wft, "fetch-code")["container"]["args"]
+    assert 'shutil.copytree("/src", "/work/src"' in script
     for task in _dag(wft).values():
         for arg in task.get("arguments", {}).get("parameters", []):
             if arg["name"] == "code-dir":
@@ -212,3 +214,30 @@ def test_prod_is_stricter_than_staging_and_staging_than_dev() -> None:
 def test_overlays_are_small() -> None:
     for path in (REPO / "overlays").rglob("*.yaml"):
         assert len(Path(path).read_text().splitlines()) <= 25, f"{path} should stay a small patch"
+
+
+def test_fetch_code_copies_the_clone_and_names_what_a_revision_lacks(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    wft = one(rendered("overlays/dev"), "WorkflowTemplate", "ml-pipeline-git")
+    (script,) = template(wft, "fetch-code")["container"]["args"]
+    clone, work = tmp_path / "clone", tmp_path / "work"
+    script = (
+        script.replace('"/work/src"', repr(str(work / "src")))
+        .replace('"/src"', repr(str(clone)))
+        .replace("{{workflow.parameters.revision}}", "main")
+    )
+    assert '"/src"' not in script and '"/work/src"' not in script
+    (clone / "pipeline").mkdir(parents=True)
+    (clone / ".git").mkdir()
+    (clone / "pipeline" / "cli.py").write_text("# cli\n")
+    (clone / "pipeline" / "requirements.txt").write_text("")
+    missing = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert missing.returncode == 1 and "has no pipeline/requirements-constraints.txt" in missing.stderr
+    (clone / "pipeline" / "requirements-constraints.txt").write_text("")
+    (work / "src" / "stale").mkdir(parents=True)  # what an earlier attempt left behind
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (work / "src" / "pipeline" / "cli.py").read_text() == "# cli\n"
+    assert not (work / "src" / "stale").exists() and not (work / "src" / ".git").exists()
