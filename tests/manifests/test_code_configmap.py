@@ -7,7 +7,12 @@ from typing import Any
 
 import yaml
 
-from .conftest import REPO, TEMPLATES, find, one
+from .conftest import REPO, TEMPLATES, find, one, rendered
+
+
+def rendered_dev() -> list[dict[str, Any]]:
+    return rendered("overlays/dev")
+
 
 PIPELINE = REPO / "pipeline"
 # kubectl's client-side apply copies the object into an annotation capped at 256 KiB; stay well below.
@@ -140,3 +145,19 @@ def test_without_the_argo_configurations_the_templates_would_name_a_missing_conf
     volumes = one(objects, "WorkflowTemplate", "ml-pipeline")["spec"]["volumes"]
     assert {"name": "code", "configMap": {"name": "ml-pipeline-code"}} in volumes
     assert find(objects, "ConfigMap")[0]["metadata"]["name"] != "ml-pipeline-code"
+
+
+def test_install_deps_skips_pip_when_the_image_already_has_the_packages(tmp_path: Any) -> None:
+    """The prebuilt-image path, run for real: the venv has the packages, so the script must not call pip."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    wft = one(rendered_dev(), "WorkflowTemplate", "ml-pipeline")
+    (script,) = next(t for t in wft["spec"]["templates"] if t["name"] == "install-deps")["container"]["args"]
+    script = script.replace("{{inputs.parameters.package-dir}}", str(tmp_path / "missing"))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run(["sh", "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "nothing to install" in proc.stdout
