@@ -189,6 +189,10 @@ def check_binding_subjects(m: Manifest, ctx: Context) -> Iterator[Problem]:
             continue
         name = str(s["name"])
         ns = s.get("namespace") or m.namespace
+        if m.kind == "ClusterRoleBinding" and not s.get("namespace"):
+            yield Problem(m, f"subject ServiceAccount {name!r} has no namespace; a ClusterRoleBinding needs one",
+                          ("subjects", i))
+            continue
         if name == "default" or name in ctx.config.external.serviceaccounts:
             continue
         candidates = [sa for sa in ctx.of_kind("ServiceAccount") if sa.metadata.get("name") == name]

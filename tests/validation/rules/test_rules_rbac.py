@@ -108,3 +108,19 @@ def test_external_service_accounts_are_not_second_guessed():
     cfg = Config()
     cfg.external.serviceaccounts = ["wf"]
     assert run_rule("RBAC-EXECUTOR-PERMISSIONS", context(rt, config=cfg)) == []
+
+
+def test_cluster_role_binding_subjects_need_a_namespace():
+    text = """
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: wf, namespace: ns}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: wf}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: ServiceAccount, name: wf%s}]
+"""
+    assert [h.path for h in run_rule("RBAC-BINDING-SUBJECT-MISSING", context(rendered(text % "", "dev")))] == ["subjects[0]"]
+    assert run_rule("RBAC-BINDING-SUBJECT-MISSING", context(rendered(text % ", namespace: ns", "dev"))) == []
