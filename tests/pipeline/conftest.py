@@ -187,3 +187,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     finally:
         for proc in procs:
             _stop(proc)
+
+
+def mlflow_client(settings: Settings):  # -> MlflowClient on the settings' tracking store and registry
+    from mlflow import MlflowClient
+
+    # Both URIs explicit: MlflowClient otherwise takes the registry from MLflow's process-wide setting.
+    return MlflowClient(tracking_uri=settings.tracking_uri, registry_uri=settings.tracking_uri)

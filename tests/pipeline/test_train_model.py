@@ -14,7 +14,7 @@ import pytest
 from pipeline import data_prep, feature_eng, files, train_model, versioning
 from pipeline.errors import PipelineError
 from pipeline.settings import Settings
-from tests.pipeline.conftest import EmbeddedRun, embedded_settings, run_all
+from tests.pipeline.conftest import EmbeddedRun, embedded_settings, mlflow_client, run_all
 
 
 def _processed(s: Settings):
@@ -58,12 +58,10 @@ def test_more_epochs_lower_the_training_loss(embedded_run: EmbeddedRun) -> None:
 
 
 def test_run_logs_params_epoch_metrics_model_and_vectorizer(embedded_run: EmbeddedRun) -> None:
-    from mlflow import MlflowClient
-
     s = embedded_run.settings
     run_id = embedded_run.train.run_id
     assert (s.outputs / "run-id").read_text().strip() == run_id
-    client = MlflowClient(tracking_uri=s.tracking_uri)
+    client = mlflow_client(s)
     run = client.get_run(run_id)
     params = run.data.params
     assert params["epochs"] == "3" and params["batch_size"] == "16" and params["seed"] == "42"

@@ -1,0 +1,95 @@
+"""register-model: tags and alias on a new version, only after the gate passed, never half-registered."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from dataclasses import replace
+from unittest import mock
+
+import pytest
+
+from pipeline import register_model
+from pipeline.errors import GateFailed, PipelineError
+from pipeline.settings import Settings
+from tests.pipeline.conftest import EmbeddedRun, mlflow_client
+
+
+def _versions(s: Settings) -> list:
+    return mlflow_client(s).search_model_versions(f"name='{s.model_name}'")
+
+
+def test_registers_with_tags_and_alias(embedded_run: EmbeddedRun) -> None:
+    s = embedded_run.settings
+    client = mlflow_client(s)
+    version = client.get_model_version_by_alias("bert-classifier", "candidate")
+    assert str(version.version) == embedded_run.registration.version
+    assert version.tags == {"data_version": "v1.0", "environment": "dev", "git_commit": "0" * 40}
+    assert version.run_id == embedded_run.train.run_id
+    assert (s.outputs / "model-version").read_text().strip() == str(version.version)
+
+
+def test_registered_model_loads_by_alias_and_predicts(embedded_run: EmbeddedRun) -> None:
+    import mlflow
+    import pandas as pd
+
+    mlflow.set_registry_uri(embedded_run.settings.tracking_uri)
+    model = mlflow.pyfunc.load_model("models:/bert-classifier@candidate")
+    predictions = model.predict(pd.DataFrame({"text": ["what a wonderful film", "the meal was dreadful"]}))
+    assert len(predictions) == 2 and set(predictions) <= {0, 1}
+
+
+def test_refuses_when_the_gate_failed(embedded_copy: Settings) -> None:
+    before = len(_versions(embedded_copy))
+    (embedded_copy.outputs / "gate").write_text("failed\n")
+    with pytest.raises(GateFailed, match="gate is 'failed'"):
+        register_model.run(embedded_copy)
+    assert len(_versions(embedded_copy)) == before
+
+
+def test_refuses_without_an_evaluation(embedded_copy: Settings) -> None:
+    (embedded_copy.outputs / "gate").unlink()
+    with pytest.raises(PipelineError, match="run evaluate-model first"):
+        register_model.run(embedded_copy)
+
+
+def test_refuses_a_gate_result_from_another_run(embedded_copy: Settings) -> None:
+    data = json.loads(embedded_copy.metrics_json.read_text())
+    data["run_id"] = "someotherrun"
+    embedded_copy.metrics_json.write_text(json.dumps(data))
+    with pytest.raises(PipelineError, match="is for run someotherrun"):
+        register_model.run(embedded_copy)
+
+
+def test_alias_failure_removes_the_new_version(embedded_copy: Settings) -> None:
+    from mlflow import MlflowClient
+
+    before = {str(v.version) for v in _versions(embedded_copy)}
+    with mock.patch.object(MlflowClient, "set_registered_model_alias", side_effect=RuntimeError("registry down")):
+        with pytest.raises(PipelineError, match="the version was removed"):
+            register_model.run(replace(embedded_copy, alias="staging"))
+    assert {str(v.version) for v in _versions(embedded_copy)} == before
+
+
+def test_alias_moves_to_the_newest_version(embedded_copy: Settings) -> None:
+    result = register_model.run(embedded_copy)
+    client = mlflow_client(embedded_copy)
+    assert str(client.get_model_version_by_alias("bert-classifier", "candidate").version) == result.version == "2"
+
+
+def test_unreachable_server_fails_within_the_timeout_and_registers_nothing(
+    embedded_copy: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "1")
+    before = len(_versions(embedded_copy))
+    # A socket that accepts connections and never answers: the worst case, a hung server.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(PipelineError, match=rf"127\.0\.0\.1:{port} is unreachable"):
+            register_model.run(replace(embedded_copy, mlflow_tracking_uri=f"http://127.0.0.1:{port}"))
+        assert time.monotonic() - started < 5
+    assert len(_versions(embedded_copy)) == before
