@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from validation.model import JsonPath, Manifest, Severity
 from validation.rules import Context, Problem, Rule, register
@@ -127,7 +127,7 @@ def _local_templates(ctx: Context, manifest: Manifest, spec: dict[str, Any]) -> 
     return out
 
 
-def _is_args_ok_through_ref(spec: dict[str, Any]) -> bool:
+def _uses_workflow_template_ref(spec: dict[str, Any]) -> bool:
     return isinstance(spec.get("workflowTemplateRef"), dict)
 
 
@@ -156,11 +156,11 @@ def check_entrypoint(m: Manifest, ctx: Context) -> Iterator[Problem]:
     entry = spec.get("entrypoint")
     visible = _local_templates(ctx, m, spec)
     if entry is None:
-        if m.kind in ("Workflow", "CronWorkflow") and not _is_args_ok_through_ref(spec):
+        if m.kind in ("Workflow", "CronWorkflow") and not _uses_workflow_template_ref(spec):
             yield Problem(m, "no entrypoint: Argo does not know which template to run", base)
         return
     if str(entry) not in visible:
-        if _is_args_ok_through_ref(spec) and _workflow_template_ref(ctx, m, spec) is None:
+        if _uses_workflow_template_ref(spec) and _workflow_template_ref(ctx, m, spec) is None:
             return  # the referenced template is external; ARGO-TEMPLATEREF-UNRESOLVED covers it
         yield Problem(m, f"entrypoint {entry!r} is not a template here (templates: {', '.join(sorted(visible)) or 'none'})",
                       (*base, "entrypoint"))
@@ -189,7 +189,7 @@ spec:
 def check_template_refs(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
     visible = _local_templates(ctx, m, spec)
-    if _is_args_ok_through_ref(spec) and _workflow_template_ref(ctx, m, spec) is None and not spec.get("templates"):
+    if _uses_workflow_template_ref(spec) and _workflow_template_ref(ctx, m, spec) is None and not spec.get("templates"):
         return
 
     def missing(name: Any, path: JsonPath, where: str) -> Iterator[Problem]:
@@ -1243,9 +1243,3 @@ def check_synced_hook(m: Manifest, ctx: Context) -> Iterator[Problem]:
         path = ("metadata", "annotations") if m.metadata.get("annotations") else ("metadata",)
         yield Problem(m, f"this Workflow is synced by Argo CD but has no {HOOK_ANNOTATION} annotation", path)
 
-
-def checks() -> Iterable[str]:
-    """IDs of this family (for tests)."""
-    from validation.rules import REGISTRY
-
-    return [r.id for r in REGISTRY.values() if r.family == FAMILY]
