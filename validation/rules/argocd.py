@@ -201,12 +201,21 @@ def check_project_destination(m: Manifest, ctx: Context) -> Iterator[Problem]:
         return
     dest = as_dict(spec.get("destination"))
     allowed = as_list(as_dict(project.obj.get("spec")).get("destinations"))
+    shown = ", ".join(f"{d.get('server') or d.get('name')}/{d.get('namespace')}" for d in allowed
+                      if isinstance(d, dict)) or "none"
     if not _destination_allowed(dest, allowed):
-        shown = ", ".join(f"{d.get('server') or d.get('name')}/{d.get('namespace')}" for d in allowed
-                          if isinstance(d, dict)) or "none"
         yield Problem(m, f"destination {dest.get('server') or dest.get('name')}/{dest.get('namespace')} is not "
                          f"permitted by AppProject {project.metadata.get('name')!r} ({shown})",
                       ("spec", "destination", "namespace") if dest.get("namespace") else ("spec", "destination"))
+        return
+    # Argo CD checks every object's own namespace too: an overlay may render into one the project forbids.
+    rt = app_target(ctx, m)
+    if rt is not None:
+        rendered = sorted({str(o.namespace) for o in rt.manifests if o.namespace and o.kind not in CLUSTER_SCOPED})
+        denied = [ns for ns in rendered if not _destination_allowed({**dest, "namespace": ns}, allowed)]
+        if denied:
+            yield Problem(m, f"the source renders into namespace(s) {', '.join(denied)}, which AppProject "
+                             f"{project.metadata.get('name')!r} does not permit ({shown})", ("spec", "source"))
 
 
 def _kind_group(obj: Manifest) -> str:
