@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rules_helpers import context, rendered, run_rule
 
 from validation.rules.argo import image_tag_problem
@@ -114,3 +116,76 @@ spec:
     assert run_rule("ARGO-VAR-UNKNOWN", ok) == []
     bad = context(rendered(text % "{{workflow.parameters.nope}}", "dev"))
     assert [h.path for h in run_rule("ARGO-VAR-WORKFLOW-PARAMETER", bad)] == ["spec.hooks.exit.arguments.parameters[0].value"]
+
+
+# Argo's variable reference (docs/variables.md): each is accepted where the docs say it is defined.
+GLOBALS = ["workflow.name", "workflow.namespace", "workflow.mainEntrypoint", "workflow.serviceAccountName",
+           "workflow.uid", "workflow.parameters", "workflow.parameters.json", "workflow.annotations.owner",
+           "workflow.annotations.json", "workflow.labels.team", "workflow.labels.json", "workflow.creationTimestamp",
+           "workflow.creationTimestamp.Y", "workflow.creationTimestamp.RFC3339", "workflow.priority",
+           "workflow.duration", "workflow.scheduledTime", "workflow.status", "workflow.failures"]
+IN_CONTAINER = ["pod.name", "node.name", "retries", "inputs.parameters", "inputs.parameters.p",
+                "inputs.artifacts.a", "inputs.artifacts.a.path", "outputs.parameters.o.path",
+                "outputs.artifacts.oa.path"]
+
+DOC = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: x-}
+spec:
+  entrypoint: t
+  arguments: {parameters: [{name: p, value: "1"}], artifacts: [{name: a, raw: {data: x}}]}
+  templates:
+    - name: t
+      inputs: {parameters: [{name: p}], artifacts: [{name: a, path: /a}]}
+      outputs: {parameters: [{name: o, valueFrom: {path: /o}}], artifacts: [{name: oa, path: /oa}]}
+      container: {image: "alpine:3.20", command: [echo, "{{%s}}"]}
+"""
+
+
+@pytest.mark.parametrize("variable", GLOBALS + IN_CONTAINER)
+def test_documented_variables_are_accepted(variable):
+    ctx = context(rendered(DOC % variable, "dev"))
+    hits = [h for rid in ("ARGO-VAR-UNKNOWN", "ARGO-VAR-UNDECLARED", "ARGO-VAR-WORKFLOW-PARAMETER",
+                          "ARGO-VAR-OUTPUT-REF", "ARGO-VAR-ITEM-OUTSIDE-LOOP") for h in run_rule(rid, ctx)]
+    assert hits == []
+
+
+@pytest.mark.parametrize("variable", ["workflow.nam", "workflow", "pods.name", "pod.id", "input.parameters.p",
+                                      "inputs.parameter.p", "outputs.parameters.nope.path", "item", "duration",
+                                      "steps.name", "tasks.x.outputs.result"])
+def test_undocumented_variables_are_findings(variable):
+    ctx = context(rendered(DOC % variable, "dev"))
+    hits = [h for rid in ("ARGO-VAR-UNKNOWN", "ARGO-VAR-UNDECLARED", "ARGO-VAR-WORKFLOW-PARAMETER",
+                          "ARGO-VAR-OUTPUT-REF", "ARGO-VAR-ITEM-OUTSIDE-LOOP") for h in run_rule(rid, ctx)]
+    assert hits, variable
+
+
+# Random `depends` expressions built from the grammar always parse, and give back their task names.
+NAMES = st.from_regex(r"[a-z][a-z0-9-]{0,6}", fullmatch=True)
+
+
+def _expr(names):
+    leaf = st.tuples(names, st.sampled_from(["", ".Succeeded", ".Failed", ".AnySucceeded", ".Omitted"])).map(
+        lambda t: (t[0] + t[1], [t[0]]))
+
+    def extend(children):
+        binary = st.tuples(children, st.sampled_from([" && ", " || ", "&&", "||"]), children).map(
+            lambda t: (t[0][0] + t[1] + t[2][0], t[0][1] + t[2][1]))
+        return st.one_of(binary, children.map(lambda c: (f"({c[0]})", c[1])), children.map(lambda c: (f"!{c[0]}", c[1])))
+
+    return st.recursive(leaf, extend, max_leaves=8)
+
+
+@given(_expr(NAMES))
+def test_generated_depends_parse(case):
+    text, names = case
+    assert parse_depends(text) == names
+
+
+@given(st.text(max_size=30))
+def test_arbitrary_text_parses_or_says_why(text):
+    try:
+        parse_depends(text)
+    except DependsSyntaxError as exc:
+        assert str(exc)
