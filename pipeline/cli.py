@@ -166,6 +166,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     step = args.step
     try:
         settings = settings_from_args(args)
+        if step == "run":
+            from pipeline.tracking import probe
+
+            probe(settings.tracking_uri)  # an unreachable server is refused before data is versioned
         for name in STEPS if step == "run" else [step]:
             step = name
             run_step(name, settings)

@@ -160,7 +160,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     """A real `mlflow server` (SQLite, served artifacts) and moto's S3 server, on loopback and free ports."""
     root = tmp_path_factory.mktemp("servers")
     bindir = Path(sys.executable).parent
-    env = clean_env(**FAKE_AWS)
+    # No background job runners (huey consumers): the tests never use them, and they slow start and teardown.
+    env = clean_env(**FAKE_AWS, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
     mlflow_port, moto_port = free_port(), free_port()
     procs: list[subprocess.Popen[bytes]] = []
     try:
