@@ -7,11 +7,10 @@ import copy
 from typing import Any, Iterator
 
 import pytest
+import yaml
 from rules_helpers import FIXTURES, context, run_family
 
 from validation.model import Manifest, RenderedTarget, Target
-
-import yaml
 
 FAMILIES = ("ARGO-", "RBAC-", "ARGOCD-", "ENV-")
 ODD = [None, 7, "x", [], {}, [None], {"name": None}]
