@@ -94,32 +94,55 @@ def common_flags() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("common flags (every step)")
     add = g.add_argument
-    add("--workdir", default=os.environ.get("PIPELINE_WORKDIR") or DEFAULT_WORKDIR,
-        help="shared workspace: data, DVC repo, outputs (default $PIPELINE_WORKDIR or ./.pipeline)")
-    add("--model-name", default="bert-classifier", type=_typed(lambda v: name_problem(v, "model name")),
-        help="registered model and experiment name (default %(default)s)")
-    add("--data-version", default="v1.0", type=_typed(lambda v: name_problem(v, "data version")),
-        help="dataset version, part of the data file names (default %(default)s)")
+    add(
+        "--workdir",
+        default=os.environ.get("PIPELINE_WORKDIR") or DEFAULT_WORKDIR,
+        help="shared workspace: data, DVC repo, outputs (default $PIPELINE_WORKDIR or ./.pipeline)",
+    )
+    add(
+        "--model-name",
+        default="bert-classifier",
+        type=_typed(lambda v: name_problem(v, "model name")),
+        help="registered model and experiment name (default %(default)s)",
+    )
+    add(
+        "--data-version",
+        default="v1.0",
+        type=_typed(lambda v: name_problem(v, "data version")),
+        help="dataset version, part of the data file names (default %(default)s)",
+    )
     add("--epochs", default=3, type=positive_int, help="training epochs, 1 or more (default %(default)s)")
     add("--batch-size", default=16, type=positive_int, help="mini-batch size, 1 or more (default %(default)s)")
-    add("--dvc-s3-bucket", default="", type=bucket,
-        help="S3 bucket for the DVC remote (default: a local directory remote in the workdir)")
+    add(
+        "--dvc-s3-bucket",
+        default="",
+        type=bucket,
+        help="S3 bucket for the DVC remote (default: a local directory remote in the workdir)",
+    )
     add("--dvc-s3-region", default="us-east-1", type=region, help="AWS region of the bucket (default %(default)s)")
     add("--s3-endpoint-url", default="", type=endpoint_url, help="S3-compatible endpoint, e.g. MinIO (default: AWS)")
-    add("--mlflow-tracking-uri", default=None,
-        help="MLflow tracking URI (default $MLFLOW_TRACKING_URI, else SQLite in the workdir)")
+    add(
+        "--mlflow-tracking-uri",
+        default=None,
+        help="MLflow tracking URI (default $MLFLOW_TRACKING_URI, else SQLite in the workdir)",
+    )
     add("--min-accuracy", default=0.7, type=fraction, help="evaluation gate, 0..1 (default %(default)s)")
     add("--environment", default="dev", help="environment tag on the run and model version (default %(default)s)")
     add("--seed", default=42, type=non_negative_int, help="seed for data, split and training (default %(default)s)")
     add("--git-commit", default=None, help="commit tag (default $GIT_COMMIT, else detected from git)")
-    add("--alias", default="candidate", type=_typed(alias_problem), help="alias for the new version (default %(default)s)")
+    add(
+        "--alias",
+        default="candidate",
+        type=_typed(alias_problem),
+        help="alias for the new version (default %(default)s)",
+    )
     return p
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
-        description="The ML pipeline steps; run locally with embedded MLflow (SQLite) and a local DVC remote by default.",
+        description="The ML pipeline steps. By default they run locally: MLflow on SQLite, DVC on a local remote.",
         epilog="Exit codes: 0 ok, 1 step failed (e.g. the accuracy gate), 2 usage or bad input.",
     )
     sub = parser.add_subparsers(dest="step", metavar="STEP", required=True)
@@ -182,6 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the CLI boundary: a message, never a traceback
         if os.environ.get("PIPELINE_DEBUG"):
             raise
-        print(f"pipeline {step}: error: {type(exc).__name__}: {exc} (set PIPELINE_DEBUG=1 for a traceback)", file=sys.stderr)
+        print(
+            f"pipeline {step}: error: {type(exc).__name__}: {exc} (set PIPELINE_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
         return 1
     return 0

@@ -14,20 +14,20 @@ from pipeline.settings import Settings
 HELP = "generate the balanced sample dataset and version it with DVC"
 RECORDS = 100
 
-POSITIVE = (
-    "great", "excellent", "wonderful", "fantastic", "delightful", "superb", "brilliant", "lovely",
-    "enjoyable", "charming", "impressive", "pleasant", "outstanding", "memorable", "refreshing",
+POSITIVE = tuple(
+    "great excellent wonderful fantastic delightful superb brilliant lovely enjoyable charming impressive "
+    "pleasant outstanding memorable refreshing".split()
 )
-NEGATIVE = (
-    "terrible", "awful", "boring", "dreadful", "disappointing", "poor", "horrible", "dull",
-    "mediocre", "annoying", "tedious", "clumsy", "forgettable", "frustrating", "bland",
+NEGATIVE = tuple(
+    "terrible awful boring dreadful disappointing poor horrible dull mediocre annoying tedious clumsy "
+    "forgettable frustrating bland".split()
 )
-SUBJECTS = (
-    "movie", "film", "book", "service", "meal", "show", "album", "hotel", "concert", "game", "app", "course",
-    "restaurant", "podcast", "novel", "museum", "tour", "lecture", "series", "play", "flight", "phone",
-    "camera", "laptop", "festival", "workshop", "bakery", "theater", "garden", "musical",
+SUBJECTS = tuple(
+    "movie film book service meal show album hotel concert game app course restaurant podcast novel "
+    "museum tour lecture series play flight phone camera laptop festival workshop bakery theater garden "
+    "musical".split()
 )
-ADVERBS = ("really", "truly", "quite", "rather", "very", "pretty", "simply", "mostly", "fairly", "genuinely")
+ADVERBS = tuple("really truly quite rather very pretty simply mostly fairly genuinely".split())
 TEMPLATES = (
     "the {subject} was {adverb} {word}",
     "what a {word} {subject} this turned out to be",

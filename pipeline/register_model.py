@@ -40,7 +40,8 @@ def check_gate(settings: Settings, run_id: str) -> None:
         raise PipelineError(f"cannot read {settings.metrics_json}: {exc}; run evaluate-model first") from exc
     if evaluated != run_id:
         raise PipelineError(
-            f"the gate result in {settings.metrics_json} is for run {evaluated}, not run {run_id}; run evaluate-model again"
+            f"the gate result in {settings.metrics_json} is for run {evaluated}, not run {run_id}; "
+            "run evaluate-model again"
         )
 
 
@@ -54,7 +55,10 @@ def run(settings: Settings) -> Registration:
         trained = client.get_run(run_id)
     except MlflowException as exc:
         raise PipelineError(f"training run {run_id} not found in {settings.tracking_uri}: {exc.message}") from exc
-    tags = {"data_version": trained.data.params.get("data_version", settings.data_version), "environment": settings.environment}
+    tags = {
+        "data_version": trained.data.params.get("data_version", settings.data_version),
+        "environment": settings.environment,
+    }
     commit = settings.git_commit or trained.data.tags.get("git_commit") or detect_git_commit()
     if commit:
         tags["git_commit"] = commit

@@ -68,7 +68,9 @@ def bucket_name_problems(name: str) -> list[str]:
     if not _ALLOWED.fullmatch(name):
         bad = sorted({c for c in name if not re.fullmatch(r"[a-z0-9.-]", c)})
         problems.append(
-            "may contain only lowercase letters, digits, dots and hyphens (found " + " ".join(repr(c) for c in bad) + ")"
+            "may contain only lowercase letters, digits, dots and hyphens (found "
+            + " ".join(repr(c) for c in bad)
+            + ")"
         )
     if name and not (name[0].isascii() and name[0].isalnum() and name[-1].isascii() and name[-1].isalnum()):
         problems.append("must begin and end with a letter or digit")

@@ -31,7 +31,9 @@ HTTP_DEFAULTS = {
 
 def probe_timeout() -> float:
     try:
-        return max(0.5, float(os.environ.get("MLFLOW_HTTP_REQUEST_TIMEOUT", HTTP_DEFAULTS["MLFLOW_HTTP_REQUEST_TIMEOUT"])))
+        return max(
+            0.5, float(os.environ.get("MLFLOW_HTTP_REQUEST_TIMEOUT", HTTP_DEFAULTS["MLFLOW_HTTP_REQUEST_TIMEOUT"]))
+        )
     except ValueError:
         return float(HTTP_DEFAULTS["MLFLOW_HTTP_REQUEST_TIMEOUT"])
 

@@ -93,7 +93,11 @@ def run(settings: Settings) -> TrainResult:
     vectorizer = files.read_pickle(settings.vectorizer_pkl)
     train_idx, _ = split(labels, settings.seed)
     clf, history = fit(
-        features[train_idx], labels[train_idx], epochs=settings.epochs, batch_size=settings.batch_size, seed=settings.seed
+        features[train_idx],
+        labels[train_idx],
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        seed=settings.seed,
     )
     run_id = _log(settings, client, clf, vectorizer, history, n_samples=len(labels), n_features=features.shape[1])
     files.write_text(settings.outputs / "run-id", run_id + "\n")

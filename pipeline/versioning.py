@@ -89,7 +89,9 @@ def add_and_push(settings: Settings, paths: Sequence[Path]) -> dict[str, str]:
             repo.add(targets)
             repo.push(targets=[t + ".dvc" for t in targets], remote=REMOTE)
         except DvcException as exc:
-            raise PipelineError(f"could not version {', '.join(targets)} in {describe_remote(settings)}: {exc}") from exc
+            raise PipelineError(
+                f"could not version {', '.join(targets)} in {describe_remote(settings)}: {exc}"
+            ) from exc
         finally:
             os.chdir(cwd)
     return {t: content_md5(p) for t, p in zip(targets, paths, strict=True)}

@@ -37,11 +37,7 @@ def free_port() -> int:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The test process's environment without anything that could point the pipeline elsewhere."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("AWS_", "MLFLOW_", "PIPELINE_", "GIT_COMMIT"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MLFLOW_", "PIPELINE_", "GIT_COMMIT"))}
     env["PYTHONPATH"] = str(REPO)
     env["MLFLOW_DISABLE_TELEMETRY"] = "true"
     env["DVC_NO_ANALYTICS"] = "1"
@@ -49,7 +45,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """`python -m pipeline ...` as a real subprocess, so exit codes and stderr are what a user sees."""
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *args],
@@ -124,9 +122,7 @@ class Servers:
 
 def _start(cmd: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     # Own process group, so teardown reaches the server's workers too.
-    return subprocess.Popen(
-        cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env, start_new_session=True
-    )
+    return subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
 
 def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
@@ -168,10 +164,18 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         procs.append(
             _start(
                 [
-                    str(bindir / "mlflow"), "server",
-                    "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
-                    "--artifacts-destination", str(root / "artifacts"),
-                    "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1",
+                    str(bindir / "mlflow"),
+                    "server",
+                    "--backend-store-uri",
+                    f"sqlite:///{root / 'mlflow.db'}",
+                    "--artifacts-destination",
+                    str(root / "artifacts"),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(mlflow_port),
+                    "--workers",
+                    "1",
                 ],
                 root / "mlflow.log",
                 env,

@@ -38,10 +38,37 @@ def test_every_step_has_the_common_flags_and_defaults(step: str) -> None:
 @pytest.mark.parametrize("step", ALL_STEPS)
 def test_every_step_accepts_the_workflow_template_flags(step: str) -> None:
     args = build_parser().parse_args(
-        [step, "--workdir", "/work", "--model-name", "m", "--data-version", "v2", "--epochs", "5",
-         "--batch-size", "8", "--dvc-s3-bucket", "mlops-data-bucket-1754148674-amaslovs", "--dvc-s3-region",
-         "eu-west-1", "--s3-endpoint-url", "http://minio:9000", "--mlflow-tracking-uri", "http://mlflow:5000",
-         "--min-accuracy", "0.8", "--environment", "prod", "--seed", "7", "--git-commit", "abc", "--alias", "champion"]
+        [
+            step,
+            "--workdir",
+            "/work",
+            "--model-name",
+            "m",
+            "--data-version",
+            "v2",
+            "--epochs",
+            "5",
+            "--batch-size",
+            "8",
+            "--dvc-s3-bucket",
+            "mlops-data-bucket-1754148674-amaslovs",
+            "--dvc-s3-region",
+            "eu-west-1",
+            "--s3-endpoint-url",
+            "http://minio:9000",
+            "--mlflow-tracking-uri",
+            "http://mlflow:5000",
+            "--min-accuracy",
+            "0.8",
+            "--environment",
+            "prod",
+            "--seed",
+            "7",
+            "--git-commit",
+            "abc",
+            "--alias",
+            "champion",
+        ]
     )
     assert (args.epochs, args.batch_size, args.dvc_s3_region, args.alias) == (5, 8, "eu-west-1", "champion")
 

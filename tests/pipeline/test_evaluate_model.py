@@ -37,7 +37,7 @@ def test_metrics_are_those_of_the_logged_model_on_the_held_out_rows(embedded_run
     run = mlflow_client(s).get_run(embedded_run.train.run_id)
     model = mlflow.sklearn.load_model(run.data.tags["model_uri"])
     predicted = model.predict([records[i].text for i in held_out])
-    correct = sum(int(p == labels[i]) for p, i in zip(predicted, held_out))
+    correct = sum(int(p == labels[i]) for p, i in zip(predicted, held_out, strict=True))
     assert embedded_run.evaluation.test_samples == 20
     assert embedded_run.evaluation.accuracy == pytest.approx(correct / 20)
     assert run.data.metrics["test_accuracy"] == pytest.approx(correct / 20)
@@ -61,8 +61,14 @@ def test_below_min_accuracy_fails_and_records_gate_failed(embedded_copy: Setting
 
 def test_gate_failure_exits_1_with_a_message(embedded_copy: Settings, tmp_path: Path) -> None:
     result = run_cli(
-        "evaluate-model", "--workdir", str(embedded_copy.workdir), "--min-accuracy", "0.95",
-        "--mlflow-tracking-uri", embedded_copy.tracking_uri, cwd=tmp_path,
+        "evaluate-model",
+        "--workdir",
+        str(embedded_copy.workdir),
+        "--min-accuracy",
+        "0.95",
+        "--mlflow-tracking-uri",
+        embedded_copy.tracking_uri,
+        cwd=tmp_path,
     )
     assert result.returncode == 1, result.stderr
     assert "pipeline evaluate-model: error: accuracy" in result.stderr

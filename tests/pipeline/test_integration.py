@@ -28,11 +28,32 @@ def remote_run(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Re
     cwd = tmp_path_factory.mktemp("remote")  # neither the repository nor the workdir
     workdir = cwd / "shared-volume"
     result = run_cli(
-        "run", "--workdir", str(workdir), "--model-name", MODEL, "--data-version", "v2.0",
-        "--epochs", "4", "--batch-size", "8", "--environment", "staging", "--git-commit", COMMIT,
-        "--dvc-s3-bucket", servers.bucket, "--dvc-s3-region", "us-east-1", "--s3-endpoint-url", servers.s3_endpoint,
-        "--mlflow-tracking-uri", servers.mlflow_uri,
-        cwd=cwd, env=clean_env(**FAKE_AWS), timeout=300,
+        "run",
+        "--workdir",
+        str(workdir),
+        "--model-name",
+        MODEL,
+        "--data-version",
+        "v2.0",
+        "--epochs",
+        "4",
+        "--batch-size",
+        "8",
+        "--environment",
+        "staging",
+        "--git-commit",
+        COMMIT,
+        "--dvc-s3-bucket",
+        servers.bucket,
+        "--dvc-s3-region",
+        "us-east-1",
+        "--s3-endpoint-url",
+        servers.s3_endpoint,
+        "--mlflow-tracking-uri",
+        servers.mlflow_uri,
+        cwd=cwd,
+        env=clean_env(**FAKE_AWS),
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
@@ -119,9 +140,19 @@ def test_invalid_bucket_or_region_is_refused_before_any_upload(
 ) -> None:
     workdir = tmp_path / "work"
     result = run_cli(
-        "run", "--workdir", str(workdir), "--dvc-s3-bucket", bucket_flag or empty_bucket, "--dvc-s3-region", region,
-        "--s3-endpoint-url", servers.s3_endpoint, "--mlflow-tracking-uri", servers.mlflow_uri,
-        cwd=tmp_path, env=clean_env(**FAKE_AWS),
+        "run",
+        "--workdir",
+        str(workdir),
+        "--dvc-s3-bucket",
+        bucket_flag or empty_bucket,
+        "--dvc-s3-region",
+        region,
+        "--s3-endpoint-url",
+        servers.s3_endpoint,
+        "--mlflow-tracking-uri",
+        servers.mlflow_uri,
+        cwd=tmp_path,
+        env=clean_env(**FAKE_AWS),
     )
     assert result.returncode == 2
     assert message in result.stderr
@@ -136,9 +167,18 @@ def test_unreachable_mlflow_is_refused_quickly_and_nothing_is_uploaded(
     port = free_port()
     started = time.monotonic()
     result = run_cli(
-        "run", "--workdir", str(tmp_path / "work"), "--dvc-s3-bucket", empty_bucket,
-        "--s3-endpoint-url", servers.s3_endpoint, "--mlflow-tracking-uri", f"http://127.0.0.1:{port}",
-        cwd=tmp_path, env=clean_env(**FAKE_AWS), timeout=60,
+        "run",
+        "--workdir",
+        str(tmp_path / "work"),
+        "--dvc-s3-bucket",
+        empty_bucket,
+        "--s3-endpoint-url",
+        servers.s3_endpoint,
+        "--mlflow-tracking-uri",
+        f"http://127.0.0.1:{port}",
+        cwd=tmp_path,
+        env=clean_env(**FAKE_AWS),
+        timeout=60,
     )
     assert result.returncode == 1
     assert time.monotonic() - started < 30
@@ -156,8 +196,14 @@ def test_hung_mlflow_fails_within_the_request_timeout(servers: Servers, tmp_path
         port = silent.getsockname()[1]
         started = time.monotonic()
         result = run_cli(
-            "train-model", "--workdir", str(tmp_path / "work"), "--mlflow-tracking-uri", f"http://127.0.0.1:{port}",
-            cwd=tmp_path, env=clean_env(MLFLOW_HTTP_REQUEST_TIMEOUT="2"), timeout=60,
+            "train-model",
+            "--workdir",
+            str(tmp_path / "work"),
+            "--mlflow-tracking-uri",
+            f"http://127.0.0.1:{port}",
+            cwd=tmp_path,
+            env=clean_env(MLFLOW_HTTP_REQUEST_TIMEOUT="2"),
+            timeout=60,
         )
         elapsed = time.monotonic() - started
     assert result.returncode == 1
@@ -169,11 +215,23 @@ def test_hung_mlflow_fails_within_the_request_timeout(servers: Servers, tmp_path
 def test_missing_raw_data_version_names_what_could_not_be_pulled(remote_run: RemoteRun, tmp_path: Path) -> None:
     servers = remote_run.servers
     common = [
-        "--dvc-s3-bucket", servers.bucket, "--s3-endpoint-url", servers.s3_endpoint,
-        "--mlflow-tracking-uri", servers.mlflow_uri,
+        "--dvc-s3-bucket",
+        servers.bucket,
+        "--s3-endpoint-url",
+        servers.s3_endpoint,
+        "--mlflow-tracking-uri",
+        servers.mlflow_uri,
     ]
-    never = run_cli("feature-eng", "--workdir", str(remote_run.workdir), "--data-version", "v404", *common,
-                    cwd=tmp_path, env=clean_env(**FAKE_AWS))
+    never = run_cli(
+        "feature-eng",
+        "--workdir",
+        str(remote_run.workdir),
+        "--data-version",
+        "v404",
+        *common,
+        cwd=tmp_path,
+        env=clean_env(**FAKE_AWS),
+    )
     assert never.returncode == 1
     assert "raw data version 'v404' not found: data/raw/sample_data_v404.csv" in never.stderr
     assert "Traceback" not in never.stderr
@@ -185,9 +243,19 @@ def test_missing_raw_data_version_names_what_could_not_be_pulled(remote_run: Rem
     (fresh / "data" / "raw" / dvc_file.name).write_text(dvc_file.read_text())
     other = servers.s3()
     other.create_bucket(Bucket="mlops-empty-remote")
-    gone = run_cli("feature-eng", "--workdir", str(fresh), "--data-version", "v2.0", "--dvc-s3-bucket",
-                   "mlops-empty-remote", "--s3-endpoint-url", servers.s3_endpoint, cwd=tmp_path,
-                   env=clean_env(**FAKE_AWS))
+    gone = run_cli(
+        "feature-eng",
+        "--workdir",
+        str(fresh),
+        "--data-version",
+        "v2.0",
+        "--dvc-s3-bucket",
+        "mlops-empty-remote",
+        "--s3-endpoint-url",
+        servers.s3_endpoint,
+        cwd=tmp_path,
+        env=clean_env(**FAKE_AWS),
+    )
     assert gone.returncode == 1
     assert "could not pull raw data version 'v2.0' (data/raw/sample_data_v2.0.csv)" in gone.stderr
     assert "s3://mlops-empty-remote/dvc" in gone.stderr
@@ -200,8 +268,19 @@ def test_raw_data_is_pulled_from_s3_into_a_fresh_volume(remote_run: RemoteRun, t
     (fresh / "data" / "raw").mkdir(parents=True)
     dvc_file = remote_run.workdir / "data" / "raw" / "sample_data_v2.0.csv.dvc"
     (fresh / "data" / "raw" / dvc_file.name).write_text(dvc_file.read_text())
-    result = run_cli("feature-eng", "--workdir", str(fresh), "--data-version", "v2.0", "--dvc-s3-bucket",
-                     servers.bucket, "--s3-endpoint-url", servers.s3_endpoint, cwd=tmp_path, env=clean_env(**FAKE_AWS))
+    result = run_cli(
+        "feature-eng",
+        "--workdir",
+        str(fresh),
+        "--data-version",
+        "v2.0",
+        "--dvc-s3-bucket",
+        servers.bucket,
+        "--s3-endpoint-url",
+        servers.s3_endpoint,
+        cwd=tmp_path,
+        env=clean_env(**FAKE_AWS),
+    )
     assert result.returncode == 0, result.stderr
     original = (remote_run.workdir / "data" / "raw" / "sample_data_v2.0.csv").read_bytes()
     assert (fresh / "data" / "raw" / "sample_data_v2.0.csv").read_bytes() == original

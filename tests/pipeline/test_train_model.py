@@ -32,7 +32,9 @@ def test_split_is_stratified_and_seeded() -> None:
 
 
 @pytest.mark.parametrize(("epochs", "batch_size"), [(1, 16), (4, 7), (2, 80)])
-def test_fit_runs_epochs_times_ceil_n_over_batch_minibatches(embedded_run: EmbeddedRun, epochs: int, batch_size: int) -> None:
+def test_fit_runs_epochs_times_ceil_n_over_batch_minibatches(
+    embedded_run: EmbeddedRun, epochs: int, batch_size: int
+) -> None:
     from sklearn.linear_model import SGDClassifier
 
     features, labels = _processed(embedded_run.settings)
@@ -80,9 +82,10 @@ def test_run_logs_params_epoch_metrics_model_and_vectorizer(embedded_run: Embedd
 def test_same_seed_same_hash_and_metrics_other_seed_differs(embedded_run: EmbeddedRun, tmp_path: Path) -> None:
     again = run_all(embedded_settings(tmp_path / "again"))
     assert again.prep.md5 == embedded_run.prep.md5
-    assert again.features.outputs["data/processed/features_v1.0.pkl"] == embedded_run.features.outputs[
-        "data/processed/features_v1.0.pkl"
-    ]
+    assert (
+        again.features.outputs["data/processed/features_v1.0.pkl"]
+        == embedded_run.features.outputs["data/processed/features_v1.0.pkl"]
+    )
     assert again.train.history == embedded_run.train.history
     first, second = embedded_run.evaluation, again.evaluation
     assert (first.accuracy, first.precision, first.recall, first.f1) == (
