@@ -42,8 +42,10 @@ def open_repo(settings: Settings) -> Iterator[Repo]:
     """The workdir's DVC repository, created on first use, with its remote set from `settings`."""
     # No usage reports from a pipeline step; must be set before dvc is imported.
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
-    logging.getLogger("dvc").setLevel(logging.WARNING)
     from dvc.repo import Repo
+
+    # After the import: DVC sets up its logger on import. Its INFO lines ("Initialized DVC repository.") are noise.
+    logging.getLogger("dvc").setLevel(logging.WARNING)
 
     root = settings.workdir
     root.mkdir(parents=True, exist_ok=True)
@@ -77,10 +79,22 @@ def content_md5(path: Path) -> str:
     return str(data["outs"][0]["md5"])
 
 
-def add_and_push(settings: Settings, paths: Sequence[Path]) -> dict[str, str]:
-    """`dvc add` then `dvc push` the files; returns {workdir-relative path: md5}."""
+def _reason(exc: BaseException) -> str:
+    """DVC's message, or the S3 client's, with a hint when the cause is missing credentials."""
+    text = f"{exc}" if isinstance(exc, _dvc_exception()) else f"{type(exc).__name__}: {exc}"
+    if "credentials" in text.lower():
+        text += " (AWS credentials come only from the environment: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a role)"
+    return text
+
+
+def _dvc_exception() -> type[Exception]:
     from dvc.exceptions import DvcException
 
+    return DvcException
+
+
+def add_and_push(settings: Settings, paths: Sequence[Path]) -> dict[str, str]:
+    """`dvc add` then `dvc push` the files; returns {workdir-relative path: md5}."""
     targets = [str(p.relative_to(settings.workdir)) for p in paths]
     with open_repo(settings) as repo:
         cwd = os.getcwd()
@@ -88,9 +102,9 @@ def add_and_push(settings: Settings, paths: Sequence[Path]) -> dict[str, str]:
             os.chdir(settings.workdir)  # DVC resolves targets against the cwd
             repo.add(targets)
             repo.push(targets=[t + ".dvc" for t in targets], remote=REMOTE)
-        except DvcException as exc:
+        except Exception as exc:  # DVC and the S3 client raise many kinds; say which remote and why
             raise PipelineError(
-                f"could not version {', '.join(targets)} in {describe_remote(settings)}: {exc}"
+                f"could not version {', '.join(targets)} in {describe_remote(settings)}: {_reason(exc)}"
             ) from exc
         finally:
             os.chdir(cwd)
@@ -112,16 +126,14 @@ def ensure_local(settings: Settings, paths: Sequence[Path], what: str, hint: str
             f"{what} not found: {', '.join(untracked)} is neither in {settings.workdir} nor tracked by DVC "
             f"(no .dvc file); {hint}"
         )
-    from dvc.exceptions import DvcException
-
     with open_repo(settings) as repo:
         cwd = os.getcwd()
         try:
             os.chdir(settings.workdir)
             repo.pull(targets=[r + ".dvc" for r in rel], remote=REMOTE)
-        except DvcException as exc:
+        except Exception as exc:  # as above: name what, where from, and why
             raise PipelineError(
-                f"could not pull {what} ({', '.join(rel)}) from {describe_remote(settings)}: {exc}"
+                f"could not pull {what} ({', '.join(rel)}) from {describe_remote(settings)}: {_reason(exc)}"
             ) from exc
         finally:
             os.chdir(cwd)

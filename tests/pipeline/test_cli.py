@@ -159,3 +159,19 @@ def test_unexpected_errors_become_a_message_not_a_traceback(tmp_path: Path) -> N
     assert result.returncode == 1
     assert "pipeline data-prep: error:" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_missing_aws_credentials_name_the_remote_and_where_credentials_come_from(tmp_path: Path) -> None:
+    env = clean_env(
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+    )
+    result = run_cli(
+        "data-prep", "--workdir", str(tmp_path / "w"), "--dvc-s3-bucket", "mlops-data-bucket-test",
+        "--s3-endpoint-url", "http://127.0.0.1:9", cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "could not version data/raw/sample_data_v1.0.csv in s3://mlops-data-bucket-test/dvc" in result.stderr
+    assert "AWS credentials come only from the environment" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
