@@ -11,6 +11,8 @@ import yaml
 
 from tests.pipeline.conftest import FAKE_AWS, Servers, clean_env, free_port, run_cli
 
+pytestmark = pytest.mark.timeout(600)  # servers that hang must not hang CI
+
 MODEL = "integration-model"
 COMMIT = "1234567890abcdef1234567890abcdef12345678"
 
