@@ -84,8 +84,8 @@ def run(settings: Settings) -> Evaluation:
 
     files.write_json(settings.metrics_json, result.as_json())
     for metric in METRICS:
-        files.write_text(settings.outputs / metric, f"{getattr(result, metric):.6f}\n")
-    files.write_text(settings.outputs / "gate", result.gate + "\n")
+        files.write_text(settings.outputs / metric, f"{getattr(result, metric):.6f}")
+    files.write_text(settings.outputs / "gate", result.gate)
     for metric in METRICS:
         client.log_metric(run_id, f"test_{metric}", getattr(result, metric))
     client.set_tag(run_id, "gate", result.gate)

@@ -63,7 +63,7 @@ def run(settings: Settings) -> Registration:
     if commit:
         tags["git_commit"] = commit
     version = _register(client, settings, train_model.model_uri(trained), run_id, tags)
-    files.write_text(settings.outputs / "model-version", version + "\n")
+    files.write_text(settings.outputs / "model-version", version)
     return Registration(name=settings.model_name, version=version, alias=settings.alias, tags=tags)
 
 

@@ -100,7 +100,8 @@ def run(settings: Settings) -> TrainResult:
         seed=settings.seed,
     )
     run_id = _log(settings, client, clf, vectorizer, history, n_samples=len(labels), n_features=features.shape[1])
-    files.write_text(settings.outputs / "run-id", run_id + "\n")
+    # No trailing newline: Argo passes the file content on verbatim as an output parameter.
+    files.write_text(settings.outputs / "run-id", run_id)
     return TrainResult(run_id=run_id, history=history)
 
 

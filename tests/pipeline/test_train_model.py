@@ -62,7 +62,7 @@ def test_more_epochs_lower_the_training_loss(embedded_run: EmbeddedRun) -> None:
 def test_run_logs_params_epoch_metrics_model_and_vectorizer(embedded_run: EmbeddedRun) -> None:
     s = embedded_run.settings
     run_id = embedded_run.train.run_id
-    assert (s.outputs / "run-id").read_text().strip() == run_id
+    assert (s.outputs / "run-id").read_text() == run_id
     client = mlflow_client(s)
     run = client.get_run(run_id)
     params = run.data.params
