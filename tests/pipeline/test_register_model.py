@@ -93,3 +93,21 @@ def test_unreachable_server_fails_within_the_timeout_and_registers_nothing(
             register_model.run(replace(embedded_copy, mlflow_tracking_uri=f"http://127.0.0.1:{port}"))
         assert time.monotonic() - started < 5
     assert len(_versions(embedded_copy)) == before
+
+
+def test_run_stops_at_a_failed_gate_and_registers_nothing(
+    embedded_copy: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.cli import main
+
+    before = len(_versions(embedded_copy))
+    code = main(
+        ["run", "--workdir", str(embedded_copy.workdir), "--mlflow-tracking-uri", embedded_copy.tracking_uri,
+         "--min-accuracy", "0.95"]
+    )  # fmt: skip
+    assert code == 1
+    out, err = capsys.readouterr()
+    assert "evaluate-model: error: accuracy" in err
+    assert "register-model:" not in out
+    assert (embedded_copy.outputs / "gate").read_text() == "failed"
+    assert len(_versions(embedded_copy)) == before
