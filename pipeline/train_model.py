@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from typing import Any
 
 from pipeline import feature_eng, files, tracking, versioning
@@ -107,10 +108,7 @@ def run(settings: Settings) -> TrainResult:
 
 def _log(settings: Settings, client: Any, clf: Any, vectorizer: Any, history: list[EpochMetrics], **shape: int) -> str:
     import mlflow
-    import numpy as np
     import pandas as pd
-    import scipy
-    import sklearn
     from mlflow.models import infer_signature
 
     model = text_model(vectorizer, clf)
@@ -150,11 +148,8 @@ def _log(settings: Settings, client: Any, clf: Any, vectorizer: Any, history: li
             # skops (MLflow's safe format) refuses unknown callables; np.ravel is the one we add.
             skops_trusted_types=["numpy.ravel"],
             # Explicit requirements: inferring them re-loads the model in a subprocess, which is slow.
-            pip_requirements=[
-                f"scikit-learn=={sklearn.__version__}",
-                f"numpy=={np.__version__}",
-                f"scipy=={scipy.__version__}",
-            ],
+            # skops is in the list because the model is saved in its format.
+            pip_requirements=[f"{d}=={version(d)}" for d in ("scikit-learn", "numpy", "scipy", "skops")],
         )
         mlflow.log_artifact(str(settings.vectorizer_pkl), artifact_path="vectorizer")
         # MLflow 3 keeps logged models outside the run's artifacts; later steps find the model through this tag.
