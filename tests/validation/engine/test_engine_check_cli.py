@@ -1,0 +1,94 @@
+"""`python -m validation check`: formats and outputs, GitHub mode, --changed, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from .helpers import write
+
+
+def test_clean_repo_exits_0_and_says_what_it_rendered(repo: Path, run_cli) -> None:
+    code, out, err = run_cli("check", "--root", str(repo), "--select", "YAML,SCHEMA,RENDER,SUPPRESS")
+    assert code == 0, out + err
+    assert out.splitlines()[-1].startswith("passed: 0 errors, 0 warnings, 0 info")
+    assert "rendered: dev, prod, app/demo-dev" in out
+
+
+def test_findings_exit_1_and_fail_on_moves_the_threshold(tmp_path: Path, run_cli) -> None:
+    write(tmp_path, {"pyproject.toml": "", "x.yaml": "---\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"})
+    code, out, _ = run_cli("check", "--root", str(tmp_path), "--select", "YAML,SCHEMA", str(tmp_path / "x.yaml"))
+    assert code == 0 and "info YAML-EMPTY-DOCUMENT" in out
+    code, _, _ = run_cli("check", "--root", str(tmp_path), "--select", "YAML,SCHEMA", "--fail-on", "info",
+                         str(tmp_path / "x.yaml"))
+    assert code == 1
+
+
+def test_formats_and_outputs_pair_up(repo: Path, tmp_path: Path, run_cli) -> None:
+    sarif, junit = tmp_path / "out.sarif", tmp_path / "out.xml"
+    code, out, err = run_cli("check", "--root", str(repo), "--select", "YAML", "--format", "sarif", "--output",
+                             str(sarif), "--format", "junit", "--output", str(junit), "--format", "json")
+    assert code == 0, err
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert ET.parse(junit).getroot().tag == "testsuites"
+    assert json.loads(out)["exit_code"] == 0  # the unpaired format goes to stdout
+
+
+def test_file_only_outputs_still_print_a_summary(repo: Path, tmp_path: Path, run_cli) -> None:
+    code, out, _ = run_cli("check", "--root", str(repo), "--select", "YAML", "--output", str(tmp_path / "r.json"))
+    assert json.loads((tmp_path / "r.json").read_text())["exit_code"] == 0  # format from the suffix
+    assert out.startswith("passed:")
+
+
+def test_github_actions_gets_annotations(tmp_path: Path, run_cli, monkeypatch) -> None:
+    write(tmp_path, {"pyproject.toml": "", "x.yaml": "a: 1\na: 2\n"})
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, _ = run_cli("check", "--root", str(tmp_path), "--select", "YAML", str(tmp_path / "x.yaml"))
+    assert code == 1
+    assert "::error file=x.yaml,line=2,col=1,title=YAML-DUPLICATE-KEY::" in out
+
+
+def test_usage_errors_exit_2_without_traceback(repo: Path, run_cli) -> None:
+    for argv, message in [
+        (["--select", "BOGUS"], "'BOGUS' is not a rule ID"),
+        (["--env", "qa"], "unknown target 'qa'"),
+        (["--kubernetes-version", "0.1"], "--kubernetes-version 0.1"),
+        (["--output", "/nonexistent/dir/x.json"], "does not exist"),
+        (["--output", "report.weird"], "no --format for it"),
+        ([str(repo / "missing.yaml")], "no such file"),
+    ]:
+        code, out, err = run_cli("check", "--root", str(repo), *argv)
+        assert code == 2, argv
+        assert message in err, (argv, err)
+        assert "Traceback" not in out + err
+
+
+def test_env_selects_one_environment(repo: Path, run_cli) -> None:
+    code, out, _ = run_cli("check", "--root", str(repo), "--select", "YAML", "--env", "prod")
+    assert code == 0 and "rendered: prod (" in out
+
+
+def test_changed_overlay_file_renders_only_that_environment(repo: Path, run_cli) -> None:
+    code, out, err = run_cli("check", "--root", str(repo), "--select", "YAML", "--verbose",
+                             "--changed", "overlays/prod/bucket.yaml")
+    assert code == 0, err
+    assert "rendered: prod (" in out
+    assert "rendered prod (overlay)" in err and "rendered dev" not in err
+
+
+def test_changed_unrelated_file_renders_nothing(repo: Path, run_cli) -> None:
+    write(repo, {"docs/notes.md": "hello\n"})
+    code, out, _ = run_cli("check", "--root", str(repo), "--select", "YAML", "--changed", "docs/notes.md")
+    assert code == 0 and "rendered: none" in out
+
+
+def test_real_process_prints_no_traceback_on_bad_input(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "", "bad.yaml": b"\xff\xfe\x00garbage: [\n"})
+    proc = subprocess.run([sys.executable, "-m", "validation", "check", "--root", str(tmp_path),
+                           str(tmp_path / "bad.yaml")], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "YAML-ENCODING" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr

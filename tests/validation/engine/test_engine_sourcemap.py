@@ -1,0 +1,75 @@
+"""Line lookup: deepest existing node, multi-document files, decorated names, patches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from validation import sourcemap
+
+from .helpers import write
+
+MULTI = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: first
+data:
+  a: "1"
+---
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata:
+  name: pipeline
+spec:
+  templates:
+    - name: main
+      container:
+        image: python:3.12
+"""
+
+
+def test_finds_the_deepest_existing_node_in_the_right_document(tmp_path: Path) -> None:
+    write(tmp_path, {"m.yaml": MULTI})
+    path = ("spec", "templates", 0, "container", "image")
+    loc = sourcemap.locate(tmp_path, "m.yaml", "WorkflowTemplate", "pipeline", path)
+    assert (loc.line, loc.column, loc.exact) == (16, 9, True)
+    loc = sourcemap.locate(tmp_path, "m.yaml", "WorkflowTemplate", "pipeline",
+                           ("spec", "templates", 0, "container", "imagePullPolicee"))
+    assert (loc.line, loc.column, loc.exact) == (15, 7, False)  # the parent that exists
+    loc = sourcemap.locate(tmp_path, "m.yaml", "ConfigMap", "first", ("data", "a"))
+    assert (loc.line, loc.column) == (6, 3)
+
+
+def test_matches_a_name_kustomize_decorated(tmp_path: Path) -> None:
+    write(tmp_path, {"m.yaml": MULTI})
+    loc = sourcemap.locate(tmp_path, "m.yaml", "WorkflowTemplate", "dev-pipeline-v2", ("spec",))
+    assert loc.line == 12
+
+
+def test_unknown_object_or_file_gives_none(tmp_path: Path) -> None:
+    write(tmp_path, {"m.yaml": MULTI + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: second}\n"})
+    assert sourcemap.locate(tmp_path, "m.yaml", "ConfigMap", "zzz", ("data",)) is None
+    assert sourcemap.locate(tmp_path, "nope.yaml", "ConfigMap", "first", ()) is None
+
+
+def test_cache_notices_edits(tmp_path: Path) -> None:
+    write(tmp_path, {"m.yaml": MULTI})
+    assert sourcemap.locate(tmp_path, "m.yaml", "ConfigMap", "first", ("data", "a")).line == 6
+    write(tmp_path, {"m.yaml": "# moved\n\n" + MULTI})
+    assert sourcemap.locate(tmp_path, "m.yaml", "ConfigMap", "first", ("data", "a")).line == 8
+
+
+def test_json6902_patch_value_is_found(tmp_path: Path) -> None:
+    write(tmp_path, {"bucket.yaml": """\
+        - op: test
+          path: /spec/arguments/parameters/4/name
+          value: dvc-s3-bucket
+        - op: replace
+          path: /spec/arguments/parameters/4/value
+          value: mlops-data-bucket-dev
+        """})
+    loc = sourcemap.find_in_patches(tmp_path, ["bucket.yaml"], "WorkflowTemplate", "ml-pipeline",
+                                    ("spec", "arguments", "parameters", 4, "value"), "mlops-data-bucket-dev")
+    assert (loc.file, loc.line, loc.column) == ("bucket.yaml", 6, 10)
+    assert sourcemap.find_in_patches(tmp_path, ["bucket.yaml"], "WorkflowTemplate", "ml-pipeline",
+                                     ("spec", "arguments", "parameters", 4, "value"), "other") is None
