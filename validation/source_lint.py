@@ -14,6 +14,8 @@ from typing import Any, Iterable
 
 import yaml
 
+from validation.fastyaml import FastSafeLoader
+
 MAX_FILE_BYTES = 25 * 1024 * 1024  # a 10,000-resource corpus is ~5 MB; 50 MB is someone's mistake
 MAX_EXPANDED_NODES = 1_000_000  # nodes a document may have once its aliases are expanded
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -52,27 +54,78 @@ class _AliasBomb(Exception):
         self.line, self.column = line, column
 
 
-class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
-    """libyaml parser; the constructor also records duplicate keys, with their position."""
+class _Loader(FastSafeLoader):  # type: ignore[misc]
+    """libyaml parser and fastyaml's constructor; duplicate keys are recorded with their position.
+
+    The fast path builds a dict per mapping node, so a duplicate shows as a dict shorter than its node: one
+    comparison per mapping. Documents the fast path hands to PyYAML (merge keys, odd tags) are checked in
+    construct_mapping instead.
+    """
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[str, int, int]] = []
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+    def construct_document(self, node: yaml.Node) -> Any:
+        data = super().construct_document(node)
+        if self._short_mappings(node, data):
+            self._scan(node)
+        return data
+
+    @staticmethod
+    def _short_mappings(node: yaml.Node, data: Any) -> bool:
+        """Whether any built dict has fewer keys than its node (walks only the data, not the nodes)."""
+        stack = [(node, data)]
+        seen: set[int] = set()
+        while stack:
+            n, d = stack.pop()
+            if id(n) in seen:
+                continue
+            seen.add(id(n))
+            if isinstance(n, yaml.MappingNode) and isinstance(d, dict):
+                if len(d) != len(n.value):
+                    return True
+                stack.extend((v, d.get(_key_value(k))) for k, v in n.value
+                             if not isinstance(v, yaml.ScalarNode) and isinstance(k, yaml.ScalarNode))
+            elif isinstance(n, yaml.SequenceNode) and isinstance(d, list):
+                stack.extend((v, dv) for v, dv in zip(n.value, d) if not isinstance(v, yaml.ScalarNode))
+        return False
+
+    def _scan(self, root: yaml.Node) -> None:
+        seen_nodes: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen_nodes:
+                continue
+            seen_nodes.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                self._check_keys(node)
+                stack.extend(v for _, v in node.value)
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+
+    def _check_keys(self, node: yaml.MappingNode) -> None:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
                 key = (key_node.tag, key_node.value)
+                mark = key_node.start_mark
                 if key in seen:
-                    mark = key_node.start_mark
-                    self.duplicates.append(
-                        (f"duplicate key {key_node.value!r} (first on line {seen[key]}); the last one silently wins",
-                         mark.line + 1, mark.column + 1)
-                    )
+                    entry = (f"duplicate key {key_node.value!r} (first on line {seen[key]}); the last one silently wins",
+                             mark.line + 1, mark.column + 1)
+                    if entry not in self.duplicates:
+                        self.duplicates.append(entry)
                 else:
-                    seen[key] = key_node.start_mark.line + 1
+                    seen[key] = mark.line + 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        self._check_keys(node)  # the standard constructor's path (fast path fell back)
         return super().construct_mapping(node, deep=deep)
+
+
+def _key_value(node: yaml.ScalarNode) -> Any:
+    return node.value
 
 
 def _expanded_size(root: yaml.Node, limit: int) -> int:
