@@ -92,3 +92,37 @@ def test_real_process_prints_no_traceback_on_bad_input(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "YAML-ENCODING" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_path_with_a_kustomization_is_rendered_and_mapped(repo: Path, run_cli) -> None:
+    code, out, err = run_cli("check", "--root", str(repo), "--format", "json", "--select", "YAML,SCHEMA",
+                             str(repo / "overlays/dev"), str(repo / "base/serviceaccount.yaml"))
+    assert code == 0, err
+    data = json.loads(out)
+    assert [(t["kind"], t["objects"]) for t in data["targets"]] == [("path", 3), ("path", 1)]
+
+
+def test_application_of_a_plain_directory_reads_it_as_argo_cd_does(repo: Path) -> None:
+    from validation import config, engine
+
+    write(repo, {
+        "argocd/apps/raw.yaml": """\
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: raw}
+            spec:
+              project: default
+              source: {repoURL: https://example.com/repo.git, targetRevision: main, path: raw}
+              destination: {server: https://kubernetes.default.svc, namespace: raw}
+            """,
+        "raw/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+        "raw/sub/b.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n",
+    })
+    result = engine.run(config.load(repo), targets=["raw"], select=["YAML"])
+    [rt] = result.rendered
+    assert [m.name for m in rt.manifests] == ["a"]  # no recurse unless spec.source.directory.recurse
+    assert rt.manifests[0].source == "raw/a.yaml"
+    text = (repo / "argocd/apps/raw.yaml").read_text().replace("path: raw}", "path: raw, directory: {recurse: true}}")
+    write(repo, {"argocd/apps/raw.yaml": text})
+    [rt] = engine.run(config.load(repo), targets=["raw"], select=["YAML"]).rendered
+    assert sorted(m.name for m in rt.manifests) == ["a", "b"]
