@@ -495,7 +495,7 @@ def render_targets(targets: list[Target], root: Path, engine: KustomizeEngine | 
     results: list[RenderedTarget] = []
     workers = max(1, min(jobs or (os.cpu_count() or 2), len(groups) or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for done, (group, (manifests, error, seconds)) in enumerate(zip(groups, pool.map(one, groups)), start=1):
+        for done, (group, (manifests, error, seconds)) in enumerate(zip(groups, pool.map(one, groups), strict=True), start=1):
             for t in group:
                 own = [Manifest(obj=m.obj, target=t.name, index=m.index, source=m.source) for m in manifests]
                 results.append(RenderedTarget(target=t, manifests=own, render_seconds=seconds, error=error))

@@ -88,7 +88,7 @@ class _Loader(FastSafeLoader):  # type: ignore[misc]
                 stack.extend((v, d.get(_key_value(k))) for k, v in n.value
                              if not isinstance(v, yaml.ScalarNode) and isinstance(k, yaml.ScalarNode))
             elif isinstance(n, yaml.SequenceNode) and isinstance(d, list):
-                stack.extend((v, dv) for v, dv in zip(n.value, d) if not isinstance(v, yaml.ScalarNode))
+                stack.extend((v, dv) for v, dv in zip(n.value, d, strict=False) if not isinstance(v, yaml.ScalarNode))
         return False
 
     def _scan(self, root: yaml.Node) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from validation.report.model import Report
 from validation.report import github, junit, sarif, text
 from validation.report import json as json_reporter
+from validation.report.model import Report
 
 Reporter = Callable[[Report], str]
 

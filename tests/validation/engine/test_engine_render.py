@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
 import pytest
 
 from validation import config
-from validation.model import Target
 from validation.render import (
     INSTALL_HINT,
     ToolMissing,
