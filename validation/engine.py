@@ -343,8 +343,9 @@ def _finish(p: _Pending, config: Config, root: Path, tree_patches: dict[Path, li
                     tree_patches[rt.target.path] = [repo_relative(root, f)
                                                     for f in kustomization_tree(rt.target.path)[1]]
                 patched = sourcemap.find_in_patches(root, tree_patches[rt.target.path], m.kind, m.name, p.path,
-                                                    _value_at(m.obj, p.path))
-                if patched is not None:
+                                                    _value_at(m.obj, p.path), lambda prefix: _value_at(m.obj, prefix))
+                # a patch that holds the value, or that added the part of the object the path runs through
+                if patched is not None and (patched.exact or loc is None or not loc.exact):
                     loc, file = patched, patched.file
         if loc is not None:
             line, column = loc.line, loc.column

@@ -205,10 +205,39 @@ def _same(node: yaml.Node, value: Any) -> bool:
     return True  # collections: the path matched, good enough
 
 
+def _pointer_parts(pointer: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+
+
+def _added_item(op: yaml.Node, path: JsonPath, rendered: Any) -> tuple[yaml.Node, JsonPath] | None:
+    """An add/replace op whose path is a prefix of `path` (`-` = any index) and whose value is the rendered part
+    (same `name`, when it has one): returns the op's value node and the rest of the path inside it."""
+    pointer = _scalar(_get(op, "path"))
+    value = _get(op, "value")
+    if _scalar(_get(op, "op")) not in ("add", "replace") or not pointer or value is None:
+        return None
+    parts = _pointer_parts(pointer)
+    if len(parts) > len(path):
+        return None
+    for want, have in zip(parts, path, strict=False):
+        if not (want == str(have) or (want == "-" and isinstance(have, int))):
+            return None
+    part = rendered(path[: len(parts)])
+    op_name = _scalar(_get(value, "name"))
+    if op_name is not None and not (isinstance(part, dict) and part.get("name") == op_name):
+        return None
+    return value, path[len(parts):]
+
+
 def find_in_patches(root: Path, patches: list[str], kind: str, name: str, path: JsonPath,
-                    value: Any) -> Location | None:
-    """The overlay patch that sets `value` at `path`: a JSON6902 op or a strategic-merge patch of the object."""
+                    value: Any, rendered: Any = None) -> Location | None:
+    """The overlay patch that sets `value` at `path`: a JSON6902 op or a strategic-merge patch of the object.
+
+    `rendered(prefix)` returns the rendered object's value at a path prefix; given it, an op that added a whole
+    list item or subtree (`add /spec/templates/-`) is found too, and the path is followed inside its value.
+    """
     pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    best: Location | None = None
     for file in patches:
         f = _load(root / file)
         if f is None:
@@ -220,6 +249,14 @@ def find_in_patches(root: Path, patches: list[str], kind: str, name: str, path: 
                         v = _get(op, "value")
                         if v is not None and _same(v, value):
                             return Location(file, v.start_mark.line + 1, v.start_mark.column + 1, True)
+                    found = _added_item(op, path, rendered) if rendered is not None else None
+                    if found is not None:
+                        mark, node, exact = walk(*found)
+                        exact = exact and _same(node, value)
+                        loc = Location(file, mark.line + 1, mark.column + 1, exact)
+                        if exact:
+                            return loc
+                        best = best or loc
             elif isinstance(doc, yaml.MappingNode) and _scalar(_get(doc, "kind")) == kind:
                 doc_name = _name_of(doc)
                 if doc_name and doc_name not in name:
@@ -227,4 +264,4 @@ def find_in_patches(root: Path, patches: list[str], kind: str, name: str, path: 
                 mark, node, exact = walk(doc, path)
                 if exact and _same(node, value):
                     return Location(file, mark.line + 1, mark.column + 1, True)
-    return None
+    return best

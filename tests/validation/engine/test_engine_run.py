@@ -176,3 +176,42 @@ def test_plain_files_in_a_big_stream_get_their_own_lines(tmp_path: Path) -> None
     [f] = engine.run(config.load(tmp_path), paths=[tmp_path / "many.yaml"], select=["SCHEMA"]).findings
     assert f.object_ref == "ConfigMap/c1500" and f.rule_id == "SCHEMA-UNKNOWN-FIELD"
     assert f.line == 1500 * 7 + 5
+
+
+def test_a_list_item_added_by_a_json6902_patch_points_into_that_patch(repo: Path, monkeypatch) -> None:
+    all_rules()
+    write(repo, {
+        "base/extra.yaml": """\
+            # appends one more entry to the settings' list
+            - op: add
+              path: /data/items/-
+              value:
+                name: second
+                size: big
+            """,
+        "base/configmap.yaml": """\
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: settings
+            data:
+              bucket: base-bucket
+              items: [{name: first, size: small}]
+            """,
+        "base/kustomization.yaml": (repo / "base/kustomization.yaml").read_text()
+        + "patches:\n  - {path: extra.yaml, target: {kind: ConfigMap, name: settings}}\n",
+    })
+
+    def check(m, ctx):
+        if m.metadata.get("name") == "settings":
+            yield Problem(m, "item", ("data", "items", 1, "size"))
+            yield Problem(m, "item", ("data", "items", 1, "colour"))
+            yield Problem(m, "first", ("data", "items", 0, "size"))
+
+    monkeypatch.setitem(REGISTRY, "TESTX-ITEM", Rule(id="TESTX-ITEM", name="i", severity=Severity.ERROR, scope=(),
+                                                     summary="s", remediation="r", check=check))
+    found = {f.json_path: (f.file, f.line, f.column)
+             for f in run(repo, paths=[repo / "base"], select=["TESTX"]).findings}
+    assert found["data.items[1].size"] == ("base/extra.yaml", 6, 5)
+    assert found["data.items[1].colour"] == ("base/extra.yaml", 5, 5)  # the added item itself
+    assert found["data.items[0].size"] == ("base/configmap.yaml", 7, 25)
