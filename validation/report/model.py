@@ -26,6 +26,7 @@ class Report:
     fail_on: Severity = Severity.ERROR
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    objects: int | None = None  # distinct objects checked (an Application and its overlay share theirs)
 
     @classmethod
     def from_run(cls, result, fail_on: Severity = Severity.ERROR, seconds: float = 0.0) -> "Report":
@@ -39,6 +40,7 @@ class Report:
             fail_on=fail_on,
             seconds=seconds,
             timings=dict(result.timings),
+            objects=len({id(m.obj) for rt in result.rendered for m in rt.manifests}),
         )
 
     def counts(self) -> dict[str, int]:
@@ -57,7 +59,7 @@ class Report:
         parts = [f"{c['error']} error{'s' * (c['error'] != 1)}", f"{c['warning']} warning{'s' * (c['warning'] != 1)}",
                  f"{c['info']} info"]
         rendered = ", ".join(t.name for t in self.targets) or "none"
-        objects = sum(t.objects for t in self.targets)
+        objects = self.objects if self.objects is not None else sum(t.objects for t in self.targets)
         status = {0: "passed", 1: "failed", 2: "could not finish"}[self.exit_code()]
         line = f"{status}: {', '.join(parts)} in {objects} objects; rendered: {rendered}"
         if self.errors:

@@ -126,3 +126,24 @@ def test_application_of_a_plain_directory_reads_it_as_argo_cd_does(repo: Path) -
     write(repo, {"argocd/apps/raw.yaml": text})
     [rt] = engine.run(config.load(repo), targets=["raw"], select=["YAML"]).rendered
     assert sorted(m.name for m in rt.manifests) == ["a", "b"]
+
+
+def test_progress_appears_only_on_a_terminal_after_a_while(capsys, monkeypatch) -> None:
+    from validation.commands import check
+
+    quiet = check._Progress(enabled=False)
+    quiet("render", 1, 3, "dev")
+    fresh = check._Progress(enabled=True)
+    fresh("render", 1, 3, "dev")  # under a second in: nothing yet
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(check, "PROGRESS_AFTER", 0.0)
+    slow = check._Progress(enabled=True)
+    slow("render", 2, 3, "prod")
+    slow.clear()
+    err = capsys.readouterr().err
+    assert "render 2/3: prod" in err and err.endswith("\r\033[K")
+
+
+def test_summary_counts_shared_objects_once(repo: Path, run_cli) -> None:
+    code, out, _ = run_cli("check", "--root", str(repo), "--select", "YAML")
+    assert "in 6 objects; rendered: dev, prod, app/demo-dev" in out  # app/demo-dev reuses dev's 3 objects
