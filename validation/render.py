@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterator
 
 import yaml
 
+from validation import fastyaml
 from validation.model import Manifest, RenderedTarget, Target
 from validation.source_lint import KUSTOMIZATION_NAMES, MAX_FILE_BYTES, LoadedFile, load_file
 from validation.targets import kustomization_file, repo_relative
@@ -300,7 +301,7 @@ def strip_build_metadata(obj: dict[str, Any]) -> str | None:
 
 def parse_rendered(text: str, target: str, origin_base: Path, root: Path) -> list[Manifest]:
     manifests = []
-    for obj in yaml.load_all(text, Loader=yaml.CSafeLoader):
+    for obj in fastyaml.load_all(text):  # libyaml, built ~1.7x faster than CSafeLoader's constructor
         if not isinstance(obj, dict):
             continue
         origin = strip_build_metadata(obj)
