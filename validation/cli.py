@@ -51,6 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except ModuleNotFoundError as exc:  # run outside the project's venv, most often
+        print(
+            f"error: the Python package {exc.name!r} is missing; install the project first: "
+            "pip install -c constraints.txt -e .",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     except Exception as exc:  # never a raw traceback; say what broke and where to look
         import traceback
 
