@@ -186,7 +186,7 @@ def worker(path: str, version: str, loader_name: str) -> None:
     t2 = time.perf_counter()
     flagged: dict[str, list[str]] = {}
     issues = 0
-    for i, doc in enumerate(docs):
+    for doc in docs:
         found = checker.check(doc)
         if found:
             issues += len(found)

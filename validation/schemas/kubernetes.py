@@ -7,11 +7,11 @@ self-contained and compiles on its own.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-import importlib.util
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterator

@@ -24,10 +24,10 @@ def test_text_lists_group_version_kind_and_source(tmp_path: Path, capsys: pytest
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == ["GROUP/VERSION", "KIND", "SOURCE"]
-    assert any(l.split()[:2] == ["apps/v1", "Deployment"] and "kubernetes-validate" in l and "(Kubernetes 1.37)" in l for l in lines)
-    assert any(l.split()[:2] == ["argoproj.io/v1alpha1", "WorkflowTemplate"] and "hera" in l for l in lines)
-    assert any(l.split()[:3] == ["argoproj.io/v1alpha1", "Application", "project"] for l in lines)
-    assert any(l.split()[:2] == ["core/v1", "ConfigMap"] for l in lines)
+    assert any(row.split()[:2] == ["apps/v1", "Deployment"] and "kubernetes-validate" in row and "(Kubernetes 1.37)" in row for row in lines)
+    assert any(row.split()[:2] == ["argoproj.io/v1alpha1", "WorkflowTemplate"] and "hera" in row for row in lines)
+    assert any(row.split()[:3] == ["argoproj.io/v1alpha1", "Application", "project"] for row in lines)
+    assert any(row.split()[:2] == ["core/v1", "ConfigMap"] for row in lines)
 
 
 def test_version_flag_and_config_select_the_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
