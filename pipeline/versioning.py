@@ -49,24 +49,41 @@ def open_repo(settings: Settings) -> Iterator[Repo]:
 
     root = settings.workdir
     root.mkdir(parents=True, exist_ok=True)
-    if not (root / ".dvc").is_dir():
-        Repo.init(str(root), no_scm=True).close()
-    repo = Repo(str(root))
+    with _site_cache_under(root):
+        if not (root / ".dvc").is_dir():
+            Repo.init(str(root), no_scm=True).close()
+        repo = Repo(str(root))
+        try:
+            remote: dict[str, str] = {"url": remote_url(settings)}
+            if settings.dvc_s3_bucket:
+                remote["region"] = settings.dvc_s3_region
+                if settings.s3_endpoint_url:
+                    remote["endpointurl"] = settings.s3_endpoint_url
+            else:
+                settings.local_remote.mkdir(parents=True, exist_ok=True)
+            with repo.config.edit("repo") as conf:
+                conf["core"]["remote"] = REMOTE
+                conf["core"]["analytics"] = False
+                conf["remote"][REMOTE] = remote
+            yield repo
+        finally:
+            repo.close()
+
+
+@contextmanager
+def _site_cache_under(root: Path) -> Iterator[None]:
+    """Keep DVC's site cache in the workdir unless the user chose one.
+
+    DVC's default is /var/tmp/dvc, which is on the read-only root filesystem of a step pod.
+    """
+    if os.environ.get("DVC_SITE_CACHE_DIR"):
+        yield
+        return
+    os.environ["DVC_SITE_CACHE_DIR"] = str(root / ".dvc" / "tmp" / "site-cache")
     try:
-        remote: dict[str, str] = {"url": remote_url(settings)}
-        if settings.dvc_s3_bucket:
-            remote["region"] = settings.dvc_s3_region
-            if settings.s3_endpoint_url:
-                remote["endpointurl"] = settings.s3_endpoint_url
-        else:
-            settings.local_remote.mkdir(parents=True, exist_ok=True)
-        with repo.config.edit("repo") as conf:
-            conf["core"]["remote"] = REMOTE
-            conf["core"]["analytics"] = False
-            conf["remote"][REMOTE] = remote
-        yield repo
+        yield
     finally:
-        repo.close()
+        os.environ.pop("DVC_SITE_CACHE_DIR", None)
 
 
 def dvc_file(path: Path) -> Path:
