@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +169,10 @@ def test_the_git_variant_clones_at_the_revision_parameter(objects: list[dict[str
     assert artifact["git"]["revision"] == "{{workflow.parameters.revision}}"
     assert artifact["path"] == "/src"
     (script,) = template(wft, "fetch-code")["container"]["args"]
-    assert 'shutil.copytree("/src", "/work/src"' in script
+    assert 'src, dest = pathlib.Path("/src"), pathlib.Path("/work/src")' in script
+    assert template(wft, "fetch-code")["outputs"]["parameters"] == [
+        {"name": "commit", "valueFrom": {"path": "/work/src/.commit"}}
+    ]
     for task in _dag(wft).values():
         for arg in task.get("arguments", {}).get("parameters", []):
             if arg["name"] == "code-dir":
@@ -216,21 +223,31 @@ def test_overlays_are_small() -> None:
         assert len(Path(path).read_text().splitlines()) <= 25, f"{path} should stay a small patch"
 
 
-def test_fetch_code_copies_the_clone_and_names_what_a_revision_lacks(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
+def _fetch_code_script(work: Path, clone: Path) -> str:
     wft = one(rendered("overlays/dev"), "WorkflowTemplate", "ml-pipeline-git")
     (script,) = template(wft, "fetch-code")["container"]["args"]
-    clone, work = tmp_path / "clone", tmp_path / "work"
     script = (
         script.replace('"/work/src"', repr(str(work / "src")))
         .replace('"/src"', repr(str(clone)))
         .replace("{{workflow.parameters.revision}}", "main")
     )
     assert '"/src"' not in script and '"/work/src"' not in script
+    return script
+
+
+def _git(clone: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org"}
+    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org")
+    done = subprocess.run(["git", "-C", str(clone), *args], env=env, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_fetch_code_copies_the_clone_and_names_what_a_revision_lacks(tmp_path: Path) -> None:
+    clone, work = tmp_path / "clone", tmp_path / "work"
+    script = _fetch_code_script(work, clone)
     (clone / "pipeline").mkdir(parents=True)
     (clone / ".git").mkdir()
+    (clone / ".git" / "HEAD").write_text("0123abcd\n")
     (clone / "pipeline" / "cli.py").write_text("# cli\n")
     (clone / "pipeline" / "requirements.txt").write_text("")
     missing = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
@@ -241,3 +258,32 @@ def test_fetch_code_copies_the_clone_and_names_what_a_revision_lacks(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert (work / "src" / "pipeline" / "cli.py").read_text() == "# cli\n"
     assert not (work / "src" / "stale").exists() and not (work / "src" / ".git").exists()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git to make a real clone")
+@pytest.mark.parametrize("head", ["branch", "packed-branch", "detached"])
+def test_fetch_code_records_the_commit_the_revision_resolved_to(tmp_path: Path, head: str) -> None:
+    """The run is tagged with a commit id, not with `main`, however the clone's HEAD names it."""
+    clone, work = tmp_path / "clone", tmp_path / "work"
+    (clone / "pipeline").mkdir(parents=True)
+    for name in ("cli.py", "requirements.txt", "requirements-constraints.txt"):
+        (clone / "pipeline" / name).write_text("")
+    _git(clone, "init", "-q", "-b", "main")
+    _git(clone, "add", ".")
+    _git(clone, "commit", "-qm", "code")
+    commit = _git(clone, "rev-parse", "HEAD")
+    if head == "packed-branch":
+        _git(clone, "pack-refs", "--all")
+        assert not (clone / ".git" / "refs" / "heads" / "main").exists()
+    if head == "detached":
+        _git(clone, "checkout", "-q", "--detach")
+    done = subprocess.run([sys.executable, "-c", _fetch_code_script(work, clone)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (work / "src" / ".commit").read_text() == commit
+
+
+def test_the_git_variant_tags_runs_with_the_fetched_commit(objects: list[dict[str, Any]]) -> None:
+    wft = one(objects, "WorkflowTemplate", "ml-pipeline-git")
+    for step in STEPS:
+        args = {a["name"]: a["value"] for a in _dag(wft)[step]["arguments"]["parameters"]}
+        assert args["git-commit"] == "{{tasks.fetch-code.outputs.parameters.commit}}", step

@@ -13,6 +13,8 @@ import pytest
 from .conftest import STEPS, TEMPLATES, one, parameters, template
 
 PLACEHOLDER = re.compile(r"\{\{\s*(workflow|inputs)\.parameters\.([A-Za-z0-9_-]+)\s*\}\}")
+# An upstream task's output is only known at run time; a stand-in value still goes through the CLI's parser.
+TASK_OUTPUT = re.compile(r"\{\{\s*tasks\.([A-Za-z0-9_-]+)\.outputs\.parameters\.([A-Za-z0-9_-]+)\s*\}\}")
 # Templates that do not run the pipeline CLI: the DAG itself, the pip install and the git checkout.
 NOT_CLI = {"pipeline", "install-deps", "fetch-code"}
 
@@ -69,7 +71,10 @@ def _step_invocations(wft: dict[str, Any]) -> list[tuple[str, list[str], list[st
     out = []
     for task in entry["dag"]["tasks"]:
         tmpl = template(wft, task["template"])
-        inputs = {p["name"]: p.get("value", "") for p in task.get("arguments", {}).get("parameters", [])}
+        inputs = {
+            p["name"]: TASK_OUTPUT.sub(r"output-\2-of-\1", p.get("value", ""))
+            for p in task.get("arguments", {}).get("parameters", [])
+        }
         container = tmpl["container"]
         args = [_resolve(a, workflow, inputs) for a in container.get("args", [])]
         out.append((tmpl["name"], container["command"], args))
