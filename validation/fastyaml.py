@@ -32,6 +32,8 @@ class FastSafeLoader(yaml.CSafeLoader):  # type: ignore[misc]
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self._tags: dict[str, str] = {}
+        # Mappings built shorter than their node (a repeated key): the source lint's duplicate-key signal.
+        self.short_mappings = 0
 
     # Path resolvers are never registered for this loader; skip the two no-op calls per node.
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:  # noqa: D401
@@ -89,6 +91,8 @@ class FastSafeLoader(yaml.CSafeLoader):  # type: ignore[misc]
                         out[name] = build(v)
                     except TypeError:  # unhashable key: let PyYAML say so
                         raise _Fallback from None
+                if len(out) != len(node.value):
+                    self.short_mappings += 1
             elif cls is SequenceNode:
                 if node.tag != _SEQ:
                     raise _Fallback

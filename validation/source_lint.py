@@ -57,9 +57,9 @@ class _AliasBomb(Exception):
 class _Loader(FastSafeLoader):  # type: ignore[misc]
     """libyaml parser and fastyaml's constructor; duplicate keys are recorded with their position.
 
-    The fast path builds a dict per mapping node, so a duplicate shows as a dict shorter than its node: one
-    comparison per mapping. Documents the fast path hands to PyYAML (merge keys, odd tags) are checked in
-    construct_mapping instead.
+    The fast path builds a dict per mapping node, so a duplicate shows as a dict shorter than its node: fastyaml
+    counts those while it builds, and only then are the nodes scanned for positions. Documents the fast path hands
+    to PyYAML (merge keys, odd tags) are checked in construct_mapping instead.
     """
 
     def __init__(self, stream: str) -> None:
@@ -67,29 +67,11 @@ class _Loader(FastSafeLoader):  # type: ignore[misc]
         self.duplicates: list[tuple[str, int, int]] = []
 
     def construct_document(self, node: yaml.Node) -> Any:
+        before = self.short_mappings
         data = super().construct_document(node)
-        if self._short_mappings(node, data):
+        if self.short_mappings != before:
             self._scan(node)
         return data
-
-    @staticmethod
-    def _short_mappings(node: yaml.Node, data: Any) -> bool:
-        """Whether any built dict has fewer keys than its node (walks only the data, not the nodes)."""
-        stack = [(node, data)]
-        seen: set[int] = set()
-        while stack:
-            n, d = stack.pop()
-            if id(n) in seen:
-                continue
-            seen.add(id(n))
-            if isinstance(n, yaml.MappingNode) and isinstance(d, dict):
-                if len(d) != len(n.value):
-                    return True
-                stack.extend((v, d.get(_key_value(k))) for k, v in n.value
-                             if not isinstance(v, yaml.ScalarNode) and isinstance(k, yaml.ScalarNode))
-            elif isinstance(n, yaml.SequenceNode) and isinstance(d, list):
-                stack.extend((v, dv) for v, dv in zip(n.value, d, strict=False) if not isinstance(v, yaml.ScalarNode))
-        return False
 
     def _scan(self, root: yaml.Node) -> None:
         seen_nodes: set[int] = set()
@@ -122,10 +104,6 @@ class _Loader(FastSafeLoader):  # type: ignore[misc]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         self._check_keys(node)  # the standard constructor's path (fast path fell back)
         return super().construct_mapping(node, deep=deep)
-
-
-def _key_value(node: yaml.ScalarNode) -> Any:
-    return node.value
 
 
 def _expanded_size(root: yaml.Node, limit: int) -> int:
