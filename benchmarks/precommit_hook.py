@@ -64,8 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     ours, peer = statistics.median(ours_samples), statistics.median(peer_samples)
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"one-overlay change: {args.file}  ({args.runs} warm runs each, median; {os.cpu_count()} CPUs, "
-          f"load average {load})")
+    print(
+        f"one-overlay change: {args.file}  ({args.runs} warm runs each, median; {os.cpu_count()} CPUs, "
+        f"load average {load})"
+    )
     print(f"{'command':<72} {'median':>8} {'min':>8} {'max':>8}")
     for label, med, samples in (
         (f"ours: python -m validation check --changed {args.file}", ours, ours_samples),

@@ -173,8 +173,9 @@ def dvc_remotes(text: str) -> list[DvcRemote]:
     return remotes
 
 
-def remotes_for_environment(remotes: list[DvcRemote], environment: str, old_bucket: str | None,
-                            old_bucket_shared: bool) -> list[str]:
+def remotes_for_environment(
+    remotes: list[DvcRemote], environment: str, old_bucket: str | None, old_bucket_shared: bool
+) -> list[str]:
     """Which remotes follow this environment's bucket.
 
     A remote named for the environment ("dev", "dvc-dev", "dev_s3") that points at the old bucket is the
@@ -190,8 +191,9 @@ def remotes_for_environment(remotes: list[DvcRemote], environment: str, old_buck
     return [r.name for r in on_old]
 
 
-def edit_dvc_config(text: str, remotes: list[str], *, old_bucket: str, new_bucket: str,
-                    region: str | None = None) -> str:
+def edit_dvc_config(
+    text: str, remotes: list[str], *, old_bucket: str, new_bucket: str, region: str | None = None
+) -> str:
     """Repoint the given remotes from old_bucket to new_bucket (and set their region, if one is given).
 
     Edited as text, line by line: the config is INI-like and DVC's own writer would reorder and requote it.
@@ -212,8 +214,16 @@ def edit_dvc_config(text: str, remotes: list[str], *, old_bucket: str, new_bucke
         if new_value != value:
             raw = match.group("value")
             quote = raw[0] if raw != value else ""
-            lines[index] = (match.group("lead") + match.group("key") + match.group("sep") + quote + new_value + quote
-                            + match.group("trail") + _eol(lines[index]))
+            lines[index] = (
+                match.group("lead")
+                + match.group("key")
+                + match.group("sep")
+                + quote
+                + new_value
+                + quote
+                + match.group("trail")
+                + _eol(lines[index])
+            )
     return "".join(lines)
 
 
@@ -324,4 +334,4 @@ def _strip_eol(line: str) -> str:
 
 
 def _eol(line: str) -> str:
-    return line[len(line.rstrip("\r\n")):]
+    return line[len(line.rstrip("\r\n")) :]

@@ -13,7 +13,9 @@ def repo_files(root: Path = REPO) -> list[str]:
     """Tracked and new (not ignored) files, the way `git ls-files` sees the working tree."""
     out = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root, capture_output=True, check=True,
+        cwd=root,
+        capture_output=True,
+        check=True,
     ).stdout
     return [f for f in out.decode().split("\0") if f]
 

@@ -82,8 +82,10 @@ def hook_output(output: str, hook_name: str) -> str:
     """The block pre-commit prints for one hook: from its status line to the next hook's."""
     lines = output.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(hook_name))
-    end = next((i for i in range(start + 1, len(lines)) if re.match(r"^\S.*\.{3,}(Passed|Failed|\(no files)", lines[i])),
-               len(lines))
+    end = next(
+        (i for i in range(start + 1, len(lines)) if re.match(r"^\S.*\.{3,}(Passed|Failed|\(no files)", lines[i])),
+        len(lines),
+    )
     return "\n".join(lines[start:end])
 
 
@@ -203,7 +205,9 @@ def test_the_yamllint_config_passes_the_tree_as_it_is():
     files = [f for f in repo_files() if f.endswith((".yaml", ".yml")) and (REPO / f).is_file()]
     done = subprocess.run(
         [sys.executable, "-m", "yamllint", "-c", str(REPO / ".yamllint.yaml"), "--strict", "-f", "parsable", *files],
-        cwd=REPO, capture_output=True, text=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout
     config = yaml.safe_load((REPO / ".yamllint.yaml").read_text())

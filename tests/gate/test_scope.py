@@ -98,7 +98,10 @@ def test_the_fixture_targets_are_the_ones_validation_targets_discovers(tree):
         (["pipeline/requirements.txt"], EVERY),  # configMapGenerator files with a key= prefix
         (["argocd/apps/dev.yaml"], ["app/ml-pipeline-dev"]),
         (["argocd/project.yaml"], ["app/ml-pipeline-dev", "app/ml-pipeline-prod"]),  # read by the Application rules
-        (["overlays/dev/bucket.yaml", "overlays/prod/limits.yaml"], ["dev", "prod", "app/ml-pipeline-dev", "app/ml-pipeline-prod"]),
+        (
+            ["overlays/dev/bucket.yaml", "overlays/prod/limits.yaml"],
+            ["dev", "prod", "app/ml-pipeline-dev", "app/ml-pipeline-prod"],
+        ),
         (["README.md"], []),
         (["docs/ops.md", "overlays/dev/unused.yaml"], []),  # in no graph: nothing to render
         ([], []),

@@ -114,9 +114,7 @@ def test_without_env_only_dev_changes_and_the_diff_is_exactly_the_value_line(rep
     # The file on disk is the original with that one line swapped: the comment line, order and spacing are kept.
     old_text = before["overlays/dev/bucket.yaml"].decode()
     new_text = after["overlays/dev/bucket.yaml"].decode()
-    assert new_text == old_text.replace(
-        f"value: {DEV_OLD}   #", "value: new-dev-bucket-1                   #"
-    )
+    assert new_text == old_text.replace(f"value: {DEV_OLD}   #", "value: new-dev-bucket-1                   #")
     assert new_text.startswith("# dev's data: created by the ml-dev CloudFormation stack\n")
     assert engine.calls == [["dev"], ["dev"]]  # before the write (baseline) and after
     assert "dev: bucket mlops-data-bucket-dev-1754148674 -> new-dev-bucket-1" in out
@@ -254,7 +252,9 @@ def test_warnings_alone_do_not_undo_the_change(repo, monkeypatch):
 
 
 def test_render_error_during_check_restores_every_file(repo, monkeypatch, capsys):
-    install_engine(monkeypatch, FakeEngine(FakeResult(), FakeResult(errors=["dev: kustomize build failed: test op failed"])))
+    install_engine(
+        monkeypatch, FakeEngine(FakeResult(), FakeResult(errors=["dev: kustomize build failed: test op failed"]))
+    )
     before = snapshot(repo)
     assert main(["update-bucket", "new-dev-bucket-1"]) == 1
     assert "kustomize build failed" in capsys.readouterr().err
@@ -321,10 +321,12 @@ def test_write_atomic_keeps_the_original_when_interrupted_and_keeps_the_mode(tmp
 
 
 def test_dvc_remote_on_a_bucket_shared_with_another_environment_is_left_alone():
-    remotes = buckets.dvc_remotes('[\'remote "storage"\']\n    url = s3://shared/dvc\n')
+    remotes = buckets.dvc_remotes("['remote \"storage\"']\n    url = s3://shared/dvc\n")
     assert buckets.remotes_for_environment(remotes, "dev", "shared", old_bucket_shared=True) == []
     assert buckets.remotes_for_environment(remotes, "dev", "shared", old_bucket_shared=False) == ["storage"]
-    named = buckets.dvc_remotes('[\'remote "dvc-dev"\']\n  url = s3://shared\n[\'remote "prod"\']\n  url = s3://shared\n')
+    named = buckets.dvc_remotes(
+        "['remote \"dvc-dev\"']\n  url = s3://shared\n['remote \"prod\"']\n  url = s3://shared\n"
+    )
     assert buckets.remotes_for_environment(named, "dev", "shared", old_bucket_shared=True) == ["dvc-dev"]
 
 
@@ -431,7 +433,10 @@ def test_the_shell_entry_point_reports_bad_input_without_a_traceback(repo):
 
     done = subprocess.run(
         [sys.executable, "-m", "validation", "update-bucket", "UPPER_case", "--env", "prod"],
-        capture_output=True, text=True, cwd=repo, env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert done.returncode == 2
     assert done.stderr.startswith("error: 'UPPER_case' is not a valid S3 bucket name")

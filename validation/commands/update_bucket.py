@@ -37,9 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--region", metavar="REGION", help="also set the AWS region code, e.g. eu-west-1")
     parser.add_argument("--dry-run", action="store_true", help="print the diff and write nothing")
-    parser.add_argument(
-        "--allow-shared", action="store_true", help="allow a bucket another environment already uses"
-    )
+    parser.add_argument("--allow-shared", action="store_true", help="allow a bucket another environment already uses")
     parser.add_argument("--no-check", action="store_true", help="skip rendering and checking afterwards")
     parser.add_argument(
         "--root", type=Path, default=None, metavar="DIR", help="repository root (default: found from the cwd)"
@@ -106,8 +104,10 @@ def run(args: argparse.Namespace) -> int:
 
     for env in selected:
         if not any(e.path == settings[env].file for e in edits):
-            print(f"{env}: already set (bucket {settings[env].bucket}"
-                  + (f", region {settings[env].region})" if args.region else ")"))
+            print(
+                f"{env}: already set (bucket {settings[env].bucket}"
+                + (f", region {settings[env].region})" if args.region else ")")
+            )
     if not edits:
         return EXIT_OK
 
@@ -124,8 +124,11 @@ def run(args: argparse.Namespace) -> int:
             # The user accepted sharing for this change; the check still guards against everything else.
             cfg = dataclasses.replace(cfg, allow_shared_buckets=True)
             if others or len(selected) > 1:
-                print("note: `python -m validation check` reports ENV-BUCKET-SHARED for this until "
-                      "[tool.validation] allow-shared-buckets = true", file=sys.stderr)
+                print(
+                    "note: `python -m validation check` reports ENV-BUCKET-SHARED for this until "
+                    "[tool.validation] allow-shared-buckets = true",
+                    file=sys.stderr,
+                )
         # What is already wrong before the edit is not this change's doing; only new errors undo it.
         baseline, _ = _errors(cfg, changed_envs)
 
@@ -157,13 +160,16 @@ def run(args: argparse.Namespace) -> int:
         already = f" ({len(baseline)} already there before this change)" if baseline else ""
         print(f"checked {', '.join(rendered) or 'nothing'}: no new errors{already}")
     for env in changed_envs:
-        print(f"{env}: bucket {settings[env].bucket} -> {args.bucket}"
-              + (f", region {settings[env].region} -> {args.region}" if args.region else ""))
+        print(
+            f"{env}: bucket {settings[env].bucket} -> {args.bucket}"
+            + (f", region {settings[env].region} -> {args.region}" if args.region else "")
+        )
     return EXIT_OK
 
 
-def _plan(root: Path, selected: list[str], settings: dict[str, buckets.BucketSettings], bucket: str,
-          region: str | None) -> list[FileEdit]:
+def _plan(
+    root: Path, selected: list[str], settings: dict[str, buckets.BucketSettings], bucket: str, region: str | None
+) -> list[FileEdit]:
     """Every file change, computed in memory; nothing is written here."""
     edits: list[FileEdit] = []
     for env in selected:
