@@ -187,16 +187,19 @@ def _argument_values(m: Manifest, name: str) -> Iterator[tuple[str, JsonPath]]:
 
 CREDENTIAL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("an AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}(?![A-Z0-9])")),
-    ("an AWS secret access key", re.compile(r"(?i:aws_?secret_?access_?key)[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")),
+    ("an AWS secret access key", re.compile(r"(?i:aws[-_]?secret[-_]?access[-_]?key)[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")),
     ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
     ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b")),
     ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b")),
     ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b")),
 ]
-_SECRET_ENV_NAME = re.compile(r"(?i)(password|passwd|secret|token|api_?key|access_?key|private_?key|credentials?)")
+# Names of settings that hold a credential, with `-`, `_`, `.` or no separator (DB_PASSWORD, api-token, apiKey). A token
+# is a whole word, so max-tokens and tokenizer are not.
+_SECRET_NAME = re.compile(r"(?i)password|passwd|secret|credential|api[-_.]?key|access[-_.]?key|private[-_.]?key"
+                          r"|token(?![a-z])")
 _AWS_SECRET_VALUE = re.compile(r"^[A-Za-z0-9/+=]{40}$")
 # Names that point at a credential rather than hold one (SECRET_NAME=aws-credentials, TOKEN_FILE=/var/run/...).
-_POINTER_ENV_NAME = re.compile(r"(?i)_(file|path|name|dir|ref|secret_name)$")
+_POINTER_NAME = re.compile(r"(?i)(file|path|name|dir|ref|url|uri)$")
 
 
 _ANY_CREDENTIAL = re.compile("|".join(f"(?:{p.pattern})" for _, p in CREDENTIAL_PATTERNS))
@@ -213,18 +216,41 @@ def credential_kind(text: str) -> str | None:
     return None
 
 
-def _env_lists(obj: Any, path: JsonPath) -> Iterator[tuple[dict[str, Any], JsonPath]]:
+def _named_values(obj: Any, path: JsonPath) -> Iterator[tuple[str, str, Any, JsonPath]]:
+    """(what, name, value, path-of-the-value) for every name/value pair: container env entries and parameters (Argo
+    arguments, inputs and their defaults; Helm parameters of an Application)."""
     if isinstance(obj, dict):
         for k, v in obj.items():
-            if k == "env" and isinstance(v, list):
+            if k in ("env", "parameters") and isinstance(v, list):
                 for i, e in enumerate(v):
                     if isinstance(e, dict):
-                        yield e, (*path, "env", i)
+                        for field in ("value", "default"):
+                            if field in e:
+                                yield ("env" if k == "env" else "parameter", str(e.get("name", "")), e[field],
+                                       (*path, k, i, field))
+                        yield from _named_values(e, (*path, k, i))
             else:
-                yield from _env_lists(v, (*path, str(k)))
+                yield from _named_values(v, (*path, str(k)))
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
-            yield from _env_lists(v, (*path, i))
+            yield from _named_values(v, (*path, i))
+
+
+def _literal_secret(name: str, value: Any, secret_names: set[str]) -> bool:
+    """A literal value under a secret-looking name. Argo expressions, empty values, booleans and the name of a
+    Secret (credentials-secret: aws-credentials) only refer to a credential."""
+    if not isinstance(value, str) or not value.strip() or "{{" in value or value.lower() in ("true", "false"):
+        return False
+    if value in secret_names or credential_kind(value) is not None:  # the second is reported by the pattern scan
+        return False
+    if _SECRET_NAME.search(name) and not _POINTER_NAME.search(name):
+        return True
+    return bool(_AWS_SECRET_VALUE.match(value)) and "AWS" in name.upper()
+
+
+_FIX = {"env": "read it from a Secret (valueFrom.secretKeyRef)",
+        "parameter": "keep it in a Secret and have the template read it with env valueFrom.secretKeyRef",
+        "ConfigMap key": "a ConfigMap is not secret: keep it in a Secret created outside the repository"}
 
 
 @functools.lru_cache(maxsize=256)
@@ -243,7 +269,9 @@ def _source_lines(path: str, mtime: float) -> list[tuple[int, str]]:
 
 @_rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
        "No credentials in any rendered object or its source file: AWS access key ids and secret keys, private keys, "
-       "GitHub/GitLab/Slack tokens, literal values in secret-looking env vars, and Secrets with inline data.",
+       "GitHub/GitLab/Slack tokens, literal values under secret-looking names (password, secret, token, api-key, "
+       "access-key...) in container env, Argo parameters (arguments, inputs and their defaults) and ConfigMap data, "
+       "and Secrets with inline data. Argo expressions, empty values and secretKeyRef references are fine.",
        "Remove the credential (and rotate it: it is in git history). Reference the external `aws-credentials` Secret "
        "with secretKeyRef instead.",
        """
@@ -261,13 +289,16 @@ def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
         if what:
             found_in_object = True
             yield Problem(m, f"{what} in a rendered value", path)
-    for env, path in _env_lists(m.obj, ()):
-        name, value = str(env.get("name", "")), env.get("value")
-        if isinstance(value, str) and value.strip() and "{{" not in value and credential_kind(value) is None:
-            if (_SECRET_ENV_NAME.search(name) and not _POINTER_ENV_NAME.search(name)) \
-                    or (_AWS_SECRET_VALUE.match(value) and "AWS" in name.upper()):
-                yield Problem(m, f"env {name!r} has a literal value; read it from a Secret (valueFrom.secretKeyRef)",
-                              (*path, "value"))
+    pairs = list(_named_values(m.obj, ()))
+    if m.kind == "ConfigMap" and isinstance(m.obj.get("data"), dict):
+        # Single-line values only: a multi-line value is a file, whose secrets the pattern scan looks for.
+        pairs += [("ConfigMap key", str(k), v, ("data", str(k))) for k, v in m.obj["data"].items()
+                  if isinstance(v, str) and "\n" not in v.strip()]
+    secret_names = {str(s.metadata.get("name")) for s in ctx.of_kind("Secret")} | set(ctx.config.external.secrets)
+    for what, name, value, path in pairs:
+        if _literal_secret(name, value, secret_names):
+            found_in_object = True
+            yield Problem(m, f"{what} {name!r} has a literal value; {_FIX[what]}", path)
     if m.kind == "Secret":
         for key in ("data", "stringData"):
             data = m.obj.get(key)

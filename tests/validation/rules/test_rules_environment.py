@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rules_helpers import context, rendered, run_rule
 
-from validation.config import Config
+from validation.config import Config, External
 from validation.rules.environment import credential_kind
 
 WT = """
@@ -27,6 +27,8 @@ spec:
     ("ASIAY34FZKBOKMUTVV7A", "an AWS access key id"),
     ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "an AWS secret access key"),
     ('"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"', "an AWS secret access key"),
+    ("aws-secret-access-key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "an AWS secret access key"),
+    ("awsSecretAccessKey=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "an AWS secret access key"),
     ("-----BEGIN RSA PRIVATE KEY-----", "a private key"),
     ("-----BEGIN PRIVATE KEY-----", "a private key"),
     ("token ghp_" + "a" * 36, "a GitHub token"),
@@ -109,7 +111,50 @@ spec:
     ("CREDENTIALS_SECRET_NAME", "aws-credentials", False),
     ("PASSWORD", "{{inputs.parameters.password}}", False),
     ("MODEL_NAME", "bert-classifier", False),
+    ("db-password", "hunter2", True),
+    ("apiKey", "abc123abc123", True),
+    ("private.key", "abc123abc123", True),
+    ("authToken", "abc123abc123", True),
+    ("MAX_TOKENS", "512", False),
+    ("TOKENIZER", "bert-base-uncased", False),
+    ("api-token", "", False),
+    ("USE_TOKEN", "true", False),
+    ("secretName", "aws-credentials", False),
 ])
 def test_literal_values_in_secret_looking_env_vars(name, value, fires):
     hits = run_rule("ENV-CREDENTIALS", context(rendered(ENV_WT % (name, value), "dev")))
     assert bool(hits) is fires, hits
+
+
+PARAM_WF = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: w}
+spec:
+  arguments:
+    parameters: [{name: %s, value: "%s"}]
+"""
+
+
+@pytest.mark.parametrize("name,value,fires", [
+    ("aws_secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", True),
+    ("AWSSECRETACCESSKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", True),
+    ("api-token", "sk-live-abc123abc123", True),
+    ("api-token", "{{workflow.parameters.token}}", False),
+    ("aws-credentials-secret", "aws-credentials", False),  # names the external Secret
+    ("model-name", "bert-classifier", False),
+])
+def test_literal_values_in_secret_looking_parameters(name, value, fires):
+    cfg = Config(external=External(secrets=["aws-credentials"]))
+    hits = run_rule("ENV-CREDENTIALS", context(rendered(PARAM_WF % (name, value), "dev"), config=cfg))
+    assert bool(hits) is fires, hits
+
+
+def test_a_credential_reported_in_the_object_is_not_reported_again_from_its_source_line(tmp_path):
+    src = tmp_path / "cm.yaml"
+    src.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"
+                   "data: {aws-secret-access-key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY}\n")
+    rt = rendered(src.read_text(), "dev")
+    rt.manifests[0].source = "cm.yaml"
+    hits = run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))
+    assert [h.path for h in hits] == ["data.aws-secret-access-key"], hits
