@@ -8,6 +8,8 @@ configuration, the pipeline package its rules import) can change any result, so 
 
 from __future__ import annotations
 
+import os
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -58,7 +60,9 @@ def kustomization_graph(directory: Path, _seen: dict[Path, Graph] | None = None)
         if _is_remote(ref):
             continue
         path = (directory / ref).resolve()
-        if path.is_dir():
+        if not path.exists():
+            graph.folders.add(path)  # deleted (a file or a whole folder): whatever was under it counts
+        elif path.is_dir():
             sub = kustomization_graph(path, seen)
             graph.files |= sub.files
             graph.folders |= sub.folders
@@ -89,10 +93,44 @@ def targets_for_files(repo_root: Path, files: list[str]) -> list[str] | None:
         if any(graph.holds(path) for path in changed):
             names.append(target.name)
     # A file under argocd/ outside every graph (the AppProject, say) is read by the Application rules.
-    if any(path.is_relative_to(argocd_dir) and not any(_target_graph(root, t, seen).holds(path) for t in discovered)
-           for path in changed):
+    if any(
+        path.is_relative_to(argocd_dir) and not any(_target_graph(root, t, seen).holds(path) for t in discovered)
+        for path in changed
+    ):
         names.extend(t.name for t in discovered if t.kind == "application" and t.name not in names)
     return names
+
+
+class GitError(RuntimeError):
+    """git cannot say what changed (not a repository, no git, an unknown ref)."""
+
+
+def git_changed_files(root: Path, environ: dict[str, str] | None = None) -> list[str]:
+    """Absolute paths of every file the change being committed touches, deleted files and both sides of a rename
+    included (pre-commit passes a hook neither; a commit that only deletes a referenced file must still render).
+
+    The change is the index against HEAD (`git diff --cached`), or, when pre-commit runs for a range of commits
+    (pre-push, `pre-commit run --from-ref A --to-ref B`), that range, as pre-commit itself diffs it.
+    """
+    env = os.environ if environ is None else environ
+    from_ref, to_ref = env.get("PRE_COMMIT_FROM_REF"), env.get("PRE_COMMIT_TO_REF")
+    which = [f"{from_ref}...{to_ref}"] if from_ref and to_ref else ["--cached"]
+    top = _git(root, "rev-parse", "--show-toplevel").strip()
+    # --no-renames: a rename is listed as its deletion and its addition, so the old name is scoped too.
+    out = _git(root, "diff", "--name-only", "--no-renames", "--no-ext-diff", "-z", *which, "--")
+    return [str(Path(top) / name) for name in out.split("\0") if name]
+
+
+def _git(cwd: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape"
+        )
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc}") from None
+    if done.returncode != 0:
+        raise GitError(f"git {args[0]} failed in {cwd}: {done.stderr.strip() or done.returncode}")
+    return done.stdout
 
 
 def _target_graph(root: Path, target: Any, seen: dict[Path, Graph]) -> Graph:
@@ -100,6 +138,8 @@ def _target_graph(root: Path, target: Any, seen: dict[Path, Graph]) -> Graph:
     if path.is_dir():
         sub = kustomization_graph(path, seen)
         graph = Graph(set(sub.files), set(sub.folders))
+    elif not path.exists():
+        graph = Graph(folders={path.resolve()})  # an Application whose source folder was deleted
     else:
         graph = Graph({path.resolve()})
     if getattr(target, "application_file", None):
@@ -109,8 +149,17 @@ def _target_graph(root: Path, target: Any, seen: dict[Path, Graph]) -> Graph:
 
 def _references(kust: dict[str, Any]) -> Iterable[str]:
     """Every local path a kustomization names, across the fields kustomize v5 reads files from."""
-    for key in ("resources", "bases", "components", "configurations", "crds", "generators", "transformers",
-                "validators", "patchesStrategicMerge"):
+    for key in (
+        "resources",
+        "bases",
+        "components",
+        "configurations",
+        "crds",
+        "generators",
+        "transformers",
+        "validators",
+        "patchesStrategicMerge",
+    ):
         for item in _list(kust.get(key)):
             if isinstance(item, str) and "\n" not in item:  # inline YAML is not a path
                 yield item

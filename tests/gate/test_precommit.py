@@ -57,8 +57,9 @@ def clone(tmp_path_factory: pytest.TempPathFactory, gate_env: dict[str, str]) ->
 
 @pytest.fixture
 def repo(clone: Path, gate_env: dict[str, str]) -> Path:
+    start = head(clone, gate_env)
     yield clone
-    run(clone, gate_env, "git", "reset", "-q", "--hard")
+    run(clone, gate_env, "git", "reset", "-q", "--hard", start)  # also undoes a commit the hooks let through
     run(clone, gate_env, "git", "clean", "-qfd")
 
 
@@ -113,9 +114,12 @@ def test_the_config_uses_local_hooks_only_and_both_files_load_in_pre_commit():
     assert set(hooks) == {"yaml-parse", "yamllint", "ruff", "validation-check"}
     assert {h["language"] for h in hooks.values()} <= {"system", "unsupported"}  # nothing to install
     assert hooks["validation-check"]["pass_filenames"] and hooks["validation-check"]["require_serial"]
+    # pre-commit passes no deleted file: the hook must run anyway and read the deletions from git itself.
+    assert hooks["validation-check"]["always_run"] and "--staged" in hooks["validation-check"]["entry"].split()
     published = {h["id"]: h for h in load_manifest(str(REPO / ".pre-commit-hooks.yaml"))}
     assert {"validation-check", "validation-check-all", "validation-yaml"} <= set(published)
     assert published["validation-check"]["entry"] == hooks["validation-check"]["entry"]
+    assert published["validation-check"]["always_run"]
 
 
 def test_a_commit_with_a_typo_in_an_overlay_is_refused_naming_file_line_and_rule(repo, gate_env):
@@ -172,6 +176,24 @@ def test_a_commit_touching_base_renders_every_environment(repo, gate_env):
     # Pass or fail depends on the whole tree; what matters here is what was rendered.
     rendered = rendered_targets(hook_output(output, "render and check"))
     assert {"dev", "staging", "prod"} <= set(rendered), rendered
+
+
+@pytest.mark.parametrize("how", ["delete", "rename"])
+def test_a_commit_that_only_deletes_or_renames_a_referenced_file_is_refused(repo, gate_env, how):
+    # pre-commit passes a hook no deleted file; the hook must still see that dev's kustomization lost its patch.
+    before = head(repo, gate_env)
+    if how == "delete":
+        run(repo, gate_env, "git", "rm", "-q", "overlays/dev/params.yaml")
+    else:
+        run(repo, gate_env, "git", "mv", "overlays/dev/params.yaml", "overlays/dev/params-old.yaml")
+    done = run(repo, gate_env, "git", "commit", "-m", how, check=False)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    assert head(repo, gate_env) == before
+    check = hook_output(output, "render and check")
+    assert "Failed" in check, check
+    assert "RENDER-FAILED" in check and "params.yaml" in check and "no such file" in check, check
+    assert set(rendered_targets(check)) == {"dev", "app/ml-pipeline-dev"}  # still only what the change affects
 
 
 def test_a_readme_only_commit_renders_nothing(repo, gate_env):

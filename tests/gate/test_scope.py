@@ -156,3 +156,74 @@ def test_scope_import_stays_light():
     code = "import sys, validation.scope; print(sorted(m for m in sys.modules if m.startswith(('jsonschema', 'ruamel', 'kubernetes'))))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO).stdout
     assert out.strip() == "[]"
+
+
+def test_a_deleted_folder_still_maps_to_the_targets_that_named_it(tree):
+    import shutil
+
+    shutil.rmtree(tree / "base/rbac")  # `resources: [rbac]` now names nothing on disk
+    assert scope.targets_for_files(tree, ["base/rbac/role.yaml"]) == EVERY
+    shutil.rmtree(tree / "overlays/prod")  # the Application's source folder is gone with the overlay
+    assert scope.targets_for_files(tree, ["overlays/prod/limits.yaml"]) == ["app/ml-pipeline-prod"]
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture
+def git_tree(tree: Path) -> Path:
+    git(tree, "init", "-q", "-b", "main")
+    git(tree, "-c", "user.email=a@b", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "empty")
+    git(tree, "add", "-A")
+    git(tree, "-c", "user.email=a@b", "-c", "user.name=t", "commit", "-q", "-m", "tree")
+    return tree
+
+
+def test_staged_files_include_deletions_and_both_sides_of_a_rename(git_tree):
+    git(git_tree, "rm", "-q", "overlays/dev/dev.env")
+    git(git_tree, "mv", "overlays/prod/limits.yaml", "overlays/prod/limits-old.yaml")
+    (git_tree / "README.md").write_text("# changed\n")
+    git(git_tree, "add", "README.md")
+    (git_tree / "docs/ops.md").write_text("not staged\n")
+    files = scope.git_changed_files(git_tree, environ={})
+    assert sorted(Path(f).relative_to(git_tree).as_posix() for f in files) == [
+        "README.md",
+        "overlays/dev/dev.env",
+        "overlays/prod/limits-old.yaml",
+        "overlays/prod/limits.yaml",
+    ]
+    assert scope.targets_for_files(git_tree, files) == DEV[:1] + PROD[:1] + DEV[1:] + PROD[1:]
+
+
+def test_staged_files_under_pre_push_are_the_pushed_range(git_tree):
+    git(git_tree, "rm", "-q", "overlays/staging/bucket.yaml")
+    git(git_tree, "-c", "user.email=a@b", "-c", "user.name=t", "commit", "-q", "-m", "drop")
+    env = {"PRE_COMMIT_FROM_REF": "HEAD~1", "PRE_COMMIT_TO_REF": "HEAD"}
+    files = scope.git_changed_files(git_tree, environ=env)
+    assert [Path(f).relative_to(git_tree).as_posix() for f in files] == ["overlays/staging/bucket.yaml"]
+    assert scope.git_changed_files(git_tree, environ={}) == []  # nothing staged any more
+
+
+def test_staged_outside_a_git_repository_is_a_clear_error(tree):
+    done = subprocess.run(
+        [sys.executable, "-m", "validation", "check", "--staged", "--root", str(tree)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith("error: --staged: git rev-parse failed") and "not a git repository" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_check_staged_renders_what_the_staged_deletion_affects(git_tree):
+    git(git_tree, "rm", "-q", "overlays/staging/bucket.yaml")
+    done = subprocess.run(
+        [sys.executable, "-m", "validation", "check", "--staged", "--changed", "README.md", "--root", str(git_tree)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert "rendered: staging" in done.stdout, done.stdout + done.stderr
+    assert done.returncode != 0  # the patch staging's kustomization names is gone

@@ -40,6 +40,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="a kind with no schema is not a finding")
     parser.add_argument("--changed", nargs="*", default=None, metavar="FILE",
                         help="render only the targets these changed files can affect (for the commit hook)")
+    parser.add_argument("--staged", action="store_true",
+                        help="like --changed, with the files git's index changes, deletions and renames included "
+                             "(or the range in PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF); adds to any --changed FILEs")
     parser.add_argument("--root", type=Path, default=None,
                         help="repository root (default: nearest directory upwards with pyproject.toml)")
     parser.add_argument("--jobs", type=int, default=None, metavar="N", help="parallel renders (default: CPUs)")
@@ -124,12 +127,19 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--output {dest}: directory {dest.parent} does not exist")
 
     names: list[str] | None = list(args.env) or None
-    if args.changed is not None:
+    if args.changed is not None or args.staged:
         if args.paths:
-            raise UsageError("--changed selects the repo's targets; it cannot be combined with PATH arguments")
-        from validation.scope import targets_for_files
+            raise UsageError(f"{'--staged' if args.staged else '--changed'} selects the repo's targets; "
+                             "it cannot be combined with PATH arguments")
+        from validation.scope import GitError, git_changed_files, targets_for_files
 
-        affected = targets_for_files(root, [str(f) for f in args.changed])
+        changed = [str(f) for f in args.changed or []]
+        if args.staged:
+            try:
+                changed += git_changed_files(root)
+            except GitError as exc:
+                raise UsageError(f"--staged: {exc}") from None
+        affected = targets_for_files(root, changed)
         if affected is not None:
             names = [n for n in affected if names is None or n in names] if names else list(affected)
 
