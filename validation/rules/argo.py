@@ -848,7 +848,7 @@ def _external_names(ctx: Context, kind: str) -> list[str]:
 
 @_rule("ARGO-SERVICE-ACCOUNT-MISSING", "service-account-missing", Severity.ERROR,
        "A workflow's serviceAccountName (spec, template or executor level) names a ServiceAccount rendered in the "
-       "same environment or declared external.",
+       "same environment or declared external. `default` exists in every namespace.",
        "Render the ServiceAccount with the environment, fix the name, or declare it under "
        "[tool.validation.external] serviceaccounts.",
        """
@@ -868,7 +868,7 @@ def check_service_account(m: Manifest, ctx: Context) -> Iterator[Problem]:
         places.append((as_dict(t.get("executor")).get("serviceAccountName"),
                        (*base, "templates", ti, "executor", "serviceAccountName")))
     for name, path in places:
-        if not name or "{{" in str(name):
+        if not name or "{{" in str(name) or str(name) == "default":
             continue
         if not _has(ctx, "ServiceAccount", str(name), m.namespace) and str(name) not in ctx.config.external.serviceaccounts:
             yield Problem(m, f"ServiceAccount {name!r} is neither rendered in this environment nor declared external"
@@ -1160,7 +1160,9 @@ def check_deadline(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 @_rule("ARGO-CLEANUP-MISSING", "cleanup-missing", Severity.WARNING,
-       "A workflow cleans up after itself: spec.ttlStrategy or spec.podGC is set.",
+       "A workflow cleans up after itself: spec.ttlStrategy or spec.podGC is set. A WorkflowTemplate without an "
+       "entrypoint is skipped: it cannot be submitted itself (a library used through templateRef), and a Workflow "
+       "that runs it through workflowTemplateRef is checked on its own.",
        "Set `ttlStrategy: {secondsAfterCompletion: 86400}` and/or `podGC: {strategy: OnWorkflowSuccess}`.",
        """
 spec:
@@ -1172,6 +1174,8 @@ spec:
 """)
 def check_cleanup(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
+    if m.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate") and not spec.get("entrypoint"):
+        return  # cannot be submitted as it is; a Workflow using it through workflowTemplateRef is checked itself
     if isinstance(spec.get("workflowTemplateRef"), dict):
         wt = _workflow_template_ref(ctx, m, spec)
         if wt is None or workflow_spec(wt)[0].get("ttlStrategy") or workflow_spec(wt)[0].get("podGC"):

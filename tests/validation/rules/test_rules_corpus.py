@@ -24,8 +24,12 @@ def test_corpus_is_what_it_claims():
     for feature in ("onExit:", "hooks:", "withItems:", "withParam:", "withSequence:", "when:", "valueFrom: {path:",
                     "valueFrom: {expression:", "valueFrom: {parameter:", "globalName:", "templateRef:", "suspend:",
                     "resource:", "http:", "containerSet:", "memoize:", "kind: CronWorkflow", "clusterScope: true",
-                    "workflowTemplateRef:", "workflow.failures", "{{="):
+                    "workflowTemplateRef:", "workflow.failures", "{{=", "serviceAccountName: default"):
         assert feature in text, feature
+    ctx = corpus_context()
+    libraries = [m.name for m in ctx.of_kind("WorkflowTemplate", "ClusterWorkflowTemplate")
+                 if not any(m.obj["spec"].get(k) for k in ("entrypoint", "ttlStrategy", "podGC"))]
+    assert libraries, "no library template (no entrypoint, no clean-up of its own)"
 
 
 @pytest.mark.parametrize("prefix", ["ARGO-"])
