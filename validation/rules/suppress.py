@@ -10,9 +10,9 @@ register(Rule(
     summary="An object skips a rule with `ignore-check.argo-ml.io/<RULE-ID>` but gives no reason; "
             "the suppression is not honoured until it says why.",
     remediation="Put the reason in the annotation's value.",
-    passing="metadata:\n  annotations:\n    ignore-check.argo-ml.io/ARGO-RETRY-STRATEGY: "
+    passing="metadata:\n  annotations:\n    ignore-check.argo-ml.io/ARGO-RETRY-STRATEGY-MISSING: "
             "\"one-shot job, a retry would double-write the model\"\n",
-    failing="metadata:\n  annotations:\n    ignore-check.argo-ml.io/ARGO-RETRY-STRATEGY: \"\"\n",
+    failing="metadata:\n  annotations:\n    ignore-check.argo-ml.io/ARGO-RETRY-STRATEGY-MISSING: \"\"\n",
 ))
 register(Rule(
     id="SUPPRESS-UNKNOWN-RULE", name="suppression-of-unknown-rule", severity=Severity.WARNING, scope=(),

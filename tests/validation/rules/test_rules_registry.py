@@ -8,11 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from validation import rules_doc
 from validation.cli import UsageError
 from validation.commands import rules as rules_cmd
-from validation.rules import all_rules
+from validation.model import Manifest, RenderedTarget, Target
+from validation.rules import SUPPRESS_PREFIX, all_rules, get
 
 ROOT = Path(__file__).resolve().parents[3]
 MY_FAMILIES = {"argo", "rbac", "argocd", "env"}
@@ -40,6 +42,39 @@ def test_every_rule_is_documented_with_examples():
         if rule.family in MY_FAMILIES:
             assert rule.check is not None and rule.passing and rule.failing, rule.id
             assert rule.id.split("-")[0] == {"argo": "ARGO", "rbac": "RBAC", "argocd": "ARGOCD", "env": "ENV"}[rule.family]
+
+
+SUPPRESSION_ID = re.compile(re.escape(SUPPRESS_PREFIX) + r"([A-Za-z0-9-]+)")
+
+
+def test_suppressions_in_examples_and_docs_name_registered_rules():
+    """A documented example that suppresses a non-existent rule teaches a suppression that suppresses nothing."""
+    known = {r.id for r in all_rules()}
+    texts = [("docs header", rules_doc.HEADER.replace("<RULE-ID>", ""))]
+    for rule in all_rules():
+        texts.append((f"{rule.id} passing", rule.passing))
+        if rule.id != "SUPPRESS-UNKNOWN-RULE":  # its failing example names an unknown rule on purpose
+            texts.append((f"{rule.id} failing", rule.failing))
+    unknown = [(where, rid) for where, text in texts for rid in SUPPRESSION_ID.findall(text) if rid.upper() not in known]
+    assert unknown == []
+    assert all(rid not in known for rid in SUPPRESSION_ID.findall(get("SUPPRESS-UNKNOWN-RULE").failing))
+
+
+def _suppress_findings(snippet: str) -> list[str]:
+    """The engine's suppression stage on one object whose metadata is the example snippet."""
+    from validation.engine import _suppress
+
+    obj = {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate", **yaml.safe_load(snippet)}
+    obj["metadata"].setdefault("name", "example")
+    rt = RenderedTarget(target=Target(name="dev", kind="overlay", path=ROOT), manifests=[Manifest(obj, "dev", 0)])
+    return [p.rule_id for p in _suppress([], [rt])]
+
+
+@pytest.mark.parametrize("rule_id", [r.id for r in all_rules() if r.family == "suppress"])
+def test_suppress_examples_do_what_they_say(rule_id):
+    rule = get(rule_id)
+    assert _suppress_findings(rule.passing) == []
+    assert rule_id in _suppress_findings(rule.failing)
 
 
 def test_text_lists_every_rule(capsys):
