@@ -174,30 +174,37 @@ def dvc_remotes(text: str) -> list[DvcRemote]:
 
 
 def remotes_for_environment(
-    remotes: list[DvcRemote], environment: str, old_bucket: str | None, old_bucket_shared: bool
+    remotes: list[DvcRemote],
+    environment: str,
+    old_bucket: str | None,
+    old_bucket_shared: bool,
+    new_bucket: str | None = None,
 ) -> list[str]:
     """Which remotes follow this environment's bucket.
 
-    A remote named for the environment ("dev", "dvc-dev", "dev_s3") that points at the old bucket is the
-    environment's. With none named so, a remote on the old bucket is taken only when no other environment
-    uses that bucket; otherwise repointing it would move another environment's data as well.
+    A remote named for the environment ("dev", "dvc-dev", "dev_s3") on the old (or already the new) bucket is the
+    environment's. Failing that, an S3 remote named for it on some other bucket is the environment's too, left
+    stale by an edit that missed .dvc/config: the overlay is what the pipeline uses, so the remote follows it.
+    With none named so, a remote on the old bucket is taken only when no other environment uses that bucket;
+    otherwise repointing it would move another environment's data as well.
     """
-    on_old = [r for r in remotes if old_bucket is not None and r.bucket == old_bucket]
-    named = [r for r in on_old if environment in re.split(r"[^A-Za-z0-9]+", r.name)]
-    if named:
-        return [r.name for r in named]
+    named = [r for r in remotes if r.bucket is not None and environment in re.split(r"[^A-Za-z0-9]+", r.name)]
+    current = [r for r in named if r.bucket in (old_bucket, new_bucket) and r.bucket is not None]
+    if current or named:
+        return [r.name for r in current or named]
     if old_bucket_shared:
         return []
-    return [r.name for r in on_old]
+    return [r.name for r in remotes if old_bucket is not None and r.bucket == old_bucket]
 
 
 def edit_dvc_config(
-    text: str, remotes: list[str], *, old_bucket: str, new_bucket: str, region: str | None = None
+    text: str, remotes: list[str], *, new_bucket: str, region: str | None = None, old_bucket: str | None = None
 ) -> str:
-    """Repoint the given remotes from old_bucket to new_bucket (and set their region, if one is given).
+    """Point the given remotes' S3 URLs at new_bucket (and set their region, if one is given).
 
-    Edited as text, line by line: the config is INI-like and DVC's own writer would reorder and requote it.
-    Only the `url` (and `region`) lines of the named remotes change; endings, comments and spacing stay.
+    With old_bucket, only a URL on that bucket is repointed. Edited as text, line by line: the config is INI-like
+    and DVC's own writer would reorder and requote it. Only the `url` (and `region`) lines of the named remotes
+    change; endings, comments and spacing stay. A remote with no `region` line gets none added.
     """
     lines = text.splitlines(keepends=True)
     wanted = set(remotes)
@@ -207,7 +214,7 @@ def edit_dvc_config(
         new_value = value
         if key == "url":
             m = _S3_URL.match(value)
-            if m and m.group("bucket") == old_bucket:
+            if m and (old_bucket is None or m.group("bucket") == old_bucket):
                 new_value = m.group("scheme") + new_bucket + m.group("rest")
         elif key == "region" and region is not None:
             new_value = region

@@ -178,6 +178,53 @@ def test_second_identical_run_says_already_set_and_changes_nothing(repo, engine,
     assert len(engine.calls) == 2  # the first run only
 
 
+def test_a_region_only_change_also_sets_the_dvc_remotes_region(repo, engine, capsys):
+    before = snapshot(repo)
+    assert main(["update-bucket", DEV_OLD, "--region", "eu-west-1"]) == 0
+    out = capsys.readouterr().out
+    assert changed_files(before, snapshot(repo)) == {"overlays/dev/bucket.yaml", ".dvc/config"}
+    assert diff_lines(out, "overlays/dev/bucket.yaml") == ["-  value: us-east-1", "+  value: eu-west-1"]
+    assert diff_lines(out, ".dvc/config") == ["-    region = us-east-1", "+    region = eu-west-1"]
+    assert "already set" not in out
+    assert "dev: region us-east-1 -> eu-west-1" in out
+    assert engine.calls == [["dev"], ["dev"]]
+
+
+def test_already_set_in_the_overlay_still_brings_a_stale_dvc_remote_in_line(repo, engine, capsys):
+    dvc = repo / ".dvc/config"
+    dvc.write_text(
+        dvc.read_text()
+        .replace(f"s3://{DEV_OLD}/dvc", "s3://mlops-data-bucket-dev-retired/dvc")
+        .replace("    region = us-east-1\n", "    region = ap-south-1\n", 1)
+    )
+    before = snapshot(repo)
+    assert main(["update-bucket", DEV_OLD]) == 0
+    out = capsys.readouterr().out
+    assert changed_files(before, snapshot(repo)) == {".dvc/config"}  # the overlay already says so
+    assert diff_lines(out, ".dvc/config") == [
+        "-    url = s3://mlops-data-bucket-dev-retired/dvc",
+        "-    region = ap-south-1",
+        f"+    url = s3://{DEV_OLD}/dvc",
+        "+    region = us-east-1",
+    ]
+    assert "already set" not in out
+    assert f"dev: .dvc/config now agrees with the overlay (bucket {DEV_OLD}, region us-east-1)" in out
+    assert engine.calls == [["dev"], ["dev"]]
+
+    assert main(["update-bucket", DEV_OLD]) == 0  # now both agree: nothing to do
+    assert "dev: already set" in capsys.readouterr().out
+
+
+def test_a_remote_named_for_the_environment_follows_it_from_a_stale_bucket():
+    remotes = buckets.dvc_remotes(
+        "['remote \"dev\"']\n  url = s3://retired/dvc\n['remote \"storage\"']\n  url = s3://current/dvc\n"
+    )
+    assert buckets.remotes_for_environment(remotes, "dev", "current", old_bucket_shared=False) == ["dev"]
+    # a remote named for the environment on its current bucket wins over one on a stale bucket
+    both = remotes + buckets.dvc_remotes("['remote \"dvc-dev\"']\n  url = s3://current/x\n")
+    assert buckets.remotes_for_environment(both, "dev", "current", old_bucket_shared=False) == ["dvc-dev"]
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [

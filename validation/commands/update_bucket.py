@@ -98,12 +98,12 @@ def run(args: argparse.Namespace) -> int:
             )
 
     try:
-        edits = _plan(root, selected, settings, args.bucket, args.region)
+        edits, changed_envs = _plan(root, selected, settings, args.bucket, args.region)
     except buckets.BucketFileError as exc:
         raise UsageError(str(exc)) from None
 
     for env in selected:
-        if not any(e.path == settings[env].file for e in edits):
+        if env not in changed_envs:  # neither the overlay nor its DVC remote needs a change
             print(
                 f"{env}: already set (bucket {settings[env].bucket}"
                 + (f", region {settings[env].region})" if args.region else ")")
@@ -117,7 +117,6 @@ def run(args: argparse.Namespace) -> int:
         print("dry run: nothing written")
         return EXIT_OK
 
-    changed_envs = [env for env in selected if any(e.path == settings[env].file for e in edits)]
     baseline: dict[tuple, str] = {}
     if not args.no_check:
         if allow_shared and not cfg.allow_shared_buckets:
@@ -160,18 +159,28 @@ def run(args: argparse.Namespace) -> int:
         already = f" ({len(baseline)} already there before this change)" if baseline else ""
         print(f"checked {', '.join(rendered) or 'nothing'}: no new errors{already}")
     for env in changed_envs:
-        print(
-            f"{env}: bucket {settings[env].bucket} -> {args.bucket}"
-            + (f", region {settings[env].region} -> {args.region}" if args.region else "")
-        )
+        print(f"{env}: " + _summary(settings[env], args.bucket, args.region))
     return EXIT_OK
+
+
+def _summary(current: buckets.BucketSettings, bucket: str, region: str | None) -> str:
+    """What changed for one environment, in words."""
+    parts = []
+    if current.bucket != bucket:
+        parts.append(f"bucket {current.bucket} -> {bucket}")
+    if region is not None and current.region != region:
+        parts.append(f"region {current.region} -> {region}")
+    if not parts:
+        return f"{DVC_CONFIG} now agrees with the overlay (bucket {bucket}, region {region or current.region})"
+    return ", ".join(parts)
 
 
 def _plan(
     root: Path, selected: list[str], settings: dict[str, buckets.BucketSettings], bucket: str, region: str | None
-) -> list[FileEdit]:
-    """Every file change, computed in memory; nothing is written here."""
+) -> tuple[list[FileEdit], list[str]]:
+    """Every file change, computed in memory, and the environments it changes; nothing is written here."""
     edits: list[FileEdit] = []
+    touched: set[str] = set()
     for env in selected:
         current = settings[env]
         old = current.file.read_bytes()
@@ -185,6 +194,7 @@ def _plan(
             raise buckets.BucketFileError(f"{current.file}: {exc}") from None
         if new != text:
             edits.append(FileEdit(current.file, _rel(root, current.file), old, new.encode("utf-8")))
+            touched.add(env)
 
     dvc = root / DVC_CONFIG
     if dvc.is_file():
@@ -192,15 +202,23 @@ def _plan(
         text = new_text = old.decode("utf-8", errors="surrogateescape")
         remotes = buckets.dvc_remotes(text)
         for env in selected:
+            # Also when the overlay already holds the bucket (a region-only change, a second run): the remote must
+            # end up on the overlay's bucket and region, whatever it said before.
             old_bucket = settings[env].bucket
-            if old_bucket is None or old_bucket == bucket:
-                continue
             shared = any(s.bucket == old_bucket for e, s in settings.items() if e not in selected)
-            names = buckets.remotes_for_environment(remotes, env, old_bucket, shared)
-            new_text = buckets.edit_dvc_config(new_text, names, old_bucket=old_bucket, new_bucket=bucket, region=region)
+            names = buckets.remotes_for_environment(remotes, env, old_bucket, shared, new_bucket=bucket)
+            if not names:
+                print(f"note: {env}: no DVC remote in {DVC_CONFIG} follows its bucket; left as it is", file=sys.stderr)
+                continue
+            before = new_text
+            new_text = buckets.edit_dvc_config(
+                new_text, names, new_bucket=bucket, region=region or settings[env].region
+            )
+            if new_text != before:
+                touched.add(env)
         if new_text != text:
             edits.append(FileEdit(dvc, DVC_CONFIG, old, new_text.encode("utf-8", errors="surrogateescape")))
-    return edits
+    return edits, [env for env in selected if env in touched]
 
 
 def _errors(cfg, environments: list[str]) -> tuple[dict[tuple, str], list[str]]:
