@@ -878,23 +878,32 @@ def check_service_account(m: Manifest, ctx: Context) -> Iterator[Problem]:
 _GENERATED = re.compile(r"^(?P<base>.+)-[a-z0-9]{10}$")
 
 
+def _hash_suffixed(ctx: Context, kind: str, name: str) -> str | None:
+    """The rendered name of a generated object that `name` refers to without kustomize's hash suffix."""
+    for o in ctx.of_kind(kind):
+        g = _GENERATED.match(str(o.metadata.get("name")))
+        if g and g.group("base") == name:
+            return str(o.metadata.get("name"))
+    return None
+
+
 def _near_miss(ctx: Context, kind: str, name: str) -> str:
     """Explain the kustomize trap: a generated (hash-suffixed) or prefixed object whose reference was not rewritten."""
+    generated = _hash_suffixed(ctx, kind, name)
+    if generated:
+        return (f"; the rendered {kind} is {generated!r}: kustomize added a hash suffix but did not rewrite this "
+                f"reference inside the Argo object (add a nameReference configuration for it, or set "
+                f"generatorOptions.disableNameSuffixHash)")
     names = [str(o.metadata.get("name")) for o in ctx.of_kind(kind)]
-    for other in names:
-        g = _GENERATED.match(other)
-        if g and g.group("base") == name:
-            return (f"; the rendered {kind} is {other!r}: kustomize added a hash suffix but did not rewrite this "
-                    f"reference inside the Argo object (add a nameReference configuration for it, or set "
-                    f"generatorOptions.disableNameSuffixHash)")
     for other in names:
         if other != name and (other.endswith(name) or other.startswith(name)):
             return (f"; a {kind} {other!r} is rendered: kustomize renamed it (prefix/suffix) but not this reference")
     return ""
 
 
-def references(obj: Any, path: JsonPath) -> Iterator[tuple[str, str, JsonPath]]:
-    """(kind, name, path-of-the-name) for every ConfigMap/Secret/PVC reference inside a pod or workflow spec."""
+def references(obj: Any, path: JsonPath) -> Iterator[tuple[str, str, JsonPath, bool]]:
+    """(kind, name, path-of-the-name, optional) for every ConfigMap/Secret/PVC reference inside a pod or workflow
+    spec."""
     if isinstance(obj, dict):
         for key, value in obj.items():
             p = (*path, str(key))
@@ -902,30 +911,27 @@ def references(obj: Any, path: JsonPath) -> Iterator[tuple[str, str, JsonPath]]:
                 continue  # Argo creates the memoization cache ConfigMap itself
             if isinstance(value, dict):
                 if key in ("configMapKeyRef", "configMapRef", "configMap") and value.get("name"):
-                    if not value.get("optional"):
-                        yield "ConfigMap", str(value["name"]), (*p, "name")
+                    yield "ConfigMap", str(value["name"]), (*p, "name"), bool(value.get("optional"))
                 elif key in ("secretKeyRef", "secretRef", "accessKeySecret", "secretKeySecret", "sessionTokenSecret",
                              "passwordSecret", "usernameSecret", "sshPrivateKeySecret", "tokenSecret",
                              "bearerToken", "clientCertSecret", "clientKeySecret") and value.get("name"):
-                    if not value.get("optional"):
-                        yield "Secret", str(value["name"]), (*p, "name")
+                    yield "Secret", str(value["name"]), (*p, "name"), bool(value.get("optional"))
                 elif key == "secret" and value.get("secretName"):
-                    if not value.get("optional"):
-                        yield "Secret", str(value["secretName"]), (*p, "secretName")
+                    yield "Secret", str(value["secretName"]), (*p, "secretName"), bool(value.get("optional"))
                 elif key == "persistentVolumeClaim" and value.get("claimName"):
-                    yield "PersistentVolumeClaim", str(value["claimName"]), (*p, "claimName")
+                    yield "PersistentVolumeClaim", str(value["claimName"]), (*p, "claimName"), False
                 if key == "projected":
                     for si, src in enumerate(as_list(value.get("sources"))):
                         for sk in ("configMap", "secret"):
                             ref = as_dict(as_dict(src).get(sk))
-                            if ref.get("name") and not ref.get("optional"):
+                            if ref.get("name"):
                                 yield ("ConfigMap" if sk == "configMap" else "Secret", str(ref["name"]),
-                                       (*p, "sources", si, sk, "name"))
+                                       (*p, "sources", si, sk, "name"), bool(ref.get("optional")))
                     continue
             if key == "imagePullSecrets" and isinstance(value, list):
                 for i, s in enumerate(value):
                     if isinstance(s, dict) and s.get("name"):
-                        yield "Secret", str(s["name"]), (*p, i, "name")
+                        yield "Secret", str(s["name"]), (*p, i, "name"), False
                 continue
             yield from references(value, p)
     elif isinstance(obj, list):
@@ -937,7 +943,8 @@ def references(obj: Any, path: JsonPath) -> Iterator[tuple[str, str, JsonPath]]:
        "Every ConfigMap, Secret, PersistentVolumeClaim and ServiceAccount that a workflow or pod spec refers to "
        "(volumes, envFrom, valueFrom, imagePullSecrets, artifact credentials) is rendered in the same environment or "
        "declared external. Catches a generated, hash-suffixed ConfigMap whose name kustomize did not rewrite inside "
-       "an Argo template.",
+       "an Argo template. A reference marked `optional: true` may name a missing object (the pod starts without "
+       "it), unless the object is rendered under a hash-suffixed name: then the reference was meant for it.",
        "Fix the name, render the object, declare it under [tool.validation.external], or teach kustomize to rewrite "
        "the reference (configurations: nameReference for the Argo kind).",
        """
@@ -964,16 +971,23 @@ def check_dangling(m: Manifest, ctx: Context) -> Iterator[Problem]:
             return
         root, base = ps
         claims = set()
-        sa = root.get("serviceAccountName")
+        # serviceAccount is the deprecated alias, used when serviceAccountName is not set.
+        sa_key = "serviceAccountName" if root.get("serviceAccountName") else "serviceAccount"
+        sa = root.get(sa_key)
         if sa and not _has(ctx, "ServiceAccount", str(sa), m.namespace) and str(sa) not in ctx.config.external.serviceaccounts \
                 and str(sa) != "default":
-            yield Problem(m, f"ServiceAccount {sa!r} is neither rendered nor declared external", (*base, "serviceAccountName"))
-    for kind, name, path in references(root, base):
+            yield Problem(m, f"ServiceAccount {sa!r} is neither rendered nor declared external", (*base, sa_key))
+    for kind, name, path, optional in references(root, base):
         if "{{" in name:
             continue
         if kind == "PersistentVolumeClaim" and name in claims:
             continue
         if _has(ctx, kind, name, m.namespace) or name in _external_names(ctx, kind):
+            continue
+        if optional:
+            if _hash_suffixed(ctx, kind, name):
+                yield Problem(m, f"optional {kind} {name!r} is not rendered, so the pod silently runs without it"
+                                 f"{_near_miss(ctx, kind, name)}", path)
             continue
         yield Problem(m, f"{kind} {name!r} is neither rendered in this environment nor declared external"
                          f"{_near_miss(ctx, kind, name)}", path)
