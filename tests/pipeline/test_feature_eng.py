@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from pipeline import feature_eng, files, versioning
+from pipeline import data_prep, feature_eng, files, versioning
 from pipeline.errors import PipelineError
 from pipeline.settings import Settings
 from tests.pipeline.conftest import EmbeddedRun
@@ -17,13 +17,22 @@ def test_outputs_are_saved_and_versioned(embedded_run: EmbeddedRun) -> None:
     features = files.read_pickle(s.features_pkl)
     labels = files.read_pickle(s.labels_pkl)
     vectorizer = files.read_pickle(s.vectorizer_pkl)
-    assert features.shape[0] == 100 == len(labels)
-    assert 0 < features.shape[1] <= feature_eng.MAX_FEATURES
+    assert features.shape == (100, feature_eng.MAX_FEATURES) == (100, 100)
+    assert len(labels) == 100
     assert vectorizer.max_features == 100
     assert (vectorizer.transform(["the movie was great"]) != 0).nnz > 0
     for path in (s.features_pkl, s.labels_pkl, s.vectorizer_pkl):
         md5 = versioning.content_md5(path)
         assert (s.local_remote / "files" / "md5" / md5[:2] / md5[2:]).is_file(), path.name
+
+
+def test_every_seed_has_enough_words_for_all_100_features() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    # The vocabulary must exceed MAX_FEATURES whatever --seed is, or "100 features" silently shrinks.
+    for seed in range(100):
+        texts = [r.text for r in data_prep.make_records(seed)]
+        assert len(TfidfVectorizer().fit(texts).vocabulary_) > feature_eng.MAX_FEATURES, seed
 
 
 def test_raw_data_is_pulled_when_not_local(embedded_copy: Settings) -> None:

@@ -103,7 +103,7 @@ def test_run_stops_at_a_failed_gate_and_registers_nothing(
     before = len(_versions(embedded_copy))
     code = main(
         ["run", "--workdir", str(embedded_copy.workdir), "--mlflow-tracking-uri", embedded_copy.tracking_uri,
-         "--min-accuracy", "0.95"]
+         "--min-accuracy", "0.99"]
     )  # fmt: skip
     assert code == 1
     out, err = capsys.readouterr()

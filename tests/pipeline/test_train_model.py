@@ -75,6 +75,8 @@ def test_run_logs_params_epoch_metrics_model_and_vectorizer(embedded_run: Embedd
     assert [a.path for a in client.list_artifacts(run_id, "vectorizer")] == [f"vectorizer/{s.vectorizer_pkl.name}"]
     import mlflow.sklearn
 
+    # The model URI resolves through MLflow's process-wide store, which other tests point elsewhere.
+    mlflow.set_tracking_uri(s.tracking_uri)
     model = mlflow.sklearn.load_model(train_model.model_uri(run))
     assert set(model.predict(["what a wonderful film", "a dreadful boring meal"])) <= {0, 1}
 
