@@ -68,26 +68,58 @@ def run(settings: Settings) -> Registration:
 
 
 def _register(client: Any, settings: Settings, source: str, run_id: str, tags: dict[str, str]) -> str:
-    """Create the version and point the alias at it; a version whose alias could not be set is deleted again."""
+    """Create the version and point the alias at it, or leave the registry as it was.
+
+    If either call fails, the new version is deleted again, and so is the registered model when this call created
+    it (MLflow creates the model before the version, so a failed version would otherwise leave an empty model).
+    """
     import mlflow
     from mlflow.exceptions import MlflowException
 
     name = settings.model_name
+    existed = _model_exists(client, settings)
     try:
-        version = mlflow.register_model(source, name, tags=tags).version
-    except MlflowException as exc:
-        raise PipelineError(f"could not register run {run_id} as {name!r}: {exc.message}") from exc
+        version = str(mlflow.register_model(source, name, tags=tags).version)
+    except Exception as exc:
+        cause = exc.message if isinstance(exc, MlflowException) else str(exc)
+        undone = _undo(client, name, None, existed)
+        raise PipelineError(f"could not register run {run_id} as {name!r}: {cause}{undone}") from exc
     try:
         client.set_registered_model_alias(name, settings.alias, version)
     except Exception as exc:
-        try:
-            client.delete_model_version(name, version)
-        except Exception as cleanup:  # noqa: BLE001 - report both, the first one is the cause
-            raise PipelineError(
-                f"registered {name} version {version} but could not set alias {settings.alias!r} ({exc}) "
-                f"nor delete the version again ({cleanup}); delete it by hand"
-            ) from exc
+        undone = _undo(client, name, version, existed)
         raise PipelineError(
-            f"could not set alias {settings.alias!r} on {name} version {version} ({exc}); the version was removed"
+            f"could not set alias {settings.alias!r} on {name} version {version} ({exc}){undone}"
         ) from exc
-    return str(version)
+    return version
+
+
+def _model_exists(client: Any, settings: Settings) -> bool:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.get_registered_model(settings.model_name)
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return False
+        raise PipelineError(
+            f"cannot read registered model {settings.model_name!r} from {settings.tracking_uri}: {exc.message}"
+        ) from exc
+    return True
+
+
+def _undo(client: Any, name: str, version: str | None, existed: bool) -> str:
+    """Remove what a failed registration left; returns the end of the error message saying what happened."""
+    done: list[str] = []
+    try:
+        if version is not None:
+            client.delete_model_version(name, version)
+            done.append(f"version {version} was removed")
+        # Only a model this call created, and only while empty: another run may be registering into it.
+        if not existed and not client.search_model_versions(f"name='{name}'"):
+            client.delete_registered_model(name)
+            done.append(f"the new registered model {name!r} was removed")
+    except Exception as cleanup:  # noqa: BLE001 - report both, the first failure is the cause
+        left = f"version {version} of {name!r}" if version is not None and not done else f"registered model {name!r}"
+        return f"; cleaning up failed too ({cleanup}): check {left} by hand"
+    return "; " + " and ".join(done) if done else ""

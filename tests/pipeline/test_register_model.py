@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import time
 from dataclasses import replace
@@ -10,10 +11,10 @@ from unittest import mock
 
 import pytest
 
-from pipeline import register_model
+from pipeline import evaluate_model, register_model, train_model
 from pipeline.errors import GateFailed, PipelineError
 from pipeline.settings import Settings
-from tests.pipeline.conftest import EmbeddedRun, mlflow_client
+from tests.pipeline.conftest import EmbeddedRun, Servers, embedded_settings, mlflow_client
 
 
 def _versions(s: Settings) -> list:
@@ -34,6 +35,8 @@ def test_registered_model_loads_by_alias_and_predicts(embedded_run: EmbeddedRun)
     import mlflow
     import pandas as pd
 
+    # Both: the version's source (models:/m-...) resolves through the tracking store, which other tests move.
+    mlflow.set_tracking_uri(embedded_run.settings.tracking_uri)
     mlflow.set_registry_uri(embedded_run.settings.tracking_uri)
     model = mlflow.pyfunc.load_model("models:/bert-classifier@candidate")
     predictions = model.predict(pd.DataFrame({"text": ["what a wonderful film", "the meal was dreadful"]}))
@@ -67,7 +70,7 @@ def test_alias_failure_removes_the_new_version(embedded_copy: Settings) -> None:
 
     before = {str(v.version) for v in _versions(embedded_copy)}
     with mock.patch.object(MlflowClient, "set_registered_model_alias", side_effect=RuntimeError("registry down")):
-        with pytest.raises(PipelineError, match="the version was removed"):
+        with pytest.raises(PipelineError, match="was removed"):
             register_model.run(replace(embedded_copy, alias="staging"))
     assert {str(v.version) for v in _versions(embedded_copy)} == before
 
@@ -78,11 +81,8 @@ def test_alias_moves_to_the_newest_version(embedded_copy: Settings) -> None:
     assert str(client.get_model_version_by_alias("bert-classifier", "candidate").version) == result.version == "2"
 
 
-def test_unreachable_server_fails_within_the_timeout_and_registers_nothing(
-    embedded_copy: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unreachable_server_fails_within_the_timeout(embedded_copy: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "1")
-    before = len(_versions(embedded_copy))
     # A socket that accepts connections and never answers: the worst case, a hung server.
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
@@ -92,7 +92,61 @@ def test_unreachable_server_fails_within_the_timeout_and_registers_nothing(
         with pytest.raises(PipelineError, match=rf"127\.0\.0\.1:{port} is unreachable"):
             register_model.run(replace(embedded_copy, mlflow_tracking_uri=f"http://127.0.0.1:{port}"))
         assert time.monotonic() - started < 5
-    assert len(_versions(embedded_copy)) == before
+
+
+@pytest.fixture(scope="module")
+def on_server(servers: Servers, embedded_run: EmbeddedRun, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The embedded run's data, trained and evaluated (gate passed) on the real MLflow server."""
+    workdir = tmp_path_factory.mktemp("on-server") / "work"
+    shutil.copytree(embedded_run.settings.workdir, workdir)
+    s = embedded_settings(workdir, mlflow_tracking_uri=servers.mlflow_uri, model_name="half-registered")
+    train_model.run(s)
+    evaluate_model.run(s)
+    return s
+
+
+def _break_version_creation(s: Settings) -> Settings:
+    # The server refuses the version (a tag value over MLflow's 100,000 characters) after the model was created.
+    return replace(s, git_commit="f" * 100_001)
+
+
+def _break_alias(s: Settings):  # -> context manager: the version exists, then setting the alias fails
+    from mlflow import MlflowClient
+
+    return mock.patch.object(MlflowClient, "set_registered_model_alias", side_effect=RuntimeError("registry down"))
+
+
+def _registry(s: Settings) -> dict[str, object]:
+    """What the server's registry holds for the model: versions, and the alias's target; None if no such model."""
+    from mlflow.exceptions import MlflowException
+
+    client = mlflow_client(s)
+    try:
+        model = client.get_registered_model(s.model_name)
+    except MlflowException as exc:
+        assert exc.error_code == "RESOURCE_DOES_NOT_EXIST"
+        return {"model": None}
+    versions = sorted(str(v.version) for v in client.search_model_versions(f"name='{s.model_name}'"))
+    return {"model": s.model_name, "versions": versions, "aliases": dict(model.aliases)}
+
+
+@pytest.mark.parametrize("failure", ["version", "alias"])
+@pytest.mark.parametrize("model_existed", [False, True], ids=["new-model", "existing-model"])
+def test_a_failure_partway_leaves_the_servers_registry_unchanged(
+    on_server: Settings, failure: str, model_existed: bool
+) -> None:
+    s = replace(on_server, model_name=f"half-{failure}-{'old' if model_existed else 'new'}")
+    if model_existed:
+        register_model.run(s)
+    before = _registry(s)
+    assert (before["model"] is not None) == model_existed
+    if failure == "version":
+        with pytest.raises(PipelineError, match=f"could not register run .* as '{s.model_name}'"):
+            register_model.run(_break_version_creation(s))
+    else:
+        with _break_alias(s), pytest.raises(PipelineError, match="could not set alias .* was removed"):
+            register_model.run(s)
+    assert _registry(s) == before
 
 
 def test_run_stops_at_a_failed_gate_and_registers_nothing(
