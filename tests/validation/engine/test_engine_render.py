@@ -259,3 +259,42 @@ def test_render_command_prints_what_argo_cd_applies(repo: Path, run_cli) -> None
     assert "config.kubernetes.io/origin" not in out
     code, out, err = run_cli("render", "qa", "--root", str(repo))
     assert code == 2 and "unknown target 'qa'" in err
+
+
+def test_application_options_keep_dotfiles_and_nested_kustomizations(repo: Path) -> None:
+    # The working copy for the Application's options must hold everything kustomize reads: a generator's
+    # .env file, and a component's own kustomization under the overlay.
+    text = (repo / "overlays/dev/kustomization.yaml").read_text()
+    write(repo, {
+        "overlays/dev/kustomization.yaml": text + "configMapGenerator:\n  - name: env\n    envs: [.env]\n"
+                                                  "components:\n  - extra\n",
+        "overlays/dev/.env": "REGION=eu-west-1\n",
+        "overlays/dev/extra/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                                                 "resources: [sa.yaml]\n",
+        "overlays/dev/extra/sa.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: extra}\n",
+        "argocd/apps/dev.yaml": application("dev", "namePrefix: app-\n"),
+    })
+    rt = render(repo, "app/demo-dev")
+    assert rt.error is None, rt.error
+    names = {(m.kind, m.metadata["name"]) for m in rt.manifests}
+    assert ("ServiceAccount", "app-extra") in names
+    env = next(m for m in rt.manifests if m.metadata["name"].startswith("app-env-"))
+    assert env.obj["data"] == {"REGION": "eu-west-1"}
+
+
+def test_kustomize_message_names_the_target_by_its_repo_path(repo: Path) -> None:
+    write(repo, {"overlays/dev/kustomization.yaml": "resources:\n  - ../../base-typo\n"})
+    rt = render(repo, "dev")
+    assert "base-typo" in rt.error
+    # not the wrapper's own layer ("accumulating resources from '../../tmp/.../overlays/dev' ... recursed ...")
+    assert "recursed accumulation" not in rt.error and "must resolve to a file" not in rt.error
+    assert "'../" not in rt.error.replace("'../../base-typo'", "")
+
+
+def test_wrapper_relative_path_in_a_message_becomes_the_repo_path(tmp_path: Path) -> None:
+    from validation.render import _Build
+
+    target = tmp_path / "repo/overlays/dev"
+    build = _Build(tmp_path / "wrapper", tmp_path / "wrapper", tmp_path / "wrapper", "../repo/overlays/dev")
+    message = build.user_message("trouble in '../repo/overlays/dev': bad", target, tmp_path / "repo")
+    assert message == "trouble in 'overlays/dev': bad"

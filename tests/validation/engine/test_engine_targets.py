@@ -72,3 +72,97 @@ def test_select_by_environment_application_name_or_target_name(repo: Path) -> No
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(TargetError, match="no such file"):
         path_target(tmp_path / "nope.yaml", tmp_path)
+
+
+def _app(name: str, repo_url: str, path: str, extra: str = "") -> str:
+    return f"""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {{name: {name}}}
+        spec:
+          project: default
+          source: {{repoURL: "{repo_url}", targetRevision: main, path: {path}{extra}}}
+          destination: {{server: https://kubernetes.default.svc, namespace: x}}
+        """
+
+
+@pytest.mark.parametrize("spelling", ["https://example.com/repo.git", "https://example.com/repo/",
+                                      "https://EXAMPLE.com/repo", "git@example.com:repo.git",
+                                      "ssh://git@example.com/repo.git"])
+def test_repo_url_spellings_name_the_same_repository(spelling: str) -> None:
+    from validation.targets import normalize_repo_url
+
+    assert normalize_repo_url(spelling) == normalize_repo_url("https://example.com/repo.git") == "example.com/repo"
+
+
+def test_application_of_another_repository_is_skipped_with_a_note(repo: Path) -> None:
+    write(repo, {
+        "argocd/apps/staging.yaml": application("staging").replace("https://example.com/repo.git",
+                                                                   "https://example.com/repo/"),
+        "argocd/apps/other.yaml": _app("other", "https://example.com/other-team/charts.git", "overlays/dev"),
+        "argocd/root.yaml": _app("root", "https://example.com/repo", "argocd"),
+    })
+    found = discover(config.load(repo))
+    names = {t.name for t in found.targets}
+    assert {"app/demo-dev", "app/demo-staging", "app/root"} <= names  # same repo, spelled differently
+    assert "app/other" not in names
+    [note] = [n for n in found.notes if "Application other" in n]
+    assert "https://example.com/other-team/charts.git, not this repository (example.com/repo" in note
+
+
+def test_majority_decides_without_an_app_of_apps_and_config_overrides(repo: Path) -> None:
+    write(repo, {
+        "argocd/apps/prod.yaml": application("prod"),
+        "argocd/apps/fork.yaml": _app("fork", "https://example.com/fork.git", "overlays/dev"),
+    })
+    names = {t.name for t in discover(config.load(repo)).targets}
+    assert "app/demo-prod" in names and "app/fork" not in names
+    write(repo, {"pyproject.toml": '[tool.validation]\nrepo-url = "git@example.com:fork.git"\n'})
+    found = discover(config.load(repo))
+    names = {t.name for t in found.targets}
+    assert "app/fork" in names and "app/demo-prod" not in names
+    assert any("from repo-url in [tool.validation]" in n for n in found.notes)
+
+
+def test_other_repository_application_is_not_a_render_failure(repo: Path, run_cli) -> None:
+    write(repo, {"argocd/apps/other.yaml": _app("other", "https://example.com/elsewhere.git", "charts/thing"),
+                 "argocd/root.yaml": _app("root", "https://example.com/repo.git", "argocd")})
+    code, out, err = run_cli("check", "--root", str(repo), "--select", "RENDER")
+    assert code == 0, out + err
+    assert "RENDER-FAILED" not in out
+    assert "note: argocd/apps/other.yaml: Application other takes its source from https://example.com/elsewhere.git" in out
+
+
+def test_local_helm_chart_applications_are_skipped_with_a_note(repo: Path) -> None:
+    write(repo, {
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Release.Name }}}\n",
+        "charts/plain/values.yaml": "replicas: 1\n",
+        "argocd/apps/chart.yaml": _app("chart", "https://example.com/repo.git", "charts/web"),
+        "argocd/apps/values.yaml": _app("values", "https://example.com/repo.git", "charts/plain",
+                                        ", helm: {valueFiles: [values.yaml]}"),
+    })
+    found = discover(config.load(repo))
+    names = {t.name for t in found.targets}
+    assert "app/chart" not in names and "app/values" not in names
+    assert any("Application chart is a Helm chart" in n for n in found.notes)
+    assert any("Application values is a Helm chart" in n for n in found.notes)
+
+
+def test_git_origin_decides_between_several_repo_urls(repo: Path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    write(repo, {
+        "argocd/apps/prod.yaml": application("prod"),
+        "argocd/apps/fork.yaml": _app("fork", "https://example.com/fork.git", "overlays/dev"),
+    })
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "remote", "add", "origin", "git@example.com:fork"], check=True)
+    names = {t.name for t in discover(config.load(repo)).targets}
+    assert "app/fork" in names and "app/demo-dev" not in names  # origin beats the majority
+    subprocess.run(["git", "-C", str(repo), "remote", "set-url", "origin", "/some/local/clone"], check=True)
+    names = {t.name for t in discover(config.load(repo)).targets}
+    assert "app/demo-dev" in names and "app/fork" not in names  # an origin no Application uses is no evidence
