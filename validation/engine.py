@@ -30,6 +30,11 @@ from validation.targets import select as select_targets
 
 Progress = Callable[[str, int, int, str], None]
 PIPELINE_KUSTOMIZATION = "pipeline/kustomization.yaml"
+# Input the tool could not read or render: whatever --select/--ignore say, these are reported and counted, since
+# a check that silently skipped the input would pass it (kubeconform fails in these cases too).
+UNREADABLE = frozenset({"YAML-PARSE", "YAML-ENCODING", "YAML-TOO-LARGE", "YAML-ALIAS-BOMB", "RENDER-FAILED",
+                        "ENGINE-INTERNAL-ERROR"})
+CONFIG_SOURCE = "pyproject.toml [tool.validation]"
 
 
 @dataclass
@@ -84,6 +89,20 @@ def check_selectors(selectors: list[str], what: str) -> None:
             raise UsageError(f"{what}: {s!r} is not a rule ID or ID prefix; `python -m validation rules` lists them")
 
 
+def check_config_rules(config: Config) -> None:
+    """Rule IDs named in [tool.validation] must exist: a typo would silently select, ignore or re-rate nothing."""
+    check_selectors(config.select, f"{CONFIG_SOURCE} select")
+    check_selectors(config.ignore, f"{CONFIG_SOURCE} ignore")
+    known = {r.id for r in all_rules()}
+    for rule_id, severity in config.severity.items():
+        if rule_id not in known:
+            raise UsageError(f"{CONFIG_SOURCE} severity: {rule_id!r} is not a rule ID; "
+                             "`python -m validation rules` lists them")
+        if rule_id in UNREADABLE and severity < Severity.ERROR:
+            raise UsageError(f"{CONFIG_SOURCE} severity: {rule_id} means the input could not be read or "
+                             "rendered; it is always an error")
+
+
 def run(config: Config, *, targets: list[str] | None = None, paths: list[Path] | None = None,
         select: list[str] | None = None, ignore: list[str] | None = None, progress: Progress | None = None,
         jobs: int | None = None, engine: KustomizeEngine | None = None) -> RunResult:
@@ -91,10 +110,11 @@ def run(config: Config, *, targets: list[str] | None = None, paths: list[Path] |
     result = RunResult()
     clock = time.perf_counter()
     root = config.root.resolve()
+    check_config_rules(config)
+    check_selectors(select or [], "--select")
+    check_selectors(ignore or [], "--ignore")
     selected = list(select) if select else list(config.select)
     ignored = list(config.ignore) + list(ignore or [])
-    check_selectors(selected, "--select")
-    check_selectors(ignored, "--ignore")
 
     def enabled(rule_id: str) -> bool:
         return (not selected or matches(rule_id, selected)) and not matches(rule_id, ignored)
@@ -163,7 +183,7 @@ def run(config: Config, *, targets: list[str] | None = None, paths: list[Path] |
     # -- suppression, severity, selection, lines
     clock = time.perf_counter()
     pending = _suppress(pending, ok)
-    kept = [p for p in pending if enabled(p.rule_id)]
+    kept = [p for p in pending if p.rule_id in UNREADABLE or enabled(p.rule_id)]
     findings: dict[tuple, Finding] = {}
     tree_patches: dict[Path, list[str]] = {}
     for p in kept:

@@ -63,9 +63,15 @@ def _split(values: list[str]) -> list[str]:
 
 
 def plan_outputs(formats: list[str], outputs: list[Path], github_actions: bool) -> list[tuple[str, Path | None]]:
-    """(format, file or None for stdout), pairing --format i with --output i."""
+    """(format, file or None for stdout), pairing --format i with --output i. When every report goes to a file,
+    stdout gets the summary line ("summary"), or the annotations under GitHub Actions."""
     plan: list[tuple[str, Path | None]] = []
+    seen: dict[str, Path] = {}
     for i, out in enumerate(outputs):
+        key = os.path.realpath(out)
+        if key in seen:
+            raise UsageError(f"--output {out}: given twice (also as {seen[key]}); one report would overwrite the other")
+        seen[key] = out
         if i < len(formats):
             plan.append((formats[i], out))
         elif out.suffix.lower() in BY_SUFFIX:
@@ -73,9 +79,13 @@ def plan_outputs(formats: list[str], outputs: list[Path], github_actions: bool) 
         else:
             raise UsageError(f"--output {out}: no --format for it, and its suffix does not say which "
                              f"({', '.join(BY_SUFFIX)})")
-    plan.extend((f, None) for f in formats[len(outputs):])
-    if not any(dest is None for _, dest in plan):
-        plan.append(("github" if github_actions else "text", None))
+    to_stdout = formats[len(outputs):]
+    if len(to_stdout) > 1:
+        raise UsageError(f"--format {' --format '.join(to_stdout)}: only one report can go to stdout; "
+                         "give the others an --output (formats and outputs pair up in order)")
+    plan.extend((f, None) for f in to_stdout)
+    if not to_stdout:
+        plan.append(("github" if github_actions else "summary" if outputs else "text", None))
     return plan
 
 
@@ -164,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         for error in report.errors:
             print(f"error: {error}", file=sys.stderr)
     for fmt, dest in plan:
-        rendered = REPORTER_BY_NAME[fmt](report)
+        rendered = report.summary_line() + "\n" if fmt == "summary" else REPORTER_BY_NAME[fmt](report)
         if dest is None:
             sys.stdout.write(rendered)
         else:

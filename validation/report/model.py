@@ -58,10 +58,13 @@ class Report:
         c = self.counts()
         parts = [f"{c['error']} error{'s' * (c['error'] != 1)}", f"{c['warning']} warning{'s' * (c['warning'] != 1)}",
                  f"{c['info']} info"]
-        rendered = ", ".join(t.name for t in self.targets) or "none"
+        rendered = ", ".join(t.name for t in self.targets if t.error is None) or "none"
+        failed = ", ".join(t.name for t in self.targets if t.error is not None)
         objects = self.objects if self.objects is not None else sum(t.objects for t in self.targets)
         status = {0: "passed", 1: "failed", 2: "could not finish"}[self.exit_code()]
         line = f"{status}: {', '.join(parts)} in {objects} objects; rendered: {rendered}"
+        if failed:
+            line += f"; failed to render: {failed}"
         if self.errors:
             line += f"; {len(self.errors)} tool error{'s' * (len(self.errors) != 1)}"
         if self.seconds:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -130,3 +132,108 @@ def test_invalid_rendered_object_is_schema_checked_with_its_source_line(tmp_path
     code, out, err = run_cli("check", "--root", str(tmp_path), str(tmp_path / "cm.yaml"), "--select", "SCHEMA")
     assert code == 1
     assert "cm.yaml:5:3: error SCHEMA-UNKNOWN-FIELD ConfigMap/x:" in out
+
+
+UNREADABLE = {
+    "malformed": CASES["malformed"][0],
+    "non-utf8": CASES["non-utf8"][0],
+    "alias-bomb": BOMB,
+    "too-large": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata: {k: " + "v" * 4096 + "}\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNREADABLE))
+@pytest.mark.parametrize("selection", [("--select", "schema"), ("--ignore", "YAML"), ("--select", "ARGO-DAG")])
+def test_input_that_cannot_be_read_is_reported_whatever_is_selected(case: str, selection: tuple[str, str],
+                                                                    tmp_path: Path, run_cli, monkeypatch) -> None:
+    import validation.source_lint as source_lint
+
+    monkeypatch.setattr(source_lint, "MAX_FILE_BYTES", 1024)  # the 50 MB case, without writing 50 MB
+    write(tmp_path, {"bad.yaml": UNREADABLE[case], "pyproject.toml": ""})
+    code, out, err = run_cli("check", "--root", str(tmp_path), "--format", "json", *selection,
+                             str(tmp_path / "bad.yaml"))
+    data = json.loads(out)
+    assert code == 1, (out, err)
+    assert [f["rule_id"] for f in data["findings"]] == [{"malformed": "YAML-PARSE", "non-utf8": "YAML-ENCODING",
+                                                         "alias-bomb": "YAML-ALIAS-BOMB",
+                                                         "too-large": "YAML-TOO-LARGE"}[case]]
+    assert data["summary"]["error"] == 1
+
+
+def test_application_that_cannot_render_is_reported_whatever_is_selected(repo: Path, run_cli) -> None:
+    from .helpers import application
+
+    write(repo, {"argocd/apps/dev.yaml": application("dev").replace("overlays/dev", "overlays/qa")})
+    code, out, err = run_cli("check", "--root", str(repo), "--select", "schema")
+    assert code == 1, out + err
+    assert "argocd/apps/dev.yaml:11:5: error RENDER-FAILED" in out
+    assert out.splitlines()[-1].startswith("failed: 1 error")
+
+
+def test_style_findings_still_follow_the_selection(tmp_path: Path, run_cli) -> None:
+    write(tmp_path, {"x.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nkind: ConfigMap\n",
+                     "pyproject.toml": ""})
+    code, out, _ = run_cli("check", "--root", str(tmp_path), "--select", "schema", str(tmp_path / "x.yaml"))
+    assert code == 0 and "YAML-DUPLICATE-KEY" not in out  # readable input: --select decides
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_tabs_inside_block_and_quoted_scalars_are_not_flagged(tmp_path: Path, run_cli) -> None:
+    passes = FIXTURES / "YAML-TAB/passes.yaml"
+    assert passes.read_text().count("\t") >= 5  # the fixture really holds tabs
+    (tmp_path / "pyproject.toml").write_text("")
+    code, out, err = run_cli("check", "--root", str(tmp_path), "--format", "json", "--select", "YAML", str(passes))
+    assert code == 0, out + err
+    assert json.loads(out)["findings"] == []
+
+
+def test_a_tab_in_indentation_after_a_block_scalar_with_tabs_is_flagged_once(tmp_path: Path, run_cli) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    code, out, _ = run_cli("check", "--root", str(tmp_path), "--format", "json", "--select", "YAML",
+                           str(FIXTURES / "YAML-TAB/fires.yaml"))
+    tabs = [(f["line"], f["column"]) for f in json.loads(out)["findings"] if f["rule_id"] == "YAML-TAB"]
+    assert code == 1 and tabs == [(10, 1)]  # not line 8, the tab inside the Makefile
+
+
+def test_a_structural_tab_before_a_block_scalar_does_not_flag_the_block() -> None:
+    loaded = load_text("b:\n\tc: 1\na: |\n  x\n  \ty\n", "x.yaml")
+    assert [(i.rule_id, i.line, i.column) for i in loaded.issues] == [("YAML-TAB", 2, 1)]
+
+
+def _check_in_subprocess(root: Path, *argv: str) -> subprocess.CompletedProcess:
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "validation", "check", "--root", str(root), *argv],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_fifo_and_symlink_loop_in_a_checked_directory_are_findings_not_a_hang(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "", "d/ok.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"})
+    os.mkfifo(tmp_path / "d/x.yaml")
+    (tmp_path / "d/loop.yaml").symlink_to("loop.yaml")
+    proc = _check_in_subprocess(tmp_path, "--select", "YAML", str(tmp_path / "d"))  # used to hang / exit 2
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "d/x.yaml: error YAML-PARSE cannot read: not a regular file (a FIFO)" in proc.stdout
+    assert "d/loop.yaml: error YAML-PARSE cannot read: Too many levels of symbolic links" in proc.stdout
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_fifo_a_kustomization_reads_is_not_handed_to_kustomize(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "", "k/kustomization.yaml": "resources: [cm.yaml, pipe.yaml]\n",
+                     "k/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"})
+    os.mkfifo(tmp_path / "k/pipe.yaml")
+    start = time.monotonic()
+    proc = _check_in_subprocess(tmp_path, str(tmp_path / "k"))
+    assert time.monotonic() - start < 30  # kustomize would block on the FIFO until the render timeout
+    assert proc.returncode == 2
+    assert "not rendered: k/pipe.yaml: not a regular file" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_symlink_loop_in_the_repo_tree_is_a_finding(repo: Path, run_cli) -> None:
+    (repo / "base/loop.yaml").symlink_to("loop.yaml")
+    code, out, err = run_cli("check", "--root", str(repo), "--select", "YAML")
+    assert code == 1, out + err
+    assert "base/loop.yaml: error YAML-PARSE cannot read" in out

@@ -147,3 +147,91 @@ def test_progress_appears_only_on_a_terminal_after_a_while(capsys, monkeypatch) 
 def test_summary_counts_shared_objects_once(repo: Path, run_cli) -> None:
     code, out, _ = run_cli("check", "--root", str(repo), "--select", "YAML")
     assert "in 6 objects; rendered: dev, prod, app/demo-dev" in out  # app/demo-dev reuses dev's 3 objects
+
+
+def test_two_formats_for_stdout_or_one_output_twice_are_usage_errors(repo: Path, tmp_path: Path, run_cli) -> None:
+    report = tmp_path / "r.json"
+    for argv, message in [
+        (["--format", "json", "--format", "sarif"], "only one report can go to stdout"),
+        (["--format", "json", "--output", str(report), "--format", "sarif", "--format", "text"],
+         "--format sarif --format text: only one report can go to stdout"),
+        (["--output", str(report), "--output", str(tmp_path / "sub/../r.json")], "given twice"),
+        (["--format", "json", "--output", str(report), "--format", "sarif", "--output", str(report)], "given twice"),
+    ]:
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        code, out, err = run_cli("check", "--root", str(repo), "--select", "YAML", *argv)
+        assert code == 2, argv
+        assert message in err, (argv, err)
+        assert out == "" and not report.exists()
+
+
+def test_file_only_outputs_print_just_the_summary_line(tmp_path: Path, run_cli) -> None:
+    write(tmp_path, {"pyproject.toml": "", "x.yaml": "apiVersion: v1\nkind: ConfigMap\nkind: ConfigMap\n"})
+    code, out, _ = run_cli("check", "--root", str(tmp_path), "--select", "YAML", "--output",
+                           str(tmp_path / "r.json"), str(tmp_path / "x.yaml"))
+    assert code == 1
+    assert [f["rule_id"] for f in json.loads((tmp_path / "r.json").read_text())["findings"]] == ["YAML-DUPLICATE-KEY"]
+    assert out.splitlines() == [out.strip()] and out.startswith("failed: 1 error")  # no finding lines
+
+
+def test_summary_lists_targets_that_failed_to_render_apart(repo: Path, run_cli) -> None:
+    write(repo, {"overlays/prod/kustomization.yaml": "resources:\n  - ../../base-typo\n"})
+    code, out, _ = run_cli("check", "--root", str(repo), "--select", "RENDER")
+    assert code == 2
+    summary = out.splitlines()[-1]
+    assert "; rendered: dev, app/demo-dev; failed to render: prod;" in summary
+
+
+def test_config_rule_ids_must_exist(repo: Path, run_cli) -> None:
+    for table, message in [
+        ('severity = {BOGUS-RULE = "error"}', "pyproject.toml [tool.validation] severity: 'BOGUS-RULE' is not a rule ID"),
+        ('ignore = ["ARGO-RETRY-STRATEGY-MISSNG"]',
+         "pyproject.toml [tool.validation] ignore: 'ARGO-RETRY-STRATEGY-MISSNG' is not a rule ID"),
+        ('select = ["SCHEMAX"]', "pyproject.toml [tool.validation] select: 'SCHEMAX' is not a rule ID"),
+        ('severity = {YAML-PARSE = "warning"}', "YAML-PARSE means the input could not be read"),
+    ]:
+        write(repo, {"pyproject.toml": f"[tool.validation]\n{table}\n"})
+        code, out, err = run_cli("check", "--root", str(repo))
+        assert code == 2, table
+        assert message in err, (table, err)
+        assert "--ignore" not in err and "Traceback" not in out + err
+
+
+API_LIFECYCLE = """\
+apiVersion: flowcontrol.apiserver.k8s.io/v1beta3
+kind: FlowSchema
+metadata: {name: x}
+spec:
+  priorityLevelConfiguration: {name: global-default}
+  matchingPrecedence: 1000
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: e}
+"""
+
+
+def test_kubernetes_version_decides_deprecated_and_removed_apis(tmp_path: Path, run_cli) -> None:
+    write(tmp_path, {"pyproject.toml": "", "api.yaml": API_LIFECYCLE})
+
+    def findings(*argv: str) -> tuple[int, list[tuple[str, str, int]]]:
+        code, out, err = run_cli("check", "--root", str(tmp_path), "--format", "json", "--select", "schema",
+                                 *argv, str(tmp_path / "api.yaml"))
+        return code, [(f["rule_id"], f["severity"], f["line"]) for f in json.loads(out)["findings"]]
+
+    assert findings("--kubernetes-version", "1.28") == (0, [])
+    assert findings("--kubernetes-version", "1.29") == (0, [("SCHEMA-DEPRECATED-API", "warning", 1)])
+    assert findings("--kubernetes-version", "1.32") == (1, [("SCHEMA-REMOVED-API", "error", 1)])
+    # the default, 1.37: FlowSchema v1beta3 is gone, and v1 Endpoints deprecated since 1.33
+    assert findings() == (1, [("SCHEMA-REMOVED-API", "error", 1), ("SCHEMA-DEPRECATED-API", "warning", 8)])
+    write(tmp_path, {"pyproject.toml": '[tool.validation]\nkubernetes-version = "1.29"\n'})
+    assert findings() == (0, [("SCHEMA-DEPRECATED-API", "warning", 1)])  # config, when the flag is absent
+
+
+def test_ignore_missing_schemas_flag(tmp_path: Path, run_cli) -> None:
+    write(tmp_path, {"pyproject.toml": "", "w.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"})
+    code, out, _ = run_cli("check", "--root", str(tmp_path), "--select", "schema", str(tmp_path / "w.yaml"))
+    assert code == 1 and "w.yaml:1:1: error SCHEMA-MISSING Widget/w: no schema for example.com/v1 Widget" in out
+    code, out, _ = run_cli("check", "--root", str(tmp_path), "--select", "schema", "--ignore-missing-schemas",
+                           str(tmp_path / "w.yaml"))
+    assert code == 0 and "SCHEMA-MISSING" not in out

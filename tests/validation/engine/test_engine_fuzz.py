@@ -34,19 +34,30 @@ def _dump(docs) -> str:
     return "---\n".join(yaml.safe_dump(d) for d in docs)
 
 
-streams = st.one_of(st.lists(st.one_of(objects, values), max_size=4).map(_dump), raw_lines,
-                    st.binary(max_size=200).map(lambda b: b.decode("latin-1")))
+texts = st.one_of(st.lists(st.one_of(objects, values), max_size=4).map(_dump), raw_lines)
+# Bytes as they are on disk: valid YAML text with stray bytes spliced in (a Latin-1 é, a lone continuation
+# byte, a truncated sequence, a BOM), and plain random bytes, most of them not UTF-8 at all.
+streams = st.one_of(
+    texts.map(lambda t: t.encode("utf-8")),
+    st.tuples(texts, st.integers(min_value=0), st.sampled_from([b"\xe9", b"\x80", b"\xc3", b"\xff\xfe", b"\xef\xbb\xbf"]))
+    .map(lambda x: (raw := x[0].encode("utf-8"))[: x[1] % (len(raw) + 1)] + x[2] + raw[x[1] % (len(raw) + 1):]),
+    st.binary(max_size=200),
+)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
-@given(text=streams)
-def test_random_yaml_streams_never_crash_the_checker(tmp_path: Path, text: str) -> None:
+@given(data=streams)
+def test_random_yaml_streams_never_crash_the_checker(tmp_path: Path, data: bytes) -> None:
     f = tmp_path / "fuzz.yaml"
-    f.write_bytes(text.encode("utf-8", "surrogatepass"))
+    f.write_bytes(data)
     (tmp_path / "pyproject.toml").write_text("")
     result = engine.run(config.load(tmp_path), paths=[f])
     assert not result.errors, result.errors  # no rule crashed, nothing was an internal error
     assert result.exit_code() in (0, 1)
     for finding in result.findings:
         assert finding.rule_id and finding.message
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:  # bytes that are not UTF-8 are always a finding, never a clean pass
+        assert [x.rule_id for x in result.findings] == ["YAML-ENCODING"], result.findings
