@@ -16,7 +16,14 @@ from typing import Any
 
 from pipeline.errors import PipelineError
 from pipeline.s3 import bucket_name_problems, is_valid_region
-from pipeline.settings import DEFAULT_WORKDIR, Settings, alias_problem, detect_git_commit, name_problem
+from pipeline.settings import (
+    DEFAULT_WORKDIR,
+    Settings,
+    alias_problem,
+    detect_git_commit,
+    name_problem,
+    tracking_uri_problem,
+)
 
 # Step name -> module. Each module imports only light things at the top, and has HELP and
 # run(settings) -> a result dataclass with summary().
@@ -124,6 +131,7 @@ def common_flags() -> argparse.ArgumentParser:
     add(
         "--mlflow-tracking-uri",
         default=None,
+        type=_typed(lambda v: tracking_uri_problem(v) if v else None),
         help="MLflow tracking URI (default $MLFLOW_TRACKING_URI, else SQLite in the workdir)",
     )
     add("--min-accuracy", default=0.7, type=fraction, help="evaluation gate, 0..1 (default %(default)s)")

@@ -7,6 +7,7 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pipeline.errors import UsageError
 from pipeline.s3 import bucket_name_problems, is_valid_region
@@ -28,6 +29,37 @@ def alias_problem(value: str) -> str | None:
     if not _ALIAS.fullmatch(value) or value.lower() == "latest" or re.fullmatch(r"[vV]\d+", value):
         return f"alias {value!r} must use letters, digits, '_' or '-', and must not be 'latest' or look like 'v3'"
     return None
+
+
+# Stores that hold both the runs and the model registry (mlflow.store.db.db_types.DATABASE_ENGINES, plus a server).
+# Not MLflow's file store: it is retired and refuses to open by default, and a bare path would silently become one.
+_DB_ENGINES = ("sqlite", "postgresql", "mysql", "mssql")
+TRACKING_URI_FORMS = (
+    "http(s)://host[:port] for a tracking server, sqlite:///path/mlflow.db, "
+    "postgresql://, mysql:// or mssql:// (optionally +driver) for a database, or databricks[://profile]"
+)
+
+
+def tracking_uri_problem(uri: str, what: str = "MLflow tracking URI") -> str | None:
+    """Why MLflow cannot use `uri` as tracking store and registry, or None; checked before any step runs."""
+    try:
+        parts = urlsplit(uri)
+        host, _ = parts.hostname, parts.port  # .port raises on a non-numeric port
+    except ValueError as exc:
+        return f"{what} {uri!r} is malformed ({exc}); use {TRACKING_URI_FORMS}"
+    scheme = parts.scheme.lower()
+    engine, _, driver = scheme.partition("+")
+    if re.search(r"\s", uri):
+        problem = "contains whitespace"
+    elif scheme in ("http", "https"):
+        problem = None if host else "has no host"
+    elif engine in _DB_ENGINES and (not driver or re.fullmatch(r"[a-z0-9_]+", driver)) and "://" in uri:
+        problem = "needs a database file" if engine == "sqlite" and parts.path in ("", "/") else None
+    elif uri == "databricks" or (scheme == "databricks" and "://" in uri):
+        problem = None
+    else:
+        problem = "is not a tracking store MLflow can use here"
+    return None if problem is None else f"{what} {uri!r} {problem}; use {TRACKING_URI_FORMS}"
 
 
 def detect_git_commit(cwd: Path | None = None) -> str | None:
@@ -95,6 +127,9 @@ class Settings:
             out.append(f"S3 endpoint URL {self.s3_endpoint_url!r} must start with http:// or https://")
         if problem := alias_problem(self.alias):
             out.append(problem)
+        source = "--mlflow-tracking-uri" if self.mlflow_tracking_uri else "$MLFLOW_TRACKING_URI"
+        if problem := tracking_uri_problem(self.tracking_uri, what=source):
+            out.append(problem)
         return out
 
     # --- tracking -----------------------------------------------------------------------------------------
@@ -105,7 +140,7 @@ class Settings:
 
     @property
     def embedded_tracking(self) -> bool:
-        return self.tracking_uri.startswith("sqlite:")
+        return self.tracking_uri.lower().startswith("sqlite:")
 
     @property
     def experiment_name(self) -> str:

@@ -40,7 +40,7 @@ def probe_timeout() -> float:
 
 def probe(uri: str) -> None:
     """Fail with a clear message when an HTTP tracking server does not answer within the request timeout."""
-    if not uri.startswith(("http://", "https://")):
+    if not uri.lower().startswith(("http://", "https://")):
         return
     url = uri.rstrip("/") + "/health"
     timeout = probe_timeout()

@@ -115,6 +115,12 @@ def test_run_id_flag_only_on_steps_that_read_a_run() -> None:
         (["--data-version", "../etc"], "data version '../etc'"),
         (["--alias", "latest"], "alias 'latest'"),
         (["--s3-endpoint-url", "minio:9000"], "must start with http:// or https://"),
+        (["--mlflow-tracking-uri", "foo://bar"], "'foo://bar' is not a tracking store MLflow can use here"),
+        (["--mlflow-tracking-uri", "not a uri"], "'not a uri' contains whitespace"),
+        (["--mlflow-tracking-uri", "file:///tmp/mlruns"], "'file:///tmp/mlruns' is not a tracking store"),
+        (["--mlflow-tracking-uri", "http://"], "'http://' has no host"),
+        (["--mlflow-tracking-uri", "http://mlflow:port"], "'http://mlflow:port' is malformed"),
+        (["--mlflow-tracking-uri", "sqlite://"], "'sqlite://' needs a database file"),
     ],
 )
 def test_bad_flags_are_usage_errors_with_a_message(flags: list[str], message: str, tmp_path: Path) -> None:
@@ -124,6 +130,36 @@ def test_bad_flags_are_usage_errors_with_a_message(flags: list[str], message: st
     assert message in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert not workdir.exists(), "a refused run must not create anything"
+
+
+def test_bad_tracking_uri_from_the_environment_is_a_usage_error(tmp_path: Path) -> None:
+    workdir = tmp_path / "work"
+    result = run_cli("run", "--workdir", str(workdir), cwd=tmp_path, env=clean_env(MLFLOW_TRACKING_URI="foo://bar"))
+    assert result.returncode == 2, result.stderr
+    assert "$MLFLOW_TRACKING_URI 'foo://bar' is not a tracking store" in result.stderr
+    assert "use http(s)://host[:port]" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not workdir.exists(), "data-prep must not run, nor push anything"
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://mlflow.mlflow.svc.cluster.local:5000",
+        "https://mlflow.example.com/prefix",
+        "sqlite:///relative.db",
+        "sqlite:////abs/mlflow.db",
+        "postgresql://user:pw@db:5432/mlflow",
+        "postgresql+psycopg2://db/mlflow",
+        "mysql+pymysql://db/mlflow",
+        "mssql://db/mlflow",
+        "databricks",
+        "databricks://profile",
+    ],
+)
+def test_tracking_uris_mlflow_supports_are_accepted(uri: str, tmp_path: Path) -> None:
+    args = build_parser().parse_args(["run", "--workdir", str(tmp_path), "--mlflow-tracking-uri", uri])
+    assert settings_from_args(args).tracking_uri == uri
 
 
 def test_bad_environment_is_a_usage_error(tmp_path: Path) -> None:
