@@ -8,10 +8,11 @@ from typing import Any
 
 from pipeline import files, tracking, train_model
 from pipeline.errors import GateFailed, PipelineError
-from pipeline.evaluate_model import PASSED, read_run_id
+from pipeline.evaluate_model import METRICS, PASSED, read_run_id
 from pipeline.settings import Settings, detect_git_commit
 
 HELP = "register the model with tags and an alias, only if the gate passed"
+METRICS_KEYS = ("run_id", "gate", *METRICS)
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,34 @@ def check_gate(settings: Settings, run_id: str) -> None:
     gate = gate_file.read_text(encoding="utf-8").strip()
     if gate != PASSED:
         raise GateFailed(f"evaluation gate is {gate!r} ({gate_file}); run {run_id} is not registered")
-    try:
-        evaluated = json.loads(settings.metrics_json.read_text(encoding="utf-8")).get("run_id")
-    except (OSError, ValueError) as exc:
-        raise PipelineError(f"cannot read {settings.metrics_json}: {exc}; run evaluate-model first") from exc
+    evaluated = read_metrics(settings)["run_id"]
     if evaluated != run_id:
         raise PipelineError(
             f"the gate result in {settings.metrics_json} is for run {evaluated}, not run {run_id}; "
             "run evaluate-model again"
         )
+
+
+def read_metrics(settings: Settings) -> dict[str, Any]:
+    """metrics.json as evaluate-model wrote it, with the gate passed; anything else is refused saying what is wrong."""
+    path = settings.metrics_json
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PipelineError(f"cannot read {path}: {exc.strerror or exc}; run evaluate-model first") from exc
+    except ValueError as exc:
+        raise PipelineError(f"{path} is not valid JSON ({exc}); run evaluate-model again") from exc
+    if not isinstance(data, dict):
+        problem = f"not a JSON object but {json.dumps(data)[:60]}"
+    elif missing := [key for key in METRICS_KEYS if key not in data]:
+        problem = "missing " + ", ".join(missing)
+    elif not isinstance(data["run_id"], str) or not data["run_id"]:
+        problem = f"run_id {data['run_id']!r} is not a run id"
+    elif data["gate"] != PASSED:
+        problem = f"its gate is {data['gate']!r} while {settings.outputs / 'gate'} says {PASSED!r}"
+    else:
+        return data
+    raise PipelineError(f"{path} is not a passed evaluation ({problem}); run evaluate-model again")
 
 
 def run(settings: Settings) -> Registration:

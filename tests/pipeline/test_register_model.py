@@ -7,6 +7,7 @@ import shutil
 import socket
 import time
 from dataclasses import replace
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from pipeline import evaluate_model, register_model, train_model
 from pipeline.errors import GateFailed, PipelineError
 from pipeline.settings import Settings
-from tests.pipeline.conftest import EmbeddedRun, Servers, embedded_settings, mlflow_client
+from tests.pipeline.conftest import EmbeddedRun, Servers, embedded_settings, mlflow_client, run_cli
 
 
 def _versions(s: Settings) -> list:
@@ -63,6 +64,48 @@ def test_refuses_a_gate_result_from_another_run(embedded_copy: Settings) -> None
     embedded_copy.metrics_json.write_text(json.dumps(data))
     with pytest.raises(PipelineError, match="is for run someotherrun"):
         register_model.run(embedded_copy)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("[1, 2]", "not a JSON object but [1, 2]"),
+        ('"passed"', 'not a JSON object but "passed"'),
+        ("{}", "missing run_id, gate, accuracy, precision, recall, f1"),
+        ('{"run_id": "r", "gate": "passed"}', "missing accuracy, precision, recall, f1"),
+        ("{not json", "is not valid JSON"),
+        ("", "is not valid JSON"),
+    ],
+)
+def test_malformed_metrics_json_is_named_with_what_is_wrong(
+    embedded_copy: Settings, content: str, problem: str
+) -> None:
+    before = len(_versions(embedded_copy))
+    embedded_copy.metrics_json.write_text(content)
+    with pytest.raises(PipelineError, match="run evaluate-model again") as err:
+        register_model.run(embedded_copy)
+    assert str(embedded_copy.metrics_json) in str(err.value)
+    assert problem in str(err.value)
+    assert len(_versions(embedded_copy)) == before
+
+
+def test_metrics_json_whose_gate_disagrees_is_refused(embedded_copy: Settings) -> None:
+    data = json.loads(embedded_copy.metrics_json.read_text())
+    embedded_copy.metrics_json.write_text(json.dumps({**data, "gate": "failed"}))
+    with pytest.raises(PipelineError, match=r"its gate is 'failed' while .*outputs/gate says 'passed'"):
+        register_model.run(embedded_copy)
+
+
+def test_malformed_metrics_json_exits_1_with_one_line(embedded_copy: Settings, tmp_path: Path) -> None:
+    embedded_copy.metrics_json.write_text("[1, 2]")
+    result = run_cli(
+        "register-model", "--workdir", str(embedded_copy.workdir),
+        "--mlflow-tracking-uri", embedded_copy.tracking_uri, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("pipeline register-model: error: ")
+    assert "not a JSON object" in result.stderr and "run evaluate-model again" in result.stderr
+    assert "AttributeError" not in result.stderr and "Traceback" not in result.stderr
 
 
 def test_alias_failure_removes_the_new_version(embedded_copy: Settings) -> None:
