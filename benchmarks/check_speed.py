@@ -351,6 +351,8 @@ def engine_section(version: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Warm means bytecode cached on disk, as on any install; some shells here set PYTHONDONTWRITEBYTECODE.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="corpus sizes (default 1000 10000)")
     parser.add_argument("--kubernetes-version", default="1.37", help="Kubernetes version (default 1.37)")

@@ -3,6 +3,7 @@ severity overrides -> select/ignore -> source lines. Bad input becomes findings 
 
 from __future__ import annotations
 
+import gc
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -107,6 +108,32 @@ def run(config: Config, *, targets: list[str] | None = None, paths: list[Path] |
         select: list[str] | None = None, ignore: list[str] | None = None, progress: Progress | None = None,
         jobs: int | None = None, engine: KustomizeEngine | None = None) -> RunResult:
     """Check the repo's targets (or `targets` by name, or `paths` as kubeconform does) and return every finding."""
+    with _HeapGuard():
+        return _run(config, targets=targets, paths=paths, select=select, ignore=ignore, progress=progress,
+                    jobs=jobs, engine=engine)
+
+
+class _HeapGuard:
+    """Pause the cyclic garbage collector for the run.
+
+    A 10,000-object stream is millions of containers that live until the run ends and form no cycles, yet the
+    collector keeps walking them: a third of a run with 1,000 findings went there, even with the loaded data frozen.
+    The little cyclic garbage a run makes (YAML loaders) waits for the end.
+    """
+
+    def __enter__(self) -> _HeapGuard:
+        self._enabled = gc.isenabled()
+        gc.disable()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._enabled:
+            gc.enable()
+
+
+def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
+         select: list[str] | None, ignore: list[str] | None, progress: Progress | None, jobs: int | None,
+         engine: KustomizeEngine | None) -> RunResult:
     result = RunResult()
     clock = time.perf_counter()
     root = config.root.resolve()
