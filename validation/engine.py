@@ -394,6 +394,14 @@ def _finish(p: _Pending, config: Config, root: Path, tree_patches: dict[Path, li
                 # a patch that holds the value, or that added the part of the object the path runs through
                 if patched is not None and (patched.exact or loc is None or not loc.exact):
                     loc, file = patched, patched.file
+                app = rt.target
+                if (patched is None or not patched.exact) and app.kind == "application" and app.application_file:
+                    # not in the overlay's files: maybe Argo CD's own kustomize options on the Application set it
+                    app_name = str((app.application or {}).get("metadata", {}).get("name", ""))
+                    in_app = sourcemap.find_in_application(root, app.application_file, app_name, p.path,
+                                                           _value_at(m.obj, p.path))
+                    if in_app is not None and (in_app.exact or loc is None or not loc.exact):
+                        loc, file = in_app, in_app.file
         if loc is not None:
             line, column = loc.line, loc.column
     return Finding(

@@ -8,6 +8,7 @@ a big file where the object's first line is known, only that document's text is 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from itertools import accumulate
@@ -283,3 +284,53 @@ def find_in_patches(root: Path, patches: list[str], kind: str, name: str, path: 
                 if exact and _same(node, value):
                     return Location(file, mark.line + 1, mark.column + 1, True)
     return best
+
+
+_BLOCK_SCALAR = re.compile(r"[|>][0-9+-]*\s*(#.*)?$")
+
+
+def find_in_application(root: Path, file: str, name: str, path: JsonPath, value: Any) -> Location | None:
+    """Where an Application's own kustomize options (spec.source.kustomize) set `value` at `path`.
+
+    Argo CD applies those options on top of the overlay, so a field they add exists in no overlay file. An inline
+    patch that names the field's key is preferred (the line inside the patch when it is a block scalar), then any
+    option scalar equal to the value.
+    """
+    f = _load(root / file)
+    if f is None:
+        return None
+    app = _pick(f.documents(), "Application", name)
+    options = _get(_get(app, "spec"), "source") if app is not None else None
+    options = _get(options, "kustomize") if options is not None else None
+    if options is None:
+        return None
+    key = next((p for p in reversed(path) if isinstance(p, str)), None)
+    equal: Location | None = None
+    stack = [options]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(v for _, v in reversed(node.value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.ScalarNode):
+            if key and "\n" in node.value and re.search(rf"(^|[/\s{{,]){re.escape(key)}\b", node.value):
+                return _inside_scalar(f, file, node, key)
+            # images entries read `name=new-name:tag`; the rendered image is what follows the `=`
+            if equal is None and (_same(node, value) or (isinstance(value, str) and node.value.endswith("=" + value))):
+                equal = Location(file, node.start_mark.line + 1, node.start_mark.column + 1, True)
+    return equal
+
+
+def _inside_scalar(f: _File, file: str, node: yaml.ScalarNode, key: str) -> Location:
+    """The source line in a multi-line scalar that mentions `key`; the scalar's own line unless it is a block."""
+    line = node.start_mark.line  # 0-based
+    text_line = f.text[f.line_starts[line]:f.line_starts[line + 1] if line + 1 < len(f.line_starts) else None]
+    if not _BLOCK_SCALAR.search(text_line.rstrip("\n")):
+        return Location(file, line + 1, node.start_mark.column + 1, False)
+    for number in range(line + 1, min(line + 1 + node.value.count("\n") + 2, len(f.line_starts))):
+        end = f.line_starts[number + 1] if number + 1 < len(f.line_starts) else len(f.text)
+        column = f.text.find(key, f.line_starts[number], end)
+        if column != -1:
+            return Location(file, number + 1, column - f.line_starts[number] + 1, True)
+    return Location(file, line + 1, node.start_mark.column + 1, False)

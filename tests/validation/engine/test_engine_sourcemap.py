@@ -73,3 +73,39 @@ def test_json6902_patch_value_is_found(tmp_path: Path) -> None:
     assert (loc.file, loc.line, loc.column) == ("bucket.yaml", 6, 10)
     assert sourcemap.find_in_patches(tmp_path, ["bucket.yaml"], "WorkflowTemplate", "ml-pipeline",
                                      ("spec", "arguments", "parameters", 4, "value"), "other") is None
+
+
+def test_a_field_added_by_an_applications_inline_patch_points_into_that_patch(tmp_path: Path) -> None:
+    from validation import config, engine
+
+    from .helpers import FILES, application, overlay, write
+
+    root = tmp_path / "repo"
+    app = application("dev", """\
+        patches:
+          - target: {kind: ServiceAccount, name: runner}
+            patch: |-
+              - op: add
+                path: /automountServiceAccountTokn
+                value: false
+        """)
+    write(root, {**FILES, **overlay("dev"), "argocd/apps/dev.yaml": app})
+    result = engine.run(config.load(root), select=["SCHEMA-UNKNOWN-FIELD"])
+    (finding,) = [f for f in result.findings if f.target == "app/demo-dev" or f.file == "argocd/apps/dev.yaml"]
+    lines = (root / "argocd/apps/dev.yaml").read_text().splitlines()
+    assert finding.file == "argocd/apps/dev.yaml"
+    assert lines[finding.line - 1].strip() == "path: /automountServiceAccountTokn"
+    assert lines[finding.line - 1][finding.column - 1:].startswith("automountServiceAccountTokn")
+
+
+def test_an_image_set_by_application_options_points_at_the_option(tmp_path: Path) -> None:
+    from validation import sourcemap
+
+    from .helpers import application, write
+
+    write(tmp_path, {"app.yaml": application("dev", 'images: ["nginx=registry.example.com/nginx:latest"]\n')})
+    loc = sourcemap.find_in_application(tmp_path, "app.yaml", "demo-dev", ("spec", "containers", 0, "image"),
+                                        "registry.example.com/nginx:latest")
+    assert loc is not None and loc.exact
+    assert "nginx=registry.example.com/nginx:latest" in (tmp_path / "app.yaml").read_text().splitlines()[loc.line - 1]
+    assert sourcemap.find_in_application(tmp_path, "app.yaml", "demo-dev", ("spec", "replicas"), 3) is None
