@@ -10,6 +10,7 @@ from typing import Any, Iterator
 from validation.model import JsonPath, Manifest, RenderedTarget, Severity
 from validation.rules import Context, Problem, Rule, register
 from validation.rules.argo_model import as_dict, as_list
+from validation.targets import normalize_repo_url
 
 FAMILY = "argocd"
 APP = ("Application",)
@@ -53,16 +54,6 @@ def _project(ctx: Context, name: str) -> Manifest | None:
         if p.metadata.get("name") == name:
             return p
     return None
-
-
-def normalize_repo(url: str) -> str:
-    url = url.strip().rstrip("/")
-    if url.endswith(".git"):
-        url = url[:-4]
-    if url.startswith("git@") and ":" in url:
-        host, path = url[4:].split(":", 1)
-        url = f"https://{host}/{path}"
-    return url.lower()
 
 
 def app_target(ctx: Context, app: Manifest) -> RenderedTarget | None:
@@ -115,14 +106,14 @@ def check_repo_url(m: Manifest, ctx: Context) -> Iterator[Problem]:
     for app in _all_manifests(ctx, "Application"):
         for src, _ in sources(app):
             if src.get("repoURL") and not src.get("chart"):
-                counts[normalize_repo(str(src["repoURL"]))] += 1
+                counts[normalize_repo_url(str(src["repoURL"]))] += 1
     if len(counts) < 2:
         return
     top = max(counts.values())
     majority = sorted(u for u, c in counts.items() if c == top)[0]
     for src, sp in sources(m):
         url = src.get("repoURL")
-        if url and not src.get("chart") and normalize_repo(str(url)) != majority:
+        if url and not src.get("chart") and normalize_repo_url(str(url)) != majority:
             yield Problem(m, f"repoURL {url!r} differs from the {top} other source(s) using {majority!r}",
                           (*sp, "repoURL"))
 
@@ -144,7 +135,7 @@ def check_repo_allowed(m: Manifest, ctx: Context) -> Iterator[Problem]:
         url = src.get("repoURL")
         if not url:
             continue
-        if not any(_glob(str(url), pat) or _glob(normalize_repo(str(url)), normalize_repo(pat)) for pat in allowed):
+        if not any(_glob(str(url), pat) or _glob(normalize_repo_url(str(url)), normalize_repo_url(pat)) for pat in allowed):
             yield Problem(m, f"repoURL {url!r} is not in AppProject {project.metadata.get('name')!r} sourceRepos "
                              f"({', '.join(allowed) or 'none'})", (*sp, "repoURL"))
 

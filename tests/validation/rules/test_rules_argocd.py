@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from validation.rules.argocd import _destination_allowed, _glob, normalize_repo
+from validation.rules.argocd import _destination_allowed, _glob
+from validation.targets import normalize_repo_url
 
 
 @pytest.mark.parametrize("a,b", [
     ("https://github.com/Org/Repo.git", "https://github.com/org/repo"),
     ("git@github.com:org/repo.git", "https://github.com/org/repo"),
     ("https://github.com/org/repo/", "https://github.com/org/repo.git"),
+    ("ssh://git@github.com/org/repo", "https://github.com/org/repo"),
 ])
 def test_same_repository_spelled_differently(a, b):
-    assert normalize_repo(a) == normalize_repo(b)
+    assert normalize_repo_url(a) == normalize_repo_url(b)
+
+
+def test_other_repositories_stay_apart():
+    assert normalize_repo_url("https://github.com/org/repo") != normalize_repo_url("https://github.com/org/repo2")
+    assert normalize_repo_url("https://github.com/org/repo") != normalize_repo_url("https://gitlab.com/org/repo")
 
 
 def test_globs_and_negation():
