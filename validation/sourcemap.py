@@ -257,6 +257,7 @@ def find_in_patches(root: Path, patches: list[str], kind: str, name: str, path: 
     """
     pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
     best: Location | None = None
+    other_name: Location | None = None
     for file in patches:
         f = _load(root / file)
         if f is None:
@@ -277,13 +278,16 @@ def find_in_patches(root: Path, patches: list[str], kind: str, name: str, path: 
                             return loc
                         best = best or loc
             elif isinstance(doc, yaml.MappingNode) and _scalar(_get(doc, "kind")) == kind:
-                doc_name = _name_of(doc)
-                if doc_name and doc_name not in name:
-                    continue
                 mark, node, exact = walk(doc, path)
-                if exact and _same(node, value):
-                    return Location(file, mark.line + 1, mark.column + 1, True)
-    return best
+                if not (exact and _same(node, value)):
+                    continue
+                loc = Location(file, mark.line + 1, mark.column + 1, True)
+                doc_name = _name_of(doc)
+                if not doc_name or doc_name in name:
+                    return loc
+                # another name: a patch applied through `target:` (its own name is ignored), or one for a sibling
+                other_name = other_name or loc
+    return best or other_name
 
 
 _BLOCK_SCALAR = re.compile(r"[|>][0-9+-]*\s*(#.*)?$")

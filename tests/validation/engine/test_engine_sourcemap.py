@@ -109,3 +109,16 @@ def test_an_image_set_by_application_options_points_at_the_option(tmp_path: Path
     assert loc is not None and loc.exact
     assert "nginx=registry.example.com/nginx:latest" in (tmp_path / "app.yaml").read_text().splitlines()[loc.line - 1]
     assert sourcemap.find_in_application(tmp_path, "app.yaml", "demo-dev", ("spec", "replicas"), 3) is None
+
+
+def test_a_targeted_strategic_merge_patch_is_found_whatever_its_placeholder_name(tmp_path: Path) -> None:
+    from validation import sourcemap
+
+    (tmp_path / "patch.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: any  # the kustomization's target picks\n"
+        "data:\n  regoin: eu-west-1\n"
+    )
+    loc = sourcemap.find_in_patches(tmp_path, ["patch.yaml"], "ConfigMap", "settings", ("data", "regoin"), "eu-west-1")
+    assert loc is not None and (loc.file, loc.line, loc.column, loc.exact) == ("patch.yaml", 6, 3, True)
+    # the same path with another value is not this object's source
+    assert sourcemap.find_in_patches(tmp_path, ["patch.yaml"], "ConfigMap", "settings", ("data", "regoin"), "x") is None

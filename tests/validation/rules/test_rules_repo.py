@@ -162,6 +162,9 @@ MUTATIONS = [
     Mutation("ARGOCD-TARGET-REVISION", "argocd/apps/prod.yaml", "    targetRevision: main\n", ""),
     Mutation("ARGOCD-PROD-AUTO-PRUNE", "argocd/apps/prod.yaml", "  syncPolicy:\n",
              "  syncPolicy:\n    automated: {prune: true}\n"),
+    # --- schema, through an overlay's targeted strategic-merge patch (its own metadata.name is a placeholder)
+    Mutation("SCHEMA-UNKNOWN-FIELD", "overlays/prod/retention.yaml", "  ttlStrategy:\n",
+             "  ttlStrategee: {}\n  ttlStrategy:\n"),
 ]
 
 
