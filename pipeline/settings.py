@@ -49,7 +49,7 @@ def tracking_uri_problem(uri: str, what: str = "MLflow tracking URI") -> str | N
         return f"{what} {uri!r} is malformed ({exc}); use {TRACKING_URI_FORMS}"
     scheme = parts.scheme.lower()
     engine, _, driver = scheme.partition("+")
-    if re.search(r"\s", uri):
+    if re.search(r"\s", uri) and engine != "sqlite":  # a SQLite file may live under "My Projects"
         problem = "contains whitespace"
     elif scheme in ("http", "https"):
         problem = None if host else "has no host"
@@ -127,7 +127,10 @@ class Settings:
             out.append(f"S3 endpoint URL {self.s3_endpoint_url!r} must start with http:// or https://")
         if problem := alias_problem(self.alias):
             out.append(problem)
-        source = "--mlflow-tracking-uri" if self.mlflow_tracking_uri else "$MLFLOW_TRACKING_URI"
+        if self.mlflow_tracking_uri:
+            source = "--mlflow-tracking-uri"
+        else:
+            source = "$MLFLOW_TRACKING_URI" if os.environ.get("MLFLOW_TRACKING_URI") else "the embedded tracking store"
         if problem := tracking_uri_problem(self.tracking_uri, what=source):
             out.append(problem)
         return out

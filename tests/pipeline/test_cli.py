@@ -162,6 +162,15 @@ def test_tracking_uris_mlflow_supports_are_accepted(uri: str, tmp_path: Path) ->
     assert settings_from_args(args).tracking_uri == uri
 
 
+def test_a_workdir_with_a_space_keeps_the_embedded_store(tmp_path: Path) -> None:
+    """The default SQLite URI is built from the workdir, and "My Projects" is a fine place for one."""
+    workdir = tmp_path / "My Projects" / "work"
+    result = run_cli("data-prep", "--workdir", str(workdir), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    args = build_parser().parse_args(["run", "--workdir", str(workdir)])
+    assert settings_from_args(args).problems() == []
+
+
 def test_bad_environment_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("data-prep", "--workdir", str(tmp_path / "w"), "--environment", "Prod Env", cwd=tmp_path)
     assert result.returncode == 2
