@@ -166,29 +166,22 @@ def _tab_issues(text: str, display: str) -> list[LintIssue]:
             for line, column in candidates if (line, column) in structural]
 
 
-def _structural_tabs(parts: list[str], candidates: list[tuple[int, int]], rounds: int = 10) -> set[tuple[int, int]]:
-    """The candidate tabs that are not inside a block or quoted scalar. A structural tab stops the scanner, so
-    those up to the stop are turned into spaces (same columns) and the text scanned again, a few rounds at most;
-    whatever is still undecided after that counts as structural."""
+def _structural_tabs(parts: list[str], candidates: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The candidate tabs that are not inside a block or quoted scalar.
+
+    Every candidate tab is first turned into a space (same column), so no structural tab stops the scan before the
+    scalars after it: one scan decides them all. If the text still stops scanning, the tabs past that line cannot
+    be judged and are left to YAML-PARSE.
+    """
     parts = list(parts)
-    structural: set[tuple[int, int]] = set()
-    undecided = list(candidates)
-    for _ in range(rounds):
-        spans, stop = _content_spans("".join(parts))
-        starts = [a for a, _ in spans]  # in order and disjoint: one bisect per tab
-        undecided = [c for c in undecided if not (i := bisect.bisect_right(starts, c)) or c >= spans[i - 1][1]]
-        if stop is None:
-            return structural | set(undecided)
-        fixed = [c for c in undecided if c[0] <= stop]
-        if not fixed:
-            break
-        for c in fixed:
-            structural.add(c)
-            row = parts[2 * c[0]]
-            body = row.lstrip(" \t")
-            parts[2 * c[0]] = row[: len(row) - len(body)].replace("\t", " ") + body
-        undecided = [c for c in undecided if c not in structural]
-    return structural | set(undecided)
+    for line in {c[0] for c in candidates}:
+        row = parts[2 * line]
+        body = row.lstrip(" \t")
+        parts[2 * line] = row[: len(row) - len(body)].replace("\t", " ") + body
+    spans, stop = _content_spans("".join(parts))
+    starts = [a for a, _ in spans]  # in order and disjoint: one bisect per tab
+    return {c for c in candidates
+            if (stop is None or c[0] <= stop) and (not (i := bisect.bisect_right(starts, c)) or c >= spans[i - 1][1])}
 
 
 def _content_spans(text: str) -> tuple[list[tuple[tuple[int, int], tuple[int, int]]], int | None]:

@@ -202,6 +202,20 @@ def test_a_structural_tab_before_a_block_scalar_does_not_flag_the_block() -> Non
     assert [(i.rule_id, i.line, i.column) for i in loaded.issues] == [("YAML-TAB", 2, 1)]
 
 
+MAKEFILE = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata:\n  Makefile: |\n    all:\n    \techo hi\n"
+
+
+def test_many_structural_tabs_are_all_flagged_and_a_later_block_scalar_is_not() -> None:
+    text = "".join(f"k{n}:\n\tv: 1\n" for n in range(12)) + MAKEFILE
+    tabs = [(i.line, i.column) for i in load_text(text, "x.yaml").issues if i.rule_id == "YAML-TAB"]
+    assert tabs == [(2 * n + 2, 1) for n in range(12)]
+
+
+def test_after_another_parse_error_the_tabs_of_a_later_block_scalar_are_not_flagged() -> None:
+    loaded = load_text("foo: [unclosed\n" + MAKEFILE, "x.yaml")
+    assert [i.rule_id for i in loaded.issues] == ["YAML-PARSE"]
+
+
 def _check_in_subprocess(root: Path, *argv: str) -> subprocess.CompletedProcess:
     import sys
 
