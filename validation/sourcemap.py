@@ -297,33 +297,39 @@ def find_in_application(root: Path, file: str, name: str, path: JsonPath, value:
     """Where an Application's own kustomize options (spec.source.kustomize) set `value` at `path`.
 
     Argo CD applies those options on top of the overlay, so a field they add exists in no overlay file. An inline
-    patch that names the field's key is preferred (the line inside the patch when it is a block scalar), then any
-    option scalar equal to the value.
+    patch that names the field's key comes first (the line inside the patch when it is a block scalar); then the
+    options that set a value of their own: `images` for an image, `namespace`, and `replicas` counts.
     """
     f = _load(root / file)
     if f is None:
         return None
     app = _pick(f.documents(), "Application", name)
-    options = _get(_get(app, "spec"), "source") if app is not None else None
-    options = _get(options, "kustomize") if options is not None else None
+    options = _get(_get(_get(app, "spec"), "source"), "kustomize") if app is not None else None
     if options is None:
         return None
     key = next((p for p in reversed(path) if isinstance(p, str)), None)
-    equal: Location | None = None
-    stack = [options]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            stack.extend(v for _, v in reversed(node.value))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(reversed(node.value))
-        elif isinstance(node, yaml.ScalarNode):
-            if key and "\n" in node.value and re.search(rf"(^|[/\s{{,]){re.escape(key)}\b", node.value):
-                return _inside_scalar(f, file, node, key)
-            # images entries read `name=new-name:tag`; the rendered image is what follows the `=`
-            if equal is None and (_same(node, value) or (isinstance(value, str) and node.value.endswith("=" + value))):
-                equal = Location(file, node.start_mark.line + 1, node.start_mark.column + 1, True)
-    return equal
+    for entry in _items(_get(options, "patches")):
+        patch = _get(entry, "patch")
+        if key and isinstance(patch, yaml.ScalarNode) and re.search(rf"(^|[/\s{{,]){re.escape(key)}\b", patch.value):
+            return _inside_scalar(f, file, patch, key)
+    candidates: list[yaml.Node] = []
+    if key == "image" and isinstance(value, str):
+        # entries read `name=new-name:tag` or `name:tag`; the rendered image is what follows any `=`
+        candidates = [n for n in _items(_get(options, "images"))
+                      if isinstance(n, yaml.ScalarNode) and (n.value == value or n.value.endswith("=" + value))]
+    elif tuple(path) == ("metadata", "namespace"):
+        candidates = [n for n in [_get(options, "namespace")] if n is not None and _same(n, value)]
+    elif key == "replicas":
+        candidates = [c for c in (_get(e, "count") for e in _items(_get(options, "replicas")))
+                      if c is not None and _same(c, value)]
+    if candidates:
+        mark = candidates[0].start_mark
+        return Location(file, mark.line + 1, mark.column + 1, True)
+    return None
+
+
+def _items(node: yaml.Node | None) -> list[yaml.Node]:
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
 
 
 def _inside_scalar(f: _File, file: str, node: yaml.ScalarNode, key: str) -> Location:

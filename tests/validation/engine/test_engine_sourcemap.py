@@ -122,3 +122,13 @@ def test_a_targeted_strategic_merge_patch_is_found_whatever_its_placeholder_name
     assert loc is not None and (loc.file, loc.line, loc.column, loc.exact) == ("patch.yaml", 6, 3, True)
     # the same path with another value is not this object's source
     assert sourcemap.find_in_patches(tmp_path, ["patch.yaml"], "ConfigMap", "settings", ("data", "regoin"), "x") is None
+
+
+def test_an_unrelated_application_option_with_the_same_value_is_not_the_source(tmp_path: Path) -> None:
+    from validation import sourcemap
+
+    from .helpers import application, write
+
+    write(tmp_path, {"app.yaml": application("dev", "commonLabels: {team: ml}\nforceCommonLabels: false\n")})
+    assert sourcemap.find_in_application(tmp_path, "app.yaml", "demo-dev", ("automountServiceAccountTokn",),
+                                         False) is None
