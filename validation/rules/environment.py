@@ -193,13 +193,20 @@ CREDENTIAL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b")),
     ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b")),
 ]
-# Names of settings that hold a credential, with `-`, `_`, `.` or no separator (DB_PASSWORD, api-token, apiKey). A token
-# is a whole word, so max-tokens and tokenizer are not.
-_SECRET_NAME = re.compile(r"(?i)password|passwd|secret|credential|api[-_.]?key|access[-_.]?key|private[-_.]?key"
-                          r"|token(?![a-z])")
 _AWS_SECRET_VALUE = re.compile(r"^[A-Za-z0-9/+=]{40}$")
-# Names that point at a credential rather than hold one (SECRET_NAME=aws-credentials, TOKEN_FILE=/var/run/...).
-_POINTER_NAME = re.compile(r"(?i)(file|path|name|dir|ref|url|uri)$")
+# A setting holds a credential when its name ends in a credential word, whatever the separator or case
+# (DB_PASSWORD, api-token, apiKey, private.key). Ending, not containing: max-token-length, password-min-length,
+# NUM_SECRETS and TOKEN_FILE name numbers and pointers, not credentials.
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_SECRET_LAST_WORDS = {"password", "passwd", "pwd", "secret", "token", "credential", "credentials"}
+_KEY_KINDS = {"api", "access", "private", "secret", "signing", "encryption"}
+
+
+def secret_looking_name(name: str) -> bool:
+    words = [w.lower() for w in _WORDS.findall(name)]
+    if not words:
+        return False
+    return words[-1] in _SECRET_LAST_WORDS or (words[-1] == "key" and len(words) > 1 and words[-2] in _KEY_KINDS)
 
 
 _ANY_CREDENTIAL = re.compile("|".join(f"(?:{p.pattern})" for _, p in CREDENTIAL_PATTERNS))
@@ -243,7 +250,9 @@ def _literal_secret(name: str, value: Any, secret_names: set[str]) -> bool:
         return False
     if value in secret_names or credential_kind(value) is not None:  # the second is reported by the pattern scan
         return False
-    if _SECRET_NAME.search(name) and not _POINTER_NAME.search(name):
+    if value.isdigit():  # a length, a limit, a count
+        return False
+    if secret_looking_name(name):
         return True
     return bool(_AWS_SECRET_VALUE.match(value)) and "AWS" in name.upper()
 
@@ -269,9 +278,10 @@ def _source_lines(path: str, mtime: float) -> list[tuple[int, str]]:
 
 @_rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
        "No credentials in any rendered object or its source file: AWS access key ids and secret keys, private keys, "
-       "GitHub/GitLab/Slack tokens, literal values under secret-looking names (password, secret, token, api-key, "
-       "access-key...) in container env, Argo parameters (arguments, inputs and their defaults) and ConfigMap data, "
-       "and Secrets with inline data. Argo expressions, empty values and secretKeyRef references are fine.",
+       "GitHub/GitLab/Slack tokens, literal values under names that end in a credential word (password, secret, "
+       "token, api-key, access-key...) in container env, Argo parameters (arguments, inputs and their defaults) and "
+       "ConfigMap data, and Secrets with inline data. Argo expressions, empty values, plain numbers and secretKeyRef "
+       "references are fine.",
        "Remove the credential (and rotate it: it is in git history). Reference the external `aws-credentials` Secret "
        "with secretKeyRef instead.",
        """

@@ -120,6 +120,13 @@ spec:
     ("api-token", "", False),
     ("USE_TOKEN", "true", False),
     ("secretName", "aws-credentials", False),
+    ("MAX_TOKEN_LENGTH", "512", False),  # a credential word inside a name is not enough: it must end the name
+    ("token-limit", "4096", False),
+    ("PASSWORD_MIN_LENGTH", "8", False),
+    ("NUM_SECRETS", "3", False),
+    ("HF_TOKEN", "12345678", False),  # all digits: a count or a limit, never flagged by name alone
+    ("DJANGO_SECRET_KEY", "abc123abc123", True),
+    ("clientSecret", "abc123abc123", True),
 ])
 def test_literal_values_in_secret_looking_env_vars(name, value, fires):
     hits = run_rule("ENV-CREDENTIALS", context(rendered(ENV_WT % (name, value), "dev")))
