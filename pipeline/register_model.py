@@ -140,6 +140,8 @@ def _undo(client: Any, name: str, version: str | None, existed: bool) -> str:
             client.delete_registered_model(name)
             done.append(f"the new registered model {name!r} was removed")
     except Exception as cleanup:  # noqa: BLE001 - report both, the first failure is the cause
+        if getattr(cleanup, "error_code", None) == "RESOURCE_DOES_NOT_EXIST":  # never created: nothing left over
+            return "; " + " and ".join(done) if done else ""
         left = f"version {version} of {name!r}" if version is not None and not done else f"registered model {name!r}"
         return f"; cleaning up failed too ({cleanup}): check {left} by hand"
     return "; " + " and ".join(done) if done else ""

@@ -118,6 +118,18 @@ def test_alias_failure_removes_the_new_version(embedded_copy: Settings) -> None:
     assert {str(v.version) for v in _versions(embedded_copy)} == before
 
 
+def test_a_refused_model_creation_says_nothing_was_left_behind(embedded_copy: Settings) -> None:
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    refused = MlflowException("permission denied", error_code="PERMISSION_DENIED")
+    with mock.patch.object(MlflowClient, "create_registered_model", side_effect=refused):
+        with pytest.raises(PipelineError) as caught:
+            register_model.run(replace(embedded_copy, model_name="never-created"))
+    assert "permission denied" in str(caught.value)
+    assert "by hand" not in str(caught.value) and "cleaning up failed" not in str(caught.value)
+
+
 def test_alias_moves_to_the_newest_version(embedded_copy: Settings) -> None:
     result = register_model.run(embedded_copy)
     client = mlflow_client(embedded_copy)
