@@ -267,6 +267,10 @@ def _wrapper(target_dir: Path) -> _Build:
     return _Build(tmp, tmp, tmp, rel)
 
 
+_NOT_COPIED = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache",
+               ".pytest_cache", ".tox"}
+
+
 def _edited_copy(target_dir: Path, options: dict[str, Any], app: dict[str, Any]) -> _Build:
     """A copy of the source directory next to it (same depth, so `../` paths still resolve), edited as Argo CD does."""
     source = kustomization_file(target_dir)
@@ -283,9 +287,10 @@ def _edited_copy(target_dir: Path, options: dict[str, Any], app: dict[str, Any])
     top = str(target_dir)
 
     def ignore(directory: str, names: list[str]) -> set[str]:
-        # Dotfiles stay (a generator may read .env); only git's folder, our own scratch copies, and the
-        # kustomization being replaced (top level only: nested components keep theirs) are left out.
-        skip = {n for n in names if n == ".git" or n.startswith(SCRATCH_PREFIXES)}
+        # Dotfiles stay (a generator may read .env). Left out: git's folder, virtualenvs and tool caches (an
+        # Application at the repo root would copy them on every render), our own scratch copies, and the
+        # kustomization being replaced (top level only: nested components keep theirs).
+        skip = {n for n in names if n in _NOT_COPIED or n.startswith(SCRATCH_PREFIXES)}
         if os.path.normpath(directory) == top:
             skip |= set(KUSTOMIZATION_NAMES) & set(names)
         return skip
@@ -442,7 +447,7 @@ def kustomization_tree(directory: Path, limit: int = 2000) -> tuple[set[Path], l
             p = safe_resolve(d / ref)
             if p.is_dir():
                 stack.append(p)
-            elif os.path.lexists(p):  # a FIFO or a dangling link too: _poison refuses it before kustomize hangs
+            elif os.path.lexists(p):  # a FIFO too: _poison refuses it before kustomize hangs on it
                 files.add(p)
     return files, patches
 

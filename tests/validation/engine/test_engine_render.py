@@ -298,3 +298,28 @@ def test_wrapper_relative_path_in_a_message_becomes_the_repo_path(tmp_path: Path
     build = _Build(tmp_path / "wrapper", tmp_path / "wrapper", tmp_path / "wrapper", "../repo/overlays/dev")
     message = build.user_message("trouble in '../repo/overlays/dev': bad", target, tmp_path / "repo")
     assert message == "trouble in 'overlays/dev': bad"
+
+
+def test_the_working_copy_keeps_dotfiles_but_not_virtualenvs_or_caches(repo: Path, monkeypatch) -> None:
+    import shutil
+
+    from validation import render as render_mod
+
+    write(repo, {
+        "argocd/apps/dev.yaml": application("dev", "namePrefix: x-\n"),
+        "overlays/dev/.env": "A=1\n",
+        "overlays/dev/.venv/lib/site.py": "# a virtualenv\n",
+        "overlays/dev/__pycache__/x.pyc": "",
+    })
+    copied: list[set[str]] = []
+    real = shutil.copytree
+
+    def spy(src, dst, *args, **kwargs):
+        out = real(src, dst, *args, **kwargs)
+        copied.append({p.name for p in Path(dst).iterdir()})
+        return out
+
+    monkeypatch.setattr(render_mod.shutil, "copytree", spy)
+    assert by_name(render(repo, "app/demo-dev"))
+    assert copied and ".env" in copied[0]
+    assert ".venv" not in copied[0] and "__pycache__" not in copied[0]
