@@ -16,8 +16,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterator
 
+from validation.schemas import tree
+
 PACKAGE = "kubernetes-validate"
 _REF_PREFIX = "/api/_definitions.json#/$defs/"
+# keywords not needed to validate (besides documentation)
+_NOT_NEEDED = frozenset({"x-kubernetes-group-version-kind", "$id"})
 _VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?$")
 
 
@@ -223,26 +227,19 @@ class KubernetesBundle:
         defs = self._definitions()
         needed: dict[str, Any] = {}
 
-        def rewrite(node: Any) -> Any:
-            if isinstance(node, dict):
-                out = {}
-                for key, value in node.items():
-                    if key == "$ref" and isinstance(value, str):
-                        name = value.rsplit("/", 1)[-1]
-                        out[key] = f"#/$defs/{name}"
-                        if name not in needed:
-                            needed[name] = None  # reserve first: definitions are recursive (JSONSchemaProps)
-                            needed[name] = rewrite(defs[name])
-                    elif key in ("description", "x-kubernetes-group-version-kind", "$id"):
-                        continue  # not needed to validate; smaller schemas compile faster
-                    else:
-                        out[key] = rewrite(value)
-                return out
-            if isinstance(node, list):
-                return [rewrite(v) for v in node]
+        def visit(node: dict[str, Any]) -> dict[str, Any]:
+            # only schema objects come here: a field *named* description (PriorityClass, JSONSchemaProps) is kept
+            tree.strip_documentation(node, also=_NOT_NEEDED)  # smaller schemas compile faster
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                name = ref.rsplit("/", 1)[-1]
+                node["$ref"] = f"#/$defs/{name}"
+                if name not in needed:
+                    needed[name] = None  # reserve first: definitions are recursive (JSONSchemaProps)
+                    needed[name] = tree.rewrite(defs[name], visit)
             return node
 
-        schema = rewrite(top)
+        schema = tree.rewrite(top, visit)
         schema["$defs"] = needed
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         return schema

@@ -168,3 +168,17 @@ def test_argo_3_spellings_removed_in_argo_4_follow_the_configured_version() -> N
         "spec.schedule: unknown field (did you mean schedules?)",
         'spec: missing required field "schedules"',
     ]
+
+
+def test_fields_named_like_schema_keywords_are_kept(checker: SchemaChecker) -> None:
+    # Parameter.description/default, ValueFrom.default: dropping annotations must not drop these fields
+    doc = _workflow(
+        container={"image": "alpine:3.20"},
+        inputs={"parameters": [{"name": "p", "description": "rows to read", "default": "10",
+                                "valueFrom": {"default": "5", "path": "/tmp/p"}}]},
+    )
+    assert checker.check(doc) == []
+    doc["spec"]["templates"][0]["inputs"]["parameters"][0]["descriptoin"] = "x"
+    assert [i.message for i in checker.check(doc)] == [
+        "spec.templates[0].inputs.parameters[0].descriptoin: unknown field (did you mean description?)"
+    ]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from pathlib import Path
 
+import kubernetes_validate
 import pytest
+import yaml
 
 from validation.schema_check import SchemaChecker, UnsupportedVersionError
 from validation.schemas import kubernetes
@@ -67,3 +71,40 @@ def test_kind_served_in_one_version_only_is_missing_in_another() -> None:
     assert SchemaChecker("1.37").has_schema("flowcontrol.apiserver.k8s.io/v1", "FlowSchema")
     assert not SchemaChecker("1.28").has_schema("flowcontrol.apiserver.k8s.io/v1", "FlowSchema")
     assert [i.rule_id for i in SchemaChecker("1.28").check(doc)] == ["SCHEMA-MISSING"]
+
+
+DESCRIPTION_FIELDS = Path(__file__).parent / "fixtures" / "valid" / "description-fields.yaml"
+
+
+def _description_docs() -> list[dict]:
+    return [d for d in yaml.safe_load_all(DESCRIPTION_FIELDS.read_text(encoding="utf-8")) if d]
+
+
+@pytest.mark.parametrize("doc", _description_docs(), ids=lambda d: d["kind"])
+def test_description_is_a_field_where_kubernetes_declares_one(doc: dict) -> None:
+    # a PriorityClass's `description`, and JSONSchemaProps `description` at every level of a CRD's schema
+    assert SchemaChecker("1.37").check(doc) == []
+    # and kubernetes-validate --strict agrees on the same document
+    assert kubernetes_validate.validate(copy.deepcopy(doc), "1.37", strict=True) == "1.37"
+
+
+def test_a_misspelt_description_is_still_an_unknown_field() -> None:
+    priority, crd = _description_docs()
+    priority["descripton"] = priority.pop("description")
+    assert [i.message for i in SchemaChecker("1.37").check(priority)] == [
+        "descripton: unknown field (did you mean description?)"
+    ]
+    spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec["descriptoin"] = spec.pop("description")
+    path = "spec.versions[0].schema.openAPIV3Schema.properties.spec.descriptoin"
+    assert [i.message for i in SchemaChecker("1.37").check(crd)] == [f"{path}: unknown field (did you mean description?)"]
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(crd, "1.37", strict=True)
+
+
+def test_documentation_is_stripped_only_where_it_is_documentation() -> None:
+    schema = kubernetes.KubernetesBundle((1, 37)).schema("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+    props = schema["$defs"]["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps"]
+    assert {"description", "title", "default", "example", "$ref"} <= set(props["properties"])
+    assert "description" not in props  # the keyword (prose about JSONSchemaProps) is gone
+    assert '"description": "' not in json.dumps(schema)  # no prose left anywhere
