@@ -28,9 +28,9 @@ Every finding of `python -m validation check` carries one of these rule IDs.
 - **Skip a rule for one object** with an annotation that says why (an empty reason is itself a finding):
   `ignore-check.argo-ml.io/<RULE-ID>: "<reason>"`.
 - Rules marked *engine* are emitted by the checker itself (parsing, rendering, schemas), not by a rule function.
-- **Add a rule:** register a `Rule(...)` in `validation/rules/<family>.py` (ID, name, severity, scope, summary,
-  remediation, a passing and a failing snippet, `check(manifest, ctx)` yielding `Problem`s with the most precise
-  JSON path); add `tests/validation/rules/fixtures/<RULE-ID>/fires*.yaml` and `passes*.yaml`; regenerate this file.
+- **Add a rule:** register a `Rule(...)` in its family (`validation/rules/<family>.py`, or the module of
+  `validation/rules/argo/` for its concern) with ID, name, severity, scope, summary, remediation, a passing and a
+  failing snippet, and `check(manifest, ctx)` yielding `Problem`s with the most precise JSON path; add `tests/validation/rules/fixtures/<RULE-ID>/fires*.yaml` and `passes*.yaml`; regenerate this file.
 """
 
 

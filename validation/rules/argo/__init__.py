@@ -1,0 +1,28 @@
+"""Argo Workflows semantics: the mistakes that pass a schema and then fail in the cluster.
+
+Covers Workflow, WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow (whose spec is spec.workflowSpec).
+One module per concern; importing the package registers every rule:
+
+- references.py   entrypoint, `template:` and templateRef resolve (resolve.py finds the template a call names)
+- dag.py          DAG dependencies, `depends` syntax, cycles
+- variables.py    the ARGO-VAR rules; expressions.py checks one `{{...}}` tag against its scope
+- inputs.py       callers supply required inputs and pass no unknown arguments
+- objects.py      ServiceAccounts, ConfigMaps, Secrets and PVCs a workflow or pod names exist
+- pods.py         resources and image tags of every container
+- robustness.py   retries, deadlines, cleanup
+- argocd_sync.py  Workflows that Argo CD syncs
+"""
+
+from validation.rules.argo import (  # noqa: F401  (imported to register their rules)
+    argocd_sync,
+    dag,
+    inputs,
+    objects,
+    pods,
+    references,
+    robustness,
+    variables,
+)
+from validation.rules.argo.pods import image_tag_problem
+
+__all__ = ["image_tag_problem"]

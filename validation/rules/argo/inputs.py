@@ -1,0 +1,111 @@
+"""Inputs and arguments: every caller supplies what the called template needs, and nothing it does not take."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from validation.model import JsonPath, Manifest, Severity
+from validation.rules import Context, Problem
+from validation.rules.argo.resolve import local_templates, resolve_call, workflow_template_ref
+from validation.rules.argo.rule import argo_rule, cached
+from validation.rules.argo_model import artifact_names, as_dict, as_list, calls, parameter_names, workflow_spec
+
+_ARTIFACT_SOURCES = {"from", "fromExpression", "s3", "git", "http", "raw", "artifactory", "gcs", "hdfs", "oss",
+                     "azure", "plugin", "huggingface"}
+
+
+def _required_inputs(template: dict[str, Any]) -> tuple[list[str], list[str]]:
+    inputs = as_dict(template.get("inputs"))
+    params = [str(p["name"]) for p in as_list(inputs.get("parameters"))
+              if isinstance(p, dict) and p.get("name") and not ({"value", "default", "valueFrom"} & p.keys())]
+    arts = [str(a["name"]) for a in as_list(inputs.get("artifacts"))
+            if isinstance(a, dict) and a.get("name") and not a.get("optional") and not (_ARTIFACT_SOURCES & a.keys())]
+    return params, arts
+
+
+def _argument_issues(m: Manifest, ctx: Context) -> Iterator[tuple[str, str, JsonPath]]:
+    spec, base = workflow_spec(m)
+    for call in calls(spec):
+        if call.kind == "hook" and "template" not in call.node and "templateRef" not in call.node:
+            continue
+        r = resolve_call(ctx, m, spec, call.node)
+        if r.status != "ok" or r.template is None:
+            continue
+        callee = r.template
+        callee_name = str(callee.get("name", "inline"))
+        if "templateRef" in call.node:
+            callee_name = f"{call.node['templateRef'].get('name')}/{callee_name}"
+        args = as_dict(call.node.get("arguments"))
+        given_p = parameter_names(args)
+        given_a = artifact_names(args)
+        need_p, need_a = _required_inputs(callee)
+        all_p = parameter_names(callee.get("inputs"))
+        all_a = artifact_names(callee.get("inputs"))
+        cp = (*base, *call.path)
+        for name in need_p:
+            if name not in given_p:
+                yield ("ARGO-INPUT-MISSING", f"{call.kind} {call.name!r} calls {callee_name!r} without input parameter "
+                                             f"{name!r}, which has no default", cp)
+        for name in need_a:
+            if name not in given_a:
+                yield ("ARGO-INPUT-MISSING", f"{call.kind} {call.name!r} calls {callee_name!r} without input artifact "
+                                             f"{name!r}", cp)
+        for i, p in enumerate(as_list(args.get("parameters"))):
+            if isinstance(p, dict) and p.get("name") and str(p["name"]) not in all_p:
+                yield ("ARGO-ARGUMENT-UNKNOWN", f"{call.kind} {call.name!r} passes parameter {p['name']!r}, but "
+                                                f"{callee_name!r} has no such input (inputs: {', '.join(all_p) or 'none'})",
+                       (*cp, "arguments", "parameters", i, "name"))
+        for i, a in enumerate(as_list(args.get("artifacts"))):
+            if isinstance(a, dict) and a.get("name") and str(a["name"]) not in all_a:
+                yield ("ARGO-ARGUMENT-UNKNOWN", f"{call.kind} {call.name!r} passes artifact {a['name']!r}, but "
+                                                f"{callee_name!r} has no such input (inputs: {', '.join(all_a) or 'none'})",
+                       (*cp, "arguments", "artifacts", i, "name"))
+    # The entrypoint receives spec.arguments by name.
+    entry = spec.get("entrypoint")
+    tpl = local_templates(ctx, m, spec).get(str(entry)) if entry else None
+    if tpl is not None:
+        given = set(parameter_names(spec.get("arguments")))
+        if isinstance(spec.get("workflowTemplateRef"), dict):
+            wt = workflow_template_ref(ctx, m, spec)
+            if wt is not None:
+                given |= set(parameter_names(workflow_spec(wt)[0].get("arguments")))
+        need_p, need_a = _required_inputs(tpl)
+        given_a = set(artifact_names(spec.get("arguments")))
+        for name in need_p:
+            if name not in given:
+                yield ("ARGO-INPUT-MISSING", f"entrypoint {entry!r} needs input parameter {name!r}, which "
+                                             "spec.arguments.parameters does not supply", (*base, "entrypoint"))
+        for name in need_a:
+            if name not in given_a:
+                yield ("ARGO-INPUT-MISSING", f"entrypoint {entry!r} needs input artifact {name!r}, which "
+                                             "spec.arguments.artifacts does not supply", (*base, "entrypoint"))
+
+
+def _arg_rule(rule_id: str):
+    def check(m: Manifest, ctx: Context) -> Iterator[Problem]:
+        for rid, message, path in cached("args", _argument_issues, m, ctx):
+            if rid == rule_id:
+                yield Problem(m, message, path)
+    return check
+
+
+argo_rule("ARGO-INPUT-MISSING", "input-missing", Severity.ERROR,
+      "Every caller (step, task, hook, templateRef, and the entrypoint through spec.arguments) supplies each input "
+      "parameter and artifact that has no default.",
+      "Pass the input in the caller's arguments, or give the input a default.",
+      """
+- {name: train, template: train, arguments: {parameters: [{name: epochs, value: "3"}]}}
+# train: inputs: {parameters: [{name: epochs}]}
+""", """
+- {name: train, template: train}
+# train: inputs: {parameters: [{name: epochs}]}
+""")(_arg_rule("ARGO-INPUT-MISSING"))
+
+argo_rule("ARGO-ARGUMENT-UNKNOWN", "argument-unknown", Severity.ERROR,
+      "Every argument a caller passes matches an input of the called template (also through templateRef).",
+      "Remove the argument, fix its name, or declare the input on the called template.",
+      """
+- {name: train, template: train, arguments: {parameters: [{name: epochs, value: "3"}]}}
+""", """
+- {name: train, template: train, arguments: {parameters: [{name: epoch, value: "3"}]}}
+""")(_arg_rule("ARGO-ARGUMENT-UNKNOWN"))

@@ -1,0 +1,145 @@
+"""What every pod a workflow starts should carry: resources within limits, a pinned image."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from validation.model import JsonPath, Manifest, Severity
+from validation.rules import Context, Problem
+from validation.rules.argo.rule import argo_rule
+from validation.rules.argo_model import (
+    POD_KINDS,
+    WORKFLOW_KINDS,
+    as_dict,
+    as_list,
+    parse_quantity,
+    pod_spec,
+    workflow_containers,
+    workflow_spec,
+)
+
+
+@argo_rule("ARGO-RESOURCES-MISSING", "resources-missing", Severity.ERROR,
+       "Every container, script and container-set container sets CPU and memory requests and limits.",
+       "Add resources.requests and resources.limits with cpu and memory.",
+       """
+container:
+  image: "python:3.11-slim"
+  resources: {requests: {cpu: 250m, memory: 512Mi}, limits: {cpu: 500m, memory: 1Gi}}
+""", """
+container:
+  image: "python:3.11-slim"
+  resources: {requests: {cpu: 250m}}
+""")
+def check_resources(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    spec, base = workflow_spec(m)
+    for ref in workflow_containers(spec, base):
+        if ref.role in ("init", "sidecar"):
+            continue
+        res = ref.container.get("resources")
+        if not isinstance(res, dict):
+            yield Problem(m, f"{_where(ref)} sets no resources (cpu and memory requests and limits)", ref.path)
+            continue
+        missing = [f"{section}.{r}" for section in ("requests", "limits") for r in ("cpu", "memory")
+                   if as_dict(res.get(section)).get(r) in (None, "")]
+        if missing:
+            last = next(s for s in ("requests", "limits") if any(x.startswith(s) for x in missing))
+            path = (*ref.path, "resources", last) if isinstance(res.get(last), dict) else (*ref.path, "resources")
+            yield Problem(m, f"{_where(ref)} is missing resources {', '.join(missing)}", path)
+
+
+def _where(ref: Any) -> str:
+    name = ref.template.get("name", "?")
+    if ref.role == "containerSet":
+        return f"template {name!r} container {ref.container.get('name', '?')!r}"
+    return f"template {name!r} {ref.role}"
+
+
+@argo_rule("ARGO-RESOURCES-REQUEST-EXCEEDS-LIMIT", "resources-request-exceeds-limit", Severity.ERROR,
+       "A container's CPU and memory requests are no larger than its limits, and are valid quantities.",
+       "Lower the request or raise the limit (1Gi = 1024Mi, 1 = 1000m).",
+       """
+resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: "1", memory: 2Gi}}
+""", """
+resources: {requests: {cpu: "2", memory: 1Gi}, limits: {cpu: 1000m, memory: 512Mi}}
+""")
+def check_request_limit(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    spec, base = workflow_spec(m)
+    for ref in workflow_containers(spec, base):
+        res = as_dict(ref.container.get("resources"))
+        req, lim = as_dict(res.get("requests")), as_dict(res.get("limits"))
+        for r in sorted(set(req) | set(lim)):
+            parsed = {}
+            for section, values in (("requests", req), ("limits", lim)):
+                if r in values:
+                    raw = values[r]
+                    if isinstance(raw, str) and "{{" in raw:
+                        continue
+                    q = parse_quantity(raw)
+                    if q is None:
+                        yield Problem(m, f"{_where(ref)}: {section}.{r} {raw!r} is not a Kubernetes quantity",
+                                      (*ref.path, "resources", section, r))
+                    else:
+                        parsed[section] = q
+            if len(parsed) == 2 and parsed["requests"] > parsed["limits"]:
+                yield Problem(m, f"{_where(ref)}: {r} request {req[r]} is larger than its limit {lim[r]}",
+                              (*ref.path, "resources", "requests", r))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Robustness.
+
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+def image_tag_problem(image: str) -> str | None:
+    if _DIGEST.search(image):
+        return None
+    last = image.rsplit("/", 1)[-1]
+    if ":" not in last:
+        return "has no tag (it means :latest, which moves)"
+    tag = last.rsplit(":", 1)[1]
+    if tag == "latest" or not tag:
+        return "uses the :latest tag, which moves"
+    return None
+
+
+def _all_images(m: Manifest) -> Iterator[tuple[str, JsonPath]]:
+    if m.kind in WORKFLOW_KINDS:
+        spec, base = workflow_spec(m)
+        for ref in workflow_containers(spec, base):
+            if isinstance(ref.container.get("image"), str):
+                yield ref.container["image"], (*ref.path, "image")
+    else:
+        ps = pod_spec(m)
+        if ps is None:
+            return
+        spec, base = ps
+        for key in ("containers", "initContainers", "ephemeralContainers"):
+            for i, c in enumerate(as_list(spec.get(key))):
+                if isinstance(c, dict) and isinstance(c.get("image"), str):
+                    yield c["image"], (*base, key, i, "image")
+
+
+@argo_rule("ARGO-IMAGE-TAG", "image-tag", Severity.ERROR,
+       "Every image carries a pinned tag: no :latest and no missing tag. Environments listed in "
+       "`require-digest` must pin by digest (@sha256:...).",
+       "Pin the image to a release tag (python:3.11.9-slim) or a digest; set it per environment with kustomize "
+       "`images:`.",
+       """
+container: {image: "python:3.11.9-slim"}
+""", """
+container: {image: "python"}
+""", scope=WORKFLOW_KINDS + POD_KINDS)
+def check_image_tag(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    env = ctx.target.target.environment
+    need_digest = env is not None and env in ctx.config.require_digest
+    for image, path in _all_images(m):
+        if "{{" in image:
+            continue
+        problem = image_tag_problem(image)
+        if problem:
+            yield Problem(m, f"image {image!r} {problem}", path)
+        elif need_digest and not _DIGEST.search(image):
+            yield Problem(m, f"image {image!r} is not pinned by digest, which environment {env!r} requires", path)

@@ -1,0 +1,86 @@
+"""A workflow that survives a bad day: retries, deadlines, cleanup."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from validation.model import Manifest, Severity
+from validation.rules import Context, Problem
+from validation.rules.argo.resolve import workflow_template_ref
+from validation.rules.argo.rule import argo_rule
+from validation.rules.argo_model import POD_TEMPLATE_TYPES, as_dict, template_type, templates, workflow_spec
+
+_POD_TYPES = set(POD_TEMPLATE_TYPES)
+
+
+def _pod_templates(spec: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    for ti, t in templates(spec):
+        if template_type(t) in _POD_TYPES:
+            yield ti, t
+
+
+@argo_rule("ARGO-RETRY-STRATEGY-MISSING", "retry-strategy-missing", Severity.WARNING,
+       "Every container, script and container-set template has a retryStrategy (its own, or spec.templateDefaults'), "
+       "so a node eviction or a flaky pull does not fail the run.",
+       "Add `retryStrategy: {limit: 2, retryPolicy: OnError}` to the template or to spec.templateDefaults.",
+       """
+spec:
+  templateDefaults: {retryStrategy: {limit: 2, retryPolicy: OnError}}
+""", """
+templates:
+  - name: train
+    container: {image: "python:3.11-slim"}   # no retryStrategy anywhere
+""")
+def check_retry(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    spec, base = workflow_spec(m)
+    if as_dict(spec.get("templateDefaults")).get("retryStrategy"):
+        return
+    for ti, t in _pod_templates(spec):
+        if not t.get("retryStrategy"):
+            yield Problem(m, f"template {t.get('name')!r} has no retryStrategy", (*base, "templates", ti))
+
+
+@argo_rule("ARGO-ACTIVE-DEADLINE-MISSING", "active-deadline-missing", Severity.WARNING,
+       "Every container, script and container-set template has activeDeadlineSeconds (its own, or "
+       "spec.templateDefaults'), so a hung step cannot hold a node forever.",
+       "Add activeDeadlineSeconds to the template or to spec.templateDefaults.",
+       """
+spec:
+  templateDefaults: {activeDeadlineSeconds: 3600}
+""", """
+templates:
+  - name: train
+    container: {image: "python:3.11-slim"}   # no activeDeadlineSeconds anywhere
+""")
+def check_deadline(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    spec, base = workflow_spec(m)
+    if as_dict(spec.get("templateDefaults")).get("activeDeadlineSeconds") not in (None, ""):
+        return
+    for ti, t in _pod_templates(spec):
+        if t.get("activeDeadlineSeconds") in (None, ""):
+            yield Problem(m, f"template {t.get('name')!r} has no activeDeadlineSeconds", (*base, "templates", ti))
+
+
+@argo_rule("ARGO-CLEANUP-MISSING", "cleanup-missing", Severity.WARNING,
+       "A workflow cleans up after itself: spec.ttlStrategy or spec.podGC is set. A WorkflowTemplate without an "
+       "entrypoint is skipped: it cannot be submitted itself (a library used through templateRef), and a Workflow "
+       "that runs it through workflowTemplateRef is checked on its own.",
+       "Set `ttlStrategy: {secondsAfterCompletion: 86400}` and/or `podGC: {strategy: OnWorkflowSuccess}`.",
+       """
+spec:
+  podGC: {strategy: OnPodSuccess}
+  ttlStrategy: {secondsAfterCompletion: 86400}
+""", """
+spec:
+  entrypoint: main   # neither ttlStrategy nor podGC
+""")
+def check_cleanup(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    spec, base = workflow_spec(m)
+    if m.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate") and not spec.get("entrypoint"):
+        return  # cannot be submitted as it is; a Workflow using it through workflowTemplateRef is checked itself
+    if isinstance(spec.get("workflowTemplateRef"), dict):
+        wt = workflow_template_ref(ctx, m, spec)
+        if wt is None or workflow_spec(wt)[0].get("ttlStrategy") or workflow_spec(wt)[0].get("podGC"):
+            return
+    if not spec.get("ttlStrategy") and not spec.get("podGC"):
+        yield Problem(m, "no ttlStrategy or podGC: finished workflows and their pods pile up", base)
