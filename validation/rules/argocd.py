@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 from validation.model import JsonPath, Manifest, RenderedTarget, Severity
 from validation.rules import Context, Problem, Rule, register
-from validation.rules.argo_model import as_dict, as_list
+from validation.rules.argo.spec_walk import as_dict, as_list
 from validation.targets import normalize_repo_url
 
 FAMILY = "argocd"

@@ -14,7 +14,7 @@ import yaml
 from pipeline.s3 import bucket_name_problems, is_valid_region
 from validation.model import JsonPath, Manifest, Severity
 from validation.rules import Context, Problem, Rule, register
-from validation.rules.argo_model import WORKFLOW_KINDS, as_dict, as_list, templates, walk_strings, workflow_spec
+from validation.rules.argo.spec_walk import WORKFLOW_KINDS, as_dict, as_list, templates, walk_strings, workflow_spec
 
 FAMILY = "env"
 BUCKET_PARAM = "dvc-s3-bucket"

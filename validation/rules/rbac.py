@@ -9,7 +9,7 @@ import yaml
 
 from validation.model import Manifest, Severity
 from validation.rules import Context, Problem, Rule, register
-from validation.rules.argo_model import WORKFLOW_KINDS, as_dict, as_list, templates, workflow_spec
+from validation.rules.argo.spec_walk import WORKFLOW_KINDS, as_dict, as_list, templates, workflow_spec
 
 FAMILY = "rbac"
 ROLE_KINDS = ("Role", "ClusterRole")

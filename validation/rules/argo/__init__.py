@@ -11,6 +11,7 @@ One module per concern; importing the package registers every rule:
 - pods.py         resources and image tags of every container
 - robustness.py   retries, deadlines, cleanup
 - argocd_sync.py  Workflows that Argo CD syncs
+- spec_walk.py    how every rule (Argo, RBAC, environment) reads a workflow spec: no rules of its own
 """
 
 from validation.rules.argo import (  # noqa: F401  (imported to register their rules)

@@ -7,7 +7,7 @@ from typing import Any, Iterator
 from validation.model import Manifest, Severity
 from validation.rules import Context, Problem
 from validation.rules.argo.rule import argo_rule
-from validation.rules.argo_model import (
+from validation.rules.argo.spec_walk import (
     DependsSyntaxError,
     as_list,
     find_cycle,

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 from validation.model import Manifest
 from validation.rules import Context
 from validation.rules.argo.resolve import Resolved, workflow_template_ref
-from validation.rules.argo_model import (
+from validation.rules.argo.spec_walk import (
     WORKFLOW_KINDS,
     artifact_names,
     as_dict,

@@ -8,7 +8,7 @@ from validation.model import JsonPath, Manifest, Severity
 from validation.rules import Context, Problem
 from validation.rules.argo.resolve import local_templates, resolve_call, workflow_template_ref
 from validation.rules.argo.rule import argo_rule, cached
-from validation.rules.argo_model import artifact_names, as_dict, as_list, calls, parameter_names, workflow_spec
+from validation.rules.argo.spec_walk import artifact_names, as_dict, as_list, calls, parameter_names, workflow_spec
 
 _ARTIFACT_SOURCES = {"from", "fromExpression", "s3", "git", "http", "raw", "artifactory", "gcs", "hdfs", "oss",
                      "azure", "plugin", "huggingface"}

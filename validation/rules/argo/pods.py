@@ -8,7 +8,7 @@ from typing import Any, Iterator
 from validation.model import JsonPath, Manifest, Severity
 from validation.rules import Context, Problem
 from validation.rules.argo.rule import argo_rule
-from validation.rules.argo_model import (
+from validation.rules.argo.spec_walk import (
     POD_KINDS,
     WORKFLOW_KINDS,
     as_dict,

@@ -15,7 +15,7 @@ from validation.rules.argo.resolve import (
     workflow_template_ref,
 )
 from validation.rules.argo.rule import argo_rule
-from validation.rules.argo_model import calls, workflow_spec
+from validation.rules.argo.spec_walk import calls, workflow_spec
 
 
 @argo_rule("ARGO-ENTRYPOINT-MISSING", "entrypoint-missing", Severity.ERROR,

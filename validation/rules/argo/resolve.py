@@ -7,7 +7,7 @@ from typing import Any
 
 from validation.model import Manifest
 from validation.rules import Context
-from validation.rules.argo_model import template_map, workflow_spec
+from validation.rules.argo.spec_walk import template_map, workflow_spec
 
 
 @dataclass

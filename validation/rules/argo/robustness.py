@@ -8,7 +8,7 @@ from validation.model import Manifest, Severity
 from validation.rules import Context, Problem
 from validation.rules.argo.resolve import workflow_template_ref
 from validation.rules.argo.rule import argo_rule
-from validation.rules.argo_model import POD_TEMPLATE_TYPES, as_dict, template_type, templates, workflow_spec
+from validation.rules.argo.spec_walk import POD_TEMPLATE_TYPES, as_dict, template_type, templates, workflow_spec
 
 _POD_TYPES = set(POD_TEMPLATE_TYPES)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from validation.model import JsonPath, Manifest, Severity
 from validation.rules import Context, Rule, register
-from validation.rules.argo_model import WORKFLOW_KINDS
+from validation.rules.argo.spec_walk import WORKFLOW_KINDS
 
 FAMILY = "argo"
 

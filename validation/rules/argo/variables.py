@@ -9,7 +9,7 @@ from validation.rules import Context, Problem
 from validation.rules.argo.expressions import Scope, check_tag, declared_workflow_params, global_outputs
 from validation.rules.argo.resolve import resolve_call
 from validation.rules.argo.rule import argo_rule, cached
-from validation.rules.argo_model import (
+from validation.rules.argo.spec_walk import (
     LOOP_KEYS,
     DependsSyntaxError,
     ancestors,

@@ -1,6 +1,6 @@
 """How the Argo rules read a workflow: specs, templates, callers, `depends` expressions and quantities.
 
-Kept apart from the rules in argo/ so the RBAC and environment rules can reuse the walkers without importing the rules.
+Holds no rules, so the RBAC, Argo CD and environment families reuse the walkers without depending on Argo's rules.
 """
 
 from __future__ import annotations
