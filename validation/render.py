@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator
 import yaml
 
 from validation import fastyaml
+from validation.kustomize_shim import is_shim
 from validation.model import Manifest, RenderedTarget, Target
 from validation.source_lint import KUSTOMIZATION_NAMES, MAX_FILE_BYTES, LoadedFile, load_file, safe_resolve
 from validation.targets import kustomization_file, repo_relative
@@ -73,7 +74,8 @@ def find_engine(path_env: str | None = None, python: str | None = None) -> Kusto
         name = os.path.basename(override)
         return KustomizeEngine((override, "kustomize") if name.startswith("kubectl") else (override, "build"))
     kustomize = shutil.which("kustomize", path=path_env)
-    if kustomize:
+    # The project's own `kustomize` command only forwards to the kubectl below: skip a process and go direct.
+    if kustomize and not is_shim(Path(kustomize)):
         return KustomizeEngine((kustomize, "build"))
     # Not resolved: the venv's python is a symlink, and its bin directory is the one we want.
     venv_kubectl = Path(python or sys.executable).parent / "kubectl"
