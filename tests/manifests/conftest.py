@@ -25,7 +25,25 @@ SEED_RESOURCES = {
     "evaluate-model": ("500m", "1000m", "1Gi", "2Gi"),
     "register-model": ("250m", "500m", "512Mi", "1Gi"),
 }
-REPO_URL = "https://github.com/example-org/argo-ml-gitops.git"
+
+
+def repository_url(root: Path = REPO) -> str:
+    """This repository's URL, from the one place that sets it (repository/repository.yaml)."""
+    config = yaml.safe_load((root / "repository" / "repository.yaml").read_text())
+    return str(config["data"]["url"])
+
+
+REPO_URL = repository_url()
+# What `kustomize build` of an overlay or of argocd/ reads: copy all of it to test an edited tree.
+GITOPS_TREE = ("argocd", "base", "overlays", "pipeline", "repository", "mlflow")
+
+
+def copy_tree(dst: Path) -> Path:
+    """A copy of the GitOps tree, to build after changing one file."""
+    for part in GITOPS_TREE:
+        if (REPO / part).is_dir():
+            shutil.copytree(REPO / part, dst / part, ignore=shutil.ignore_patterns("__pycache__"))
+    return dst
 
 
 def kustomize_argv() -> list[str]:

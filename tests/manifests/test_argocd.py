@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from .conftest import ENVIRONMENTS, NAMESPACES, REPO, REPO_URL, build, find, one, parameters, rendered
 
 IN_CLUSTER = "https://kubernetes.default.svc"
+SOURCE = "argo-ml.io/source"  # the annotation that selects what repository/ sets the URL of
 
 
 @pytest.fixture(scope="module")
@@ -87,9 +90,38 @@ def test_the_git_variant_clones_the_repository_argo_cd_syncs(env: str) -> None:
     assert parameters(wft)["repo"] == REPO_URL
 
 
-def test_the_repository_url_is_spelled_one_way_everywhere() -> None:
-    urls = set()
-    for folder in ("argocd", "base", "overlays"):
+def test_the_repository_url_is_written_once(argocd: list[dict[str, Any]]) -> None:
+    """repository/repository.yaml is the only file that spells it; every rendered use comes from there."""
+    # host/owner/name, whatever the spelling around it (scheme, user, .git suffix)
+    bare = re.sub(r"^[a-z+]+://|\.git$", "", REPO_URL.rstrip("/"))
+    spelled = set()
+    for folder in ("argocd", "base", "overlays", "repository", "mlflow"):
         for path in (REPO / folder).rglob("*.yaml"):
-            urls.update(re.findall(r"https?://[^\s\"']*argo-ml-gitops[^\s\"']*", path.read_text()))
-    assert urls == {REPO_URL}
+            if bare in path.read_text():
+                spelled.add(path.relative_to(REPO).as_posix())
+    assert spelled == {"repository/repository.yaml"}
+    marked = [o for o in argocd if o["metadata"].get("annotations", {}).get(SOURCE) == "this-repository"]
+    assert {o["kind"] for o in marked} == {"Application", "AppProject"}
+    for obj in marked:
+        urls = obj["spec"]["sourceRepos"] if obj["kind"] == "AppProject" else [obj["spec"]["source"]["repoURL"]]
+        assert urls == [REPO_URL], obj["metadata"]["name"]
+    assert sorted(o["metadata"]["name"] for o in find(argocd, "Application")) == sorted(
+        o["metadata"]["name"] for o in marked if o["kind"] == "Application"
+    ), "every Application here syncs this repository, so each carries the annotation"
+
+
+def test_an_application_without_the_annotation_keeps_its_own_repo_url(tmp_path: Path) -> None:
+    """The replacement is opt-in: an Application that syncs another repository is not rewritten."""
+    for part in ("argocd", "repository"):
+        shutil.copytree(REPO / part, tmp_path / part)
+    (tmp_path / "argocd" / "other.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: other}\n"
+        "spec:\n  project: default\n  source: {repoURL: 'https://example.com/other.git', targetRevision: v1, path: x}\n"
+        "  destination: {server: https://kubernetes.default.svc, namespace: other}\n"
+    )
+    kustomization = tmp_path / "argocd" / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - other.yaml\n", 1))
+    objects = build(tmp_path / "argocd")
+    assert one(objects, "Application", "other")["spec"]["source"]["repoURL"] == "https://example.com/other.git"
+    assert one(objects, "Application", "ml-pipeline-dev")["spec"]["source"]["repoURL"] == REPO_URL
+    assert not find(objects, "ConfigMap"), "repository.yaml is local config: never rendered"

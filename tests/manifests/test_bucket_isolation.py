@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import configparser
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from .conftest import ENVIRONMENTS, REPO, build
+from .conftest import ENVIRONMENTS, REPO, build, copy_tree
 from .test_overlays import bucket_patch
 
 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("repo")
-    for part in ("base", "overlays", "pipeline", "argocd"):
-        shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+    copy_tree(root)
     return root
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .conftest import REPO, TEMPLATES, find, one, rendered
+from .conftest import REPO, TEMPLATES, copy_tree, find, one, rendered
 
 
 def rendered_dev() -> list[dict[str, Any]]:
@@ -66,12 +66,10 @@ def test_every_volume_names_the_generated_configmap(env: str, objects: list[dict
 
 
 def test_a_code_change_renames_the_configmap(tmp_path: Any) -> None:
-    import shutil
 
     from .conftest import build
 
-    for part in ("base", "overlays", "pipeline"):
-        shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    copy_tree(tmp_path)
     before = one(build(tmp_path / "overlays" / "dev"), "WorkflowTemplate", "ml-pipeline")["spec"]["volumes"]
     with (tmp_path / "pipeline" / "__init__.py").open("a") as handle:
         handle.write("\n# changed\n")
@@ -131,12 +129,10 @@ def test_every_third_party_import_of_the_pipeline_is_required() -> None:
 
 def test_without_the_argo_configurations_the_templates_would_name_a_missing_configmap(tmp_path: Any) -> None:
     """The nameReference fieldSpecs are load-bearing: drop them and kustomize leaves the unhashed name."""
-    import shutil
 
     from .conftest import build
 
-    for part in ("base", "overlays", "pipeline"):
-        shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    copy_tree(tmp_path)
     kustomization = tmp_path / "base" / "kustomization.yaml"
     text = kustomization.read_text()
     assert "configurations:\n  - kustomizeconfig.yaml\n" in text

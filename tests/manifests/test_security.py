@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import REPO, STEPS, TEMPLATES, one, template
+from .conftest import REPO, STEPS, TEMPLATES, copy_tree, one, template
 
 PINNED_PYTHON = re.compile(r"python:3\.\d+\.\d+-slim(@sha256:[0-9a-f]{64})?")
 
@@ -120,12 +120,10 @@ def test_prod_pins_its_image_in_its_own_overlay() -> None:
 
 def test_an_overlay_images_entry_reaches_every_argo_container(tmp_path: Path) -> None:
     """kustomize `images:` only edits Argo templates because kustomizeconfig.yaml lists their image fields."""
-    import shutil
 
     from .conftest import build
 
-    for part in ("base", "overlays", "pipeline"):
-        shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    copy_tree(tmp_path)
     kustomization = tmp_path / "overlays" / "prod" / "kustomization.yaml"
     text = kustomization.read_text()
     kustomization.write_text(

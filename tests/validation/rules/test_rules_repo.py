@@ -20,7 +20,7 @@ engine = pytest.importorskip("validation.engine")
 from validation import config as config_mod  # noqa: E402
 
 RULE_FAMILIES = ("ARGO-", "RBAC-", "ARGOCD-", "ENV-")
-TREE = ("base", "overlays", "argocd", "pipeline", "pyproject.toml")
+TREE = ("base", "overlays", "argocd", "pipeline", "repository", "mlflow", "pyproject.toml")
 
 MP = "base/workflowtemplates/ml-pipeline.yaml"
 MPG = "base/workflowtemplates/ml-pipeline-git.yaml"
@@ -50,6 +50,13 @@ class Mutation:
             return out
         assert self.old in text, f"mutation anchor missing from {self.file}: {self.old!r}"
         return text.replace(self.old, new, 1)
+
+
+OWN_URL = r"  annotations: \{argo-ml.io/source: this-repository\}[^\n]*\n"
+
+
+def _repo_url(repo: Path) -> str:
+    return re.search(r"url: (\S+)", (repo / "repository" / "repository.yaml").read_text()).group(1)
 
 
 def _bucket_of(env: str) -> Callable[[Path], str]:
@@ -147,10 +154,12 @@ MUTATIONS = [
     Mutation("ENV-LABELS", POST, "    app.kubernetes.io/part-of: ml-pipeline\n", ""),
     # --- Argo CD
     Mutation("ARGOCD-SOURCE-PATH-MISSING", "argocd/apps/staging.yaml", "path: overlays/staging", "path: overlays/stage"),
-    Mutation("ARGOCD-REPO-URL-MISMATCH", "argocd/apps/prod.yaml", "repoURL: https://github.com/example-org/argo-ml-gitops.git",
-             "repoURL: https://github.com/example-org/argo-ml-gitop.git"),
-    Mutation("ARGOCD-REPO-NOT-ALLOWED", "argocd/project.yaml", "    - https://github.com/example-org/argo-ml-gitops.git",
-             "    - https://github.com/example-org/other.git", expect=("argocd/apps/dev.yaml",)),
+    # The repository URL is set once (repository/) for everything annotated argo-ml.io/source: this-repository;
+    # these mistakes take one object out of that and give it a URL of its own.
+    Mutation("ARGOCD-REPO-URL-MISMATCH", "argocd/apps/prod.yaml", OWN_URL + r"(.*?)  source:\n",
+             lambda repo: rf"\1  source:\n    repoURL: {_repo_url(repo).removesuffix('.git')}-typo.git\n", regex=True),
+    Mutation("ARGOCD-REPO-NOT-ALLOWED", "argocd/project.yaml", OWN_URL + r"(.*?)  sourceRepos: \[\][^\n]*\n",
+             r"\1  sourceRepos: [https://example.com/other.git]\n", expect=("argocd/apps/dev.yaml",), regex=True),
     Mutation("ARGOCD-PROJECT-MISSING", "argocd/apps/dev.yaml", "project: ml-pipeline\n", "project: ml-pipelines\n"),
     Mutation("ARGOCD-PROJECT-DESTINATION", "argocd/project.yaml",
              "    - {server: https://kubernetes.default.svc, namespace: ml-staging}\n", "",
