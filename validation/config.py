@@ -34,7 +34,8 @@ class Config:
     argocd_dir: str = "argocd"
     repo_url: list[str] = field(default_factory=list)  # this repository's URL(s), as Applications spell repoURL
     kubernetes_version: str = "1.37"
-    argo_version: str = "3.7"  # the Argo Workflows release whose executor permissions RBAC is checked against
+    # the Argo Workflows release line ("4.1"): its vendored schemas, and the executor permissions RBAC checks
+    argo_version: str = field(default_factory=lambda: _newest_argo())
     fail_on: Severity = Severity.ERROR
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)  # rule IDs or prefixes switched off
@@ -47,6 +48,12 @@ class Config:
     production_environments: list[str] = field(default_factory=lambda: ["prod"])
     require_digest: list[str] = field(default_factory=list)  # environments whose images must be pinned by digest
     environment_label: str = "environment"
+
+
+def _newest_argo() -> str:
+    from validation.schemas import argo
+
+    return argo.newest_version()
 
 
 _SIMPLE = {

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import jsonschema_rs
 
 from validation.model import JsonPath, Severity, format_path
-from validation.schemas import Catalog, kubernetes
+from validation.schemas import Catalog, argo, kubernetes
 
 if TYPE_CHECKING:
     from validation.config import Config
@@ -35,6 +35,7 @@ REMOVED_API = "SCHEMA-REMOVED-API"
 MAX_ISSUES_PER_OBJECT = 50
 
 UnsupportedVersionError = kubernetes.UnsupportedVersionError
+UnsupportedArgoVersionError = argo.UnsupportedArgoVersionError
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,12 @@ class _Compiled:
 class SchemaChecker:
     """Checks objects against the schema of their apiVersion/kind for one Kubernetes version."""
 
-    def __init__(self, kubernetes_version: str = "1.37", config: "Config | None" = None) -> None:
+    def __init__(self, kubernetes_version: str = "1.37", config: "Config | None" = None,
+                 catalog: Catalog | None = None) -> None:
         self.config = config
-        argo_version = getattr(config, "argo_version", None) or "3.7"
-        self.catalog = Catalog(kubernetes_version, argo_version)  # raises UnsupportedVersionError (a ValueError) early
+        argo_version = getattr(config, "argo_version", None)  # None: the newest vendored release
+        # raises UnsupportedVersionError / UnsupportedArgoVersionError (ValueErrors) early
+        self.catalog = catalog or Catalog(kubernetes_version, argo_version)
         self.kubernetes_version = kubernetes.parse_version(kubernetes_version)
         self._compiled: dict[tuple[str, str], _Compiled | None] = {}
         self._lock = threading.Lock()

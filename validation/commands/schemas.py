@@ -18,6 +18,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="X.Y",
         help="Kubernetes version whose schemas to list (default: kubernetes-version in config, else 1.37)",
     )
+    parser.add_argument(
+        "--argo-version",
+        metavar="X.Y",
+        help="Argo Workflows release line whose schemas to list (default: argo-version in config, else the newest "
+             "vendored)",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.add_argument("--kind", metavar="KIND", help="only kinds whose name contains KIND (case-insensitive)")
     parser.add_argument("--root", type=Path, default=Path("."), metavar="DIR", help="repository root (default: .)")
@@ -25,17 +31,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from validation import config as config_mod
-    from validation.schemas import Catalog, cache, kubernetes
+    from validation.schemas import Catalog, argo, kubernetes
 
     try:
         cfg = config_mod.load(args.root)
     except config_mod.ConfigError as exc:
         raise UsageError(str(exc)) from None
     version = args.kubernetes_version or cfg.kubernetes_version
+    argo_version = args.argo_version or cfg.argo_version
     try:
-        catalog = Catalog(version, cfg.argo_version)
+        catalog = Catalog(version, argo_version)
     except kubernetes.UnsupportedVersionError as exc:
         raise UsageError(str(exc)) from None
+    except argo.UnsupportedArgoVersionError as exc:
+        raise UsageError(f"argo-version: {exc}") from None
 
     kinds = catalog.kinds()
     if args.kind:
@@ -44,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         payload = {
             "kubernetes_version": catalog.k8s.label,
-            "cache_dir": str(cache.cache_dir()),
+            "argo_version": catalog.argo_version,
             "kinds": [
                 {"group": k.group, "version": k.version, "kind": k.kind, "apiVersion": k.api_version, "source": k.source}
                 for k in kinds
@@ -61,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     for gv, kind, source in rows:
         print(f"{gv:<{w0}}  {kind:<{w1}}  {source}")
     print(
-        f"{len(rows)} kinds for Kubernetes {catalog.k8s.label}; derived schemas cached in {cache.cache_dir()}",
+        f"{len(rows)} kinds for Kubernetes {catalog.k8s.label} and Argo Workflows {catalog.argo.release.tag}",
         file=sys.stderr,
     )
     return EXIT_OK

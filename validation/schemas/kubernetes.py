@@ -223,6 +223,10 @@ class KubernetesBundle:
             top = dict(self._definitions()[self.index()[(api_version, kind)]])
         return self._inline(top)
 
+    def definition(self, name: str) -> tuple[str, dict[str, Any]]:
+        """One definition (e.g. ObjectMeta, for CRD-derived kinds) and the $defs it needs, itself included."""
+        return name, self._inline({"$ref": f"{_REF_PREFIX}{name}"})["$defs"]
+
     def _inline(self, top: dict[str, Any]) -> dict[str, Any]:
         defs = self._definitions()
         needed: dict[str, Any] = {}

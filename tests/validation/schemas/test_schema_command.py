@@ -25,8 +25,10 @@ def test_text_lists_group_version_kind_and_source(tmp_path: Path, capsys: pytest
     lines = out.splitlines()
     assert lines[0].split() == ["GROUP/VERSION", "KIND", "SOURCE"]
     assert any(row.split()[:2] == ["apps/v1", "Deployment"] and "kubernetes-validate" in row and "(Kubernetes 1.37)" in row for row in lines)
-    assert any(row.split()[:2] == ["argoproj.io/v1alpha1", "WorkflowTemplate"] and "hera" in row for row in lines)
-    assert any(row.split()[:3] == ["argoproj.io/v1alpha1", "Application", "project"] for row in lines)
+    assert any(row.split()[:4] == ["argoproj.io/v1alpha1", "WorkflowTemplate", "argo-workflows", "v4.1.2"]
+               and "JSON schema" in row for row in lines)
+    assert any(row.split()[:3] == ["argoproj.io/v1alpha1", "WorkflowEventBinding", "argo-workflows"] for row in lines)
+    assert any(row.split()[:3] == ["argoproj.io/v1alpha1", "Application", "argo-cd"] and "CRD" in row for row in lines)
     assert any(row.split()[:2] == ["core/v1", "ConfigMap"] for row in lines)
 
 
@@ -47,3 +49,15 @@ def test_version_flag_and_config_select_the_bundle(tmp_path: Path, capsys: pytes
 def test_unsupported_version_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(UsageError, match="1.99"):
         _run(["--root", str(tmp_path), "--kubernetes-version", "1.99"], capsys)
+
+
+def test_argo_version_flag_and_config_select_the_release(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.validation]\nargo-version = "3.7"\n')
+    _, out = _run(["--root", str(tmp_path), "--format", "json", "--kind", "CronWorkflow"], capsys)
+    data = json.loads(out)
+    assert data["argo_version"] == "3.7"
+    assert [k["source"].split()[:2] for k in data["kinds"]] == [["argo-workflows", "v3.7.18"]]
+    _, out = _run(["--root", str(tmp_path), "--format", "json", "--argo-version", "4.0", "--kind", "CronWorkflow"], capsys)
+    assert json.loads(out)["argo_version"] == "4.0"
+    with pytest.raises(UsageError, match="argo-version: argo-workflows 3.4 has no vendored schemas"):
+        _run(["--root", str(tmp_path), "--argo-version", "3.4"], capsys)

@@ -1,0 +1,203 @@
+"""vendor/regenerate.py takes exactly what a release publishes, records where it came from, and is reproducible.
+
+A small git repository shaped like argo-workflows is built here; the real check of the vendored files runs when
+ARGO_WORKFLOWS_GIT_DIR / ARGO_CD_GIT_DIR point at fetched repositories (bare or checkout).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from validation.schema_check import SchemaChecker
+from validation.schemas import Catalog, vendored
+from validation.schemas.vendor import regenerate
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+
+SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "oneOf": [{"$ref": "#/definitions/io.argoproj.workflow.v1alpha1.WorkflowEventBinding"}],
+    "definitions": {
+        "io.argoproj.workflow.v1alpha1.WorkflowEventBinding": {
+            "description": "WorkflowEventBinding is the definition of an event resource",
+            "type": "object",
+            "required": ["metadata", "spec"],
+            "properties": {
+                "apiVersion": {"type": "string", "const": "argoproj.io/v1alpha1"},
+                "kind": {"type": "string", "const": "WorkflowEventBinding"},
+                "metadata": {"$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},
+                "spec": {"$ref": "#/definitions/io.argoproj.workflow.v1alpha1.Spec"},
+            },
+            "x-kubernetes-group-version-kind": [{"group": "argoproj.io", "kind": "WorkflowEventBinding",
+                                                 "version": "v1alpha1"}],
+        },
+        "io.argoproj.workflow.v1alpha1.Spec": {
+            "type": "object",
+            "properties": {
+                "description": {"description": "a field called description", "type": "string"},
+                "default": {"type": "string", "title": "and one called default"},
+                "names": {"type": "array", "items": {"type": "string"}, "x-kubernetes-patch-strategy": "merge"},
+            },
+        },
+        "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta": {
+            "type": "object", "properties": {"name": {"type": "string"}},
+        },
+        "io.argoproj.workflow.v1alpha1.Unreachable": {"type": "object"},
+    },
+}
+CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: workflowtaskresults.argoproj.io
+spec:
+  group: argoproj.io
+  names:
+    kind: WorkflowTaskResult
+    plural: workflowtaskresults
+  scope: Namespaced
+  versions:
+  - name: v1alpha1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        description: internal
+        type: object
+        properties:
+          apiVersion: {type: string}
+          kind: {type: string}
+          metadata: {type: object}
+          phase: {type: string, description: the phase}
+          progress:
+            anyOf: [{type: integer}, {type: string}]
+            x-kubernetes-int-or-string: true
+"""
+COVERED_CRD = CRD.replace("WorkflowTaskResult", "WorkflowEventBinding").replace("workflowtaskresults", "workfloweventbindings")
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com",
+                           "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", *args],
+                          capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture()
+def upstream(tmp_path: Path) -> Path:
+    repo = tmp_path / "argo-workflows"
+    (repo / "api" / "jsonschema").mkdir(parents=True)
+    (repo / "api" / "jsonschema" / "schema.json").write_text(json.dumps(SCHEMA, indent=2))
+    crds = repo / "manifests" / "base" / "crds" / "full"
+    crds.mkdir(parents=True)
+    (crds / "argoproj.io_workflowtaskresults.yaml").write_text(CRD)
+    (crds / "argoproj.io_workfloweventbindings.yaml").write_text(COVERED_CRD)
+    (crds / "kustomization.yaml").write_text("resources: []\n")
+    (repo / "LICENSE").write_text("Apache License\nVersion 2.0, January 2004\n")
+    _git(tmp_path, "init", "-q", str(repo))
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "release")
+    _git(repo, "tag", "v9.9.0")
+    (repo / "LICENSE").write_text("changed after the tag\n")  # the work tree is never read
+    return repo
+
+
+def _payload(out: Path, tag: str = "v9.9.0") -> dict:
+    return json.loads(gzip.decompress((out / "argo-workflows" / f"{tag}.json.gz").read_bytes()))
+
+
+def test_vendors_the_published_schema_and_records_its_source(upstream: Path, tmp_path: Path) -> None:
+    out = tmp_path / "vendor"
+    assert regenerate.main(["argo-workflows", str(upstream), "--tag", "v9.9.0", "--out", str(out)]) == 0
+    payload = _payload(out)
+    commit = _git(upstream, "rev-parse", "v9.9.0")
+    assert payload["source"] == {
+        "project": "argo-workflows", "repository": "https://github.com/argoproj/argo-workflows", "tag": "v9.9.0",
+        "commit": commit, "license": "Apache-2.0",
+        "files": {
+            "LICENSE": _git(upstream, "rev-parse", "v9.9.0:LICENSE"),
+            "api/jsonschema/schema.json": _git(upstream, "rev-parse", "v9.9.0:api/jsonschema/schema.json"),
+            "manifests/base/crds/full/argoproj.io_workflowtaskresults.yaml":
+                _git(upstream, "rev-parse", "v9.9.0:manifests/base/crds/full/argoproj.io_workflowtaskresults.yaml"),
+        },
+    }
+    # the JSON schema's kinds come from it, the rest from their CRDs; unreachable definitions are left out
+    assert [(k["kind"], "definition" in k) for k in payload["kinds"]] == [
+        ("WorkflowEventBinding", True), ("WorkflowTaskResult", False)]
+    assert "io.argoproj.workflow.v1alpha1.Unreachable" not in payload["definitions"]
+    # documentation and merge hints go; fields that are *called* description or default stay
+    spec = payload["definitions"]["io.argoproj.workflow.v1alpha1.Spec"]
+    assert spec == {"type": "object", "properties": {"description": {"type": "string"}, "default": {"type": "string"},
+                                                     "names": {"type": "array", "items": {"type": "string"}}}}
+    assert "description" not in json.dumps(payload["kinds"][1])
+    record = json.loads((out / "argo-workflows" / "v9.9.0.source.json").read_text())
+    raw = gzip.decompress((out / "argo-workflows" / "v9.9.0.json.gz").read_bytes())
+    assert record["payload_sha256"] == hashlib.sha256(raw).hexdigest()
+    assert record["commit"] == commit
+    assert (out / "argo-workflows" / "LICENSE").read_text().startswith("Apache License")  # from the tag
+
+
+def test_regeneration_is_byte_for_byte_reproducible(upstream: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "vendor"
+    regenerate.main(["argo-workflows", str(upstream), "--tag", "v9.9.0", "--out", str(out)])
+    first = (out / "argo-workflows" / "v9.9.0.json.gz").read_bytes()
+    regenerate.main(["argo-workflows", str(upstream), "--tag", "v9.9.0", "--out", str(out)])
+    assert (out / "argo-workflows" / "v9.9.0.json.gz").read_bytes() == first
+    capsys.readouterr()
+    assert regenerate.main(["argo-workflows", str(upstream), "--check", "--out", str(out)]) == 0
+    assert "v9.9.0" in capsys.readouterr().out
+    # a vendored file that no longer matches its recorded source is caught
+    tampered = _payload(out)
+    tampered["definitions"]["io.argoproj.workflow.v1alpha1.Spec"]["properties"].pop("names")
+    data = json.dumps(tampered, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+    (out / "argo-workflows" / "v9.9.0.json.gz").write_bytes(gzip.compress(data, mtime=0))
+    assert regenerate.main(["argo-workflows", str(upstream), "--check", "--out", str(out)]) == 1
+    assert "DIFFERS" in capsys.readouterr().out
+
+
+def test_a_checkout_works_like_a_bare_repository(upstream: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(upstream), str(bare)], check=True)
+    regenerate.main(["argo-workflows", str(upstream), "--tag", "v9.9.0", "--out", str(tmp_path / "a")])
+    regenerate.main(["argo-workflows", str(bare), "--tag", "v9.9.0", "--out", str(tmp_path / "b")])
+    assert _payload(tmp_path / "a") == _payload(tmp_path / "b")
+
+
+def test_bad_source_is_a_clear_error(upstream: Path, tmp_path: Path, capsys) -> None:
+    assert regenerate.main(["argo-workflows", str(tmp_path), "--tag", "v9.9.0", "--out", str(tmp_path / "o")]) == 2
+    assert "not a git repository" in capsys.readouterr().err
+    assert regenerate.main(["argo-workflows", str(upstream), "--tag", "v0.0.1", "--out", str(tmp_path / "o")]) == 2
+    assert "error:" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()  # nothing written
+
+
+def test_a_freshly_vendored_release_is_loadable_and_strict(upstream: Path, tmp_path: Path) -> None:
+    out = tmp_path / "vendor"
+    regenerate.main(["argo-workflows", str(upstream), "--tag", "v9.9.0", "--out", str(out)])
+    release = vendored.Release.from_file(out / "argo-workflows" / "v9.9.0.json.gz")
+    assert (release.line, release.version) == ("9.9", (9, 9, 0))
+    checker = SchemaChecker(catalog=Catalog(argo_release=release))
+    binding = {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowEventBinding", "metadata": {"name": "b"},
+               "spec": {"description": "kept", "default": None, "names": ["a"]}}
+    assert checker.check(binding) == []
+    binding["spec"]["nmaes"] = []
+    assert [i.message for i in checker.check(binding)] == ["spec.nmaes: unknown field (did you mean names?)"]
+    result = {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTaskResult", "metadata": {"name": "r"},
+              "phase": "Succeeded", "progress": 1}
+    assert checker.check(result) == []
+    assert [i.message for i in checker.check({**result, "progress": [1]})] == ["progress: expected integer or string, got array"]
+
+
+@pytest.mark.parametrize("project, variable", [("argo-workflows", "ARGO_WORKFLOWS_GIT_DIR"), ("argo-cd", "ARGO_CD_GIT_DIR")])
+def test_vendored_files_are_reproduced_from_their_recorded_commits(project: str, variable: str, capsys) -> None:
+    git_dir = os.environ.get(variable)
+    if not git_dir:
+        pytest.skip(f"set {variable} to a fetched {project} repository to rebuild the vendored files")
+    assert regenerate.main([project, git_dir, "--check"]) == 0, capsys.readouterr().out
