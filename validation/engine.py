@@ -277,7 +277,7 @@ def _unique_manifests(rendered: list[RenderedTarget]) -> list[tuple[Manifest, Re
 def _schema_stage(config: Config, rendered: list[RenderedTarget], result: RunResult,
                   progress: Progress | None) -> list[_Pending]:
     try:
-        from validation.schema_check import SchemaChecker
+        from validation.schema_check import SchemaChecker, UnsupportedArgoVersionError
     except ModuleNotFoundError as exc:
         if exc.name != "validation.schema_check":
             raise
@@ -285,6 +285,8 @@ def _schema_stage(config: Config, rendered: list[RenderedTarget], result: RunRes
         return []
     try:
         checker = SchemaChecker(config.kubernetes_version, config)
+    except UnsupportedArgoVersionError as exc:
+        raise UsageError(f"argo-version {config.argo_version}: {exc}") from None
     except ValueError as exc:
         raise UsageError(f"--kubernetes-version {config.kubernetes_version}: {exc}") from None
     allowed_missing = {k.lower() for k in config.missing_schema_kinds}

@@ -36,6 +36,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="skip these rule IDs or prefixes, comma-separated")
     parser.add_argument("--kubernetes-version", metavar="V", default=None,
                         help="Kubernetes version whose schemas apply (default: 1.37, or config)")
+    parser.add_argument("--argo-version", metavar="X.Y", default=None,
+                        help="Argo Workflows release line whose schemas and executor permissions apply "
+                             "(default: the newest vendored, or config)")
     parser.add_argument("--ignore-missing-schemas", action="store_true",
                         help="a kind with no schema is not a finding")
     parser.add_argument("--changed", nargs="*", default=None, metavar="FILE",
@@ -126,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if args.kubernetes_version:
         cfg.kubernetes_version = args.kubernetes_version
+    if args.argo_version:
+        cfg.argo_version = args.argo_version
     if args.ignore_missing_schemas:
         cfg.ignore_missing_schemas = True
     fail_on = Severity.parse(args.fail_on) if args.fail_on else cfg.fail_on

@@ -56,6 +56,7 @@ def test_usage_errors_exit_2_without_traceback(repo: Path, run_cli) -> None:
         (["--select", "BOGUS"], "'BOGUS' is not a rule ID"),
         (["--env", "qa"], "unknown target 'qa'"),
         (["--kubernetes-version", "0.1"], "--kubernetes-version 0.1"),
+        (["--argo-version", "3.4"], "argo-version 3.4: argo-workflows 3.4 has no vendored schemas (vendored: 3.6"),
         (["--output", "/nonexistent/dir/x.json"], "does not exist"),
         (["--output", "report.weird"], "no --format for it"),
         ([str(repo / "missing.yaml")], "no such file"),
