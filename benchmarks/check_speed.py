@@ -318,7 +318,7 @@ def engine_section(version: str) -> None:
                               capture_output=True, text=True, cwd=ROOT)
         return time.perf_counter() - start, proc.returncode
 
-    ours()  # warm: schema cache, page cache, .pyc
+    ours()  # warm: page cache, .pyc
     bare(dirs)
     runs = [ours() for _ in range(5)]
     ours_s = statistics.median(r[0] for r in runs)

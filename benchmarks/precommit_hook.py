@@ -5,7 +5,7 @@
 Everything runs in a throwaway git copy of the working tree, with a comment appended to FILE and staged, so the
 change is exactly what a `git commit` of that file would see (and nothing another process staged here counts).
 Four commands are timed, alternately, in the same run on the same machine; the median of --runs is reported,
-after one untimed round that fills the schema cache, the page cache and pre-commit's store:
+after one untimed round that fills the page cache and pre-commit's store:
 
 - hook: what the `validation-check` hook executes, `python -m validation check --staged --changed FILE`.
   The < 1 s target is for this command, warm.
