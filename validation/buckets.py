@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -44,25 +46,39 @@ def kustomization_file(directory: Path) -> Path | None:
 
 
 def environments(root: Path, overlays_dir: str = "overlays") -> list[str]:
-    """Every overlays/<env> directory that kustomize can build, sorted."""
+    """Every overlays/<env> directory that kustomize can build, sorted. Dot-directories are not environments
+    (editors' and tools' scratch copies live there)."""
     base = root / overlays_dir
     if not base.is_dir():
         return []
-    return sorted(d.name for d in base.iterdir() if d.is_dir() and kustomization_file(d) is not None)
+    return sorted(d.name for d in base.iterdir()
+                  if not d.name.startswith(".") and d.is_dir() and kustomization_file(d) is not None)
 
 
-def find_bucket_file(overlay: Path) -> Path:
+def inside(root: Path | None, path: Path, shown: str | Path) -> Path:
+    """`path` with symlinks resolved, refused when that leaves the repository: nothing outside it is read or edited
+    (Argo CD refuses such a repository too)."""
+    real = Path(os.path.realpath(path))
+    if root is not None and not real.is_relative_to(root):
+        raise BucketFileError(f"{shown} resolves to {real}, outside the repository ({root}); not read or edited "
+                              "through a symlink that leaves it")
+    return real
+
+
+def find_bucket_file(overlay: Path, root: Path | None = None) -> Path:
     """The patch file in this overlay's kustomization whose test op names the bucket parameter."""
+    inside(root, overlay, overlay)
     kfile = kustomization_file(overlay)
     if kfile is None:
         raise BucketFileError(f"{overlay}: no kustomization.yaml")
-    kust = _safe_load(kfile)
+    kust = _safe_load(inside(root, kfile, kfile))
     if not isinstance(kust, dict):
         raise BucketFileError(f"{kfile}: not a mapping")
     for rel in _patch_paths(kust):
-        candidate = (overlay / rel).resolve()
-        if not candidate.is_file():
+        candidate = overlay / rel
+        if not candidate.exists():  # kustomize reports a missing patch; a FIFO or a directory is refused below
             continue
+        candidate = inside(root, candidate, candidate)
         ops = _safe_load(candidate)
         if _value_ops(ops, BUCKET_PARAMETER):
             return candidate
@@ -74,7 +90,7 @@ def find_bucket_file(overlay: Path) -> Path:
 
 def read_settings(root: Path, environment: str, overlays_dir: str = "overlays") -> BucketSettings:
     overlay = root / overlays_dir / environment
-    path = find_bucket_file(overlay)
+    path = find_bucket_file(overlay, Path(os.path.realpath(root)))
     ops = _safe_load(path)
     return BucketSettings(
         environment=environment,
@@ -329,10 +345,32 @@ def _single_value(path: Path, ops: Any, parameter: str) -> str | None:
     return values.pop() if values else None
 
 
+def read_regular(path: Path, shown: str | Path) -> bytes:
+    """The bytes of a regular file; a FIFO or a device is refused instead of blocking on it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise BucketFileError(f"{shown}: not a regular file")
+            return fh.read()
+    except OSError as exc:
+        raise BucketFileError(f"{shown}: {exc.strerror or exc}") from None
+
+
+def decode_utf8(raw: bytes, shown: str | Path, why: str = "") -> str:
+    """UTF-8 text, or an error naming the file, line and byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise BucketFileError(f"{shown} line {line}: not UTF-8 (byte 0x{raw[exc.start]:02x}){why}; "
+                              "re-save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)") from None
+
+
 def _safe_load(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return yaml.load(decode_utf8(read_regular(path, path), path), Loader=_Loader)
+    except yaml.YAMLError as exc:
         raise BucketFileError(f"{path}: {exc}") from None
 
 

@@ -42,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _recover(args)
         return int(args._run(args))
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -70,6 +71,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if _debug():
             traceback.print_exc()
         return EXIT_ERROR
+
+
+def _recover(args: argparse.Namespace) -> None:
+    """Before any command reads the repository: roll back an edit a killed command left half written."""
+    from pathlib import Path
+
+    from validation import journal
+    from validation.commands.check import find_root
+
+    root = getattr(args, "root", None) or find_root(Path.cwd())
+    if not root.is_dir() or (args.command == "update-bucket" and not args.dry_run):
+        return  # a bad --root is the command's to report; update-bucket recovers under its own lock
+    try:
+        journal.recover(root.resolve())
+    except journal.JournalError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _debug() -> bool:

@@ -15,7 +15,9 @@ import validation
 from validation import buckets
 from validation.atomic import write_atomic
 from validation.cli import main
+from validation.journal import JOURNAL_NAME
 from validation.model import Finding, Severity
+from validation.repo_lock import LOCK_NAME
 
 from .repo_copy import REPO, copy_repo
 
@@ -43,10 +45,14 @@ class FakeEngine:
         self.results = list(results) or [FakeResult()]
         self.raises = raises
         self.seen_on_disk: list[dict[str, bytes]] = []
+        self.journal_seen: list[bool] = []
 
     def run(self, config, *, targets=None, paths=None, select=None, ignore=None, progress=None):
         self.calls.append(list(targets) if targets is not None else None)
-        self.seen_on_disk.append(snapshot(Path(config.root)))
+        # The lock and the journal of the run in progress are its own bookkeeping, not the repository's content.
+        on_disk = snapshot(Path(config.root))
+        self.journal_seen.append(JOURNAL_NAME in on_disk)
+        self.seen_on_disk.append({k: v for k, v in on_disk.items() if k not in (LOCK_NAME, JOURNAL_NAME)})
         if self.raises and len(self.calls) > 1:
             raise self.raises
         return self.results[min(len(self.calls), len(self.results)) - 1]
@@ -284,6 +290,7 @@ def test_failed_check_restores_every_file_and_shows_the_findings(repo, monkeypat
     err = capsys.readouterr().err
     # The baseline saw the old files, the check after saw the edited ones, then everything went back.
     assert fake.seen_on_disk[0] == before
+    assert fake.journal_seen == [False, True]  # the check after the write runs while the journal can undo it
     assert b"new-dev-bucket-1" in fake.seen_on_disk[1]["overlays/dev/bucket.yaml"]
     assert b"s3://new-dev-bucket-1/dvc" in fake.seen_on_disk[1][".dvc/config"]
     assert snapshot(repo) == before
@@ -556,3 +563,62 @@ def test_an_interrupt_between_two_writes_puts_the_first_back(repo, engine, monke
     assert main(["update-bucket", "new-dev-bucket-1"]) == 130
     monkeypatch.undo()
     assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "write"])
+def test_a_latin1_byte_in_dvc_config_is_a_usage_error_naming_the_file_and_line(repo, engine, capsys, dry_run):
+    dvc = repo / ".dvc/config"
+    dvc.write_bytes(dvc.read_bytes().replace(b"# one remote", b"# caf\xe9: one remote"))
+    before = snapshot(repo)
+    assert main(["update-bucket", "new-dev-bucket-1", *(["--dry-run"] if dry_run else [])]) == 2
+    err = capsys.readouterr().err
+    assert ".dvc/config line 4: not UTF-8 (byte 0xe9); DVC cannot read it either" in err
+    assert "internal error" not in err
+    assert snapshot(repo) == before
+
+
+def test_a_bucket_patch_symlinked_out_of_the_repository_is_refused(repo, engine, capsys, tmp_path):
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_bytes((repo / "overlays/dev/bucket.yaml").read_bytes())
+    (repo / "overlays/dev/bucket.yaml").unlink()
+    (repo / "overlays/dev/bucket.yaml").symlink_to(outside)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 2
+    err = capsys.readouterr().err
+    assert "outside the repository" in err and "bucket.yaml" in err
+    assert DEV_OLD.encode() in outside.read_bytes()
+
+
+def test_a_dvc_config_symlinked_out_of_the_repository_is_refused(repo, engine, capsys, tmp_path):
+    outside = tmp_path / "dvc-config"
+    outside.write_bytes((repo / ".dvc/config").read_bytes())
+    (repo / ".dvc/config").unlink()
+    (repo / ".dvc/config").symlink_to(outside)
+    before_outside = outside.read_bytes()
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 2
+    assert ".dvc/config resolves to" in capsys.readouterr().err
+    assert outside.read_bytes() == before_outside
+    assert buckets.read_settings(repo, "dev").bucket == DEV_OLD
+
+
+def test_a_symlink_inside_the_repository_is_edited_at_its_target_and_stays_a_link(repo, engine):
+    real = repo / "overlays/dev/bucket-real.yaml"
+    (repo / "overlays/dev/bucket.yaml").rename(real)
+    (repo / "overlays/dev/bucket.yaml").symlink_to("bucket-real.yaml")
+    assert main(["update-bucket", "new-dev-bucket-1", "--no-check"]) == 0
+    assert (repo / "overlays/dev/bucket.yaml").is_symlink()
+    assert b"new-dev-bucket-1" in real.read_bytes()
+
+
+def test_dot_directories_under_overlays_are_not_environments(repo, engine, capsys):
+    """A scratch copy a killed tool left (overlays/.argo-ml-render-x) must never be edited as an environment."""
+    shutil.copytree(repo / "overlays/dev", repo / "overlays/.argo-ml-render-dev-abc")
+    assert buckets.environments(repo) == ["dev", "prod", "staging"]
+    assert main(["update-bucket", "one-bucket-for-all", "--env", "all", "--allow-shared", "--no-check"]) == 0
+    assert DEV_OLD.encode() in (repo / "overlays/.argo-ml-render-dev-abc/bucket.yaml").read_bytes()
+
+
+def test_a_fifo_as_the_bucket_patch_is_refused_not_waited_on(repo, engine, capsys):
+    (repo / "overlays/dev/bucket.yaml").unlink()
+    os.mkfifo(repo / "overlays/dev/bucket.yaml")
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 2
+    assert "not a regular file" in capsys.readouterr().err

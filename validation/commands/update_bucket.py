@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from validation import buckets
-from validation.atomic import write_atomic
 from validation.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
+from validation.journal import FileChange, JournalError, Transaction, recover
+from validation.repo_lock import DEFAULT_TIMEOUT, repo_lock
 
 HELP = "Point an environment (dev unless --env says otherwise) at a new S3 bucket, then re-check it."
 
@@ -42,6 +43,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--root", type=Path, default=None, metavar="DIR", help="repository root (default: found from the cwd)"
     )
+    parser.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"wait this long for another run holding the repository lock (default: {DEFAULT_TIMEOUT:g})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,10 +68,25 @@ def run(args: argparse.Namespace) -> int:
     root = (args.root or find_root(Path.cwd())).resolve()
     if not root.is_dir():
         raise UsageError(f"--root {args.root}: not a directory")
+    if args.lock_timeout < 0:
+        raise UsageError("--lock-timeout must be 0 or more seconds")
     try:
         cfg = config_mod.load(root)
     except config_mod.ConfigError as exc:
         raise UsageError(str(exc)) from None
+    if args.dry_run:  # writes nothing, so it takes no lock (and works in a read-only checkout)
+        return _update(args, root, cfg)
+    # Read, check and write under one lock: a second run waits, then reads what the first one wrote.
+    command = f"update-bucket {args.bucket} --env {args.env}"
+    with repo_lock(root, command, timeout=args.lock_timeout):
+        try:
+            recover(root, locked=True)
+        except JournalError as exc:
+            raise UsageError(str(exc)) from None
+        return _update(args, root, cfg)
+
+
+def _update(args: argparse.Namespace, root: Path, cfg) -> int:
     known = buckets.environments(root, cfg.overlays_dir)
     if not known:
         raise UsageError(f"no environments under {root / cfg.overlays_dir}")
@@ -131,36 +154,53 @@ def run(args: argparse.Namespace) -> int:
         # What is already wrong before the edit is not this change's doing; only new errors undo it.
         baseline, _ = _errors(cfg, changed_envs)
 
-    written: list[FileEdit] = []
+    # Every file is written through one journal: a crash at any instant is rolled back by the next command, so the
+    # overlay and .dvc/config are never left disagreeing.
+    txn = Transaction(root, [FileChange(e.path, e.old, e.new) for e in edits],
+                      command=f"update-bucket {args.bucket} --env {args.env}")
     try:
-        for edit in edits:
-            write_atomic(edit.path, edit.new)
-            written.append(edit)
+        txn.apply()
     except OSError as exc:
-        _restore(written)
-        print(f"error: could not write {edit.rel}: {exc}; every file is as it was", file=sys.stderr)
+        left = _undo(txn)
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        state = "every file is as it was" if not left else "; ".join(left)
+        print(f"error: could not write{where}: {exc.strerror or exc}; {state}", file=sys.stderr)
         return EXIT_ERROR
     except BaseException:
-        _restore(written)  # ^C between two files: do not leave dev's overlay and its DVC remote disagreeing
+        _undo(txn)  # ^C or SIGTERM between two files: do not leave dev's overlay and its DVC remote disagreeing
         raise
 
     if not args.no_check:
         try:
             after, rendered = _errors(cfg, changed_envs)
         except BaseException:
-            _restore(written)  # the check itself broke (or ^C): leave the tree as it was
+            _undo(txn)  # the check itself broke (or ^C): leave the tree as it was
             raise
         new = [text for key, text in after.items() if key not in baseline]
         if new:
-            _restore(written)
+            left = _undo(txn)
             print("\n".join(new), file=sys.stderr)
+            if left:
+                print("the check failed after the change; " + "; ".join(left), file=sys.stderr)
+                return EXIT_ERROR
             print("the check failed after the change, so every file was restored; nothing changed", file=sys.stderr)
             return EXIT_FINDINGS
         already = f" ({len(baseline)} already there before this change)" if baseline else ""
         print(f"checked {', '.join(rendered) or 'nothing'}: no new errors{already}")
+    txn.commit()
     for env in changed_envs:
         print(f"{env}: " + _summary(settings[env], args.bucket, args.region))
     return EXIT_OK
+
+
+def _undo(txn: Transaction) -> list[str]:
+    """Roll the files back; what could not be restored, in words (the journal then stays for the next run)."""
+    try:
+        left = txn.rollback()
+    except OSError as exc:
+        return [f"could not restore the files ({exc.strerror or exc}); the next `python -m validation` command "
+                "rolls them back from the journal"]
+    return left
 
 
 def _summary(current: buckets.BucketSettings, bucket: str, region: str | None) -> str:
@@ -183,23 +223,23 @@ def _plan(
     touched: set[str] = set()
     for env in selected:
         current = settings[env]
-        old = current.file.read_bytes()
-        try:
-            text = old.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise buckets.BucketFileError(f"{current.file}: {exc}") from None
+        path = buckets.inside(root, current.file, _rel(root, current.file))
+        old = buckets.read_regular(path, _rel(root, path))
+        text = buckets.decode_utf8(old, _rel(root, path))
         try:
             new = buckets.edit_bucket_text(text, bucket=bucket, region=region)
         except buckets.BucketFileError as exc:
             raise buckets.BucketFileError(f"{current.file}: {exc}") from None
         if new != text:
-            edits.append(FileEdit(current.file, _rel(root, current.file), old, new.encode("utf-8")))
+            edits.append(FileEdit(path, _rel(root, path), old, new.encode("utf-8")))
             touched.add(env)
 
     dvc = root / DVC_CONFIG
-    if dvc.is_file():
-        old = dvc.read_bytes()
-        text = new_text = old.decode("utf-8", errors="surrogateescape")
+    if dvc.is_file() or dvc.is_symlink():
+        dvc = buckets.inside(root, dvc, DVC_CONFIG)
+        old = buckets.read_regular(dvc, DVC_CONFIG)
+        # DVC itself refuses a config that is not UTF-8 ("config file error"), so this is the user's to fix.
+        text = new_text = buckets.decode_utf8(old, DVC_CONFIG, "; DVC cannot read it either")
         remotes = buckets.dvc_remotes(text)
         for env in selected:
             # Also when the overlay already holds the bucket (a region-only change, a second run): the remote must
@@ -217,7 +257,7 @@ def _plan(
             if new_text != before:
                 touched.add(env)
         if new_text != text:
-            edits.append(FileEdit(dvc, DVC_CONFIG, old, new_text.encode("utf-8", errors="surrogateescape")))
+            edits.append(FileEdit(dvc, DVC_CONFIG, old, new_text.encode("utf-8")))
     return edits, [env for env in selected if env in touched]
 
 
@@ -238,11 +278,6 @@ def _errors(cfg, environments: list[str]) -> tuple[dict[tuple, str], list[str]]:
         key = (f.rule_id, f.target, f.object_ref, f.json_path, f.file, f.line, f.message)
         errors[key] = f"{where}: {f.severity} {f.rule_id}: {f.message}{obj}"
     return errors, rendered
-
-
-def _restore(written: list[FileEdit]) -> None:
-    for edit in reversed(written):
-        write_atomic(edit.path, edit.old)
 
 
 def _rel(root: Path, path: Path) -> str:
