@@ -177,15 +177,24 @@ class DvcRemote:
     name: str
     url: str
     bucket: str | None  # the bucket, when the URL is s3://
+    region: str | None = None  # its `region` line, if it has one
+    line: int = 0  # 1-based line of its `url`
 
 
 def dvc_remotes(text: str) -> list[DvcRemote]:
     """The remotes in a .dvc/config text, in file order."""
-    remotes = []
-    for name, key, value, _ in _dvc_keys(text):
+    urls: dict[str, tuple[str, int]] = {}
+    regions: dict[str, str] = {}
+    for index, (name, key, value, _) in _dvc_lines(text.splitlines(keepends=True)):
         if name is not None and key == "url":
-            m = _S3_URL.match(value)
-            remotes.append(DvcRemote(name=name, url=value, bucket=m.group("bucket") if m else None))
+            urls.setdefault(name, (value, index + 1))
+        elif name is not None and key == "region":
+            regions.setdefault(name, value)
+    remotes = []
+    for name, (url, line) in urls.items():
+        m = _S3_URL.match(url)
+        remotes.append(DvcRemote(name=name, url=url, bucket=m.group("bucket") if m else None,
+                                 region=regions.get(name), line=line))
     return remotes
 
 
@@ -262,11 +271,6 @@ def unified_diff(old: str, new: str, path: str) -> str:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
-
-
-def _dvc_keys(text: str) -> Iterator[tuple[str | None, str, str, re.Match]]:
-    for _, item in _dvc_lines(text.splitlines(keepends=True)):
-        yield item
 
 
 def _dvc_lines(lines: list[str]) -> Iterator[tuple[int, tuple[str | None, str, str, re.Match]]]:

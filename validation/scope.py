@@ -21,7 +21,8 @@ from validation.buckets import kustomization_file
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Repo-relative files and folders that change how every target is checked, not what one target renders.
-VALIDATOR_INPUTS = ("pyproject.toml", "validation/", "pipeline/")
+# .dvc/config: ENV-DVC-REMOTE compares every environment with it, so a commit that only edits it checks them all.
+VALIDATOR_INPUTS = ("pyproject.toml", "validation/", "pipeline/", ".dvc/config")
 PIPELINE_CODE_SUFFIXES = (".py",)
 
 _REMOTE_PREFIXES = ("http://", "https://", "git@", "git::", "ssh://", "github.com/", "gitlab.com/", "bitbucket.org/")

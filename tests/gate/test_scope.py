@@ -112,7 +112,7 @@ def test_changed_files_map_to_the_targets_whose_graph_holds_them(tree, files, ex
     assert scope.targets_for_files(tree, files) == expected
 
 
-@pytest.mark.parametrize("changed", ["pipeline/steps.py", "pyproject.toml", "validation/engine.py"])
+@pytest.mark.parametrize("changed", ["pipeline/steps.py", "pyproject.toml", "validation/engine.py", ".dvc/config"])
 def test_files_the_validator_itself_reads_mean_everything(tree, changed):
     assert scope.targets_for_files(tree, ["README.md", changed]) is None
 

@@ -165,3 +165,46 @@ def test_a_credential_reported_in_the_object_is_not_reported_again_from_its_sour
     rt.manifests[0].source = "cm.yaml"
     hits = run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))
     assert [h.path for h in hits] == ["data.aws-secret-access-key"], hits
+
+
+def _dvc_repo(tmp_path, config: bytes):
+    (tmp_path / ".dvc").mkdir()
+    (tmp_path / ".dvc" / "config").write_bytes(config)
+    return tmp_path
+
+
+DVC_DEV = b"['remote \"dev\"']\n    url = s3://mlops-data-dev-1754148674/dvc\n    region = us-east-1\n"
+
+
+def test_dvc_remote_agreeing_with_the_overlay_is_quiet(tmp_path):
+    root = _dvc_repo(tmp_path, DVC_DEV)
+    ctx = context(rendered(WT % "mlops-data-dev-1754148674"), repo_root=root)
+    assert run_rule("ENV-DVC-REMOTE", ctx) == []
+
+
+def test_dvc_remote_on_another_bucket_is_reported_at_the_bucket_parameter(tmp_path):
+    root = _dvc_repo(tmp_path, DVC_DEV)
+    hits = run_rule("ENV-DVC-REMOTE", context(rendered(WT % "mlops-data-dev-new"), repo_root=root))
+    assert [h.path for h in hits] == ["spec.arguments.parameters[0].value"]
+    assert "remote 'dev' (.dvc/config line 2) is s3://mlops-data-dev-1754148674/dvc" in hits[0].message
+
+
+def test_a_dvc_config_dvc_cannot_read_is_a_finding_not_a_crash(tmp_path):
+    root = _dvc_repo(tmp_path, b"# caf\xe9\n" + DVC_DEV)
+    hits = run_rule("ENV-DVC-REMOTE", context(rendered(WT % "mlops-data-dev-1754148674"), repo_root=root))
+    assert len(hits) == 1
+    assert ".dvc/config line 1: not UTF-8 (byte 0xe9); DVC refuses it too" in hits[0].message
+
+
+def test_no_dvc_config_means_nothing_to_compare(tmp_path):
+    assert run_rule("ENV-DVC-REMOTE", context(rendered(WT % "any-bucket-1"), repo_root=tmp_path)) == []
+
+
+def test_a_dvc_config_symlinked_out_of_the_repository_is_not_read(tmp_path):
+    outside = tmp_path / "outside"
+    outside.write_bytes(DVC_DEV)
+    root = tmp_path / "repo"
+    (root / ".dvc").mkdir(parents=True)
+    (root / ".dvc" / "config").symlink_to(outside)
+    hits = run_rule("ENV-DVC-REMOTE", context(rendered(WT % "mlops-data-dev-1754148674"), repo_root=root))
+    assert len(hits) == 1 and "outside the repository" in hits[0].message

@@ -20,7 +20,7 @@ engine = pytest.importorskip("validation.engine")
 from validation import config as config_mod  # noqa: E402
 
 RULE_FAMILIES = ("ARGO-", "RBAC-", "ARGOCD-", "ENV-")
-TREE = ("base", "overlays", "argocd", "pipeline", "repository", "mlflow", "pyproject.toml")
+TREE = ("base", "overlays", "argocd", "pipeline", "repository", "mlflow", "pyproject.toml", ".dvc")
 
 MP = "base/workflowtemplates/ml-pipeline.yaml"
 MPG = "base/workflowtemplates/ml-pipeline-git.yaml"
@@ -169,6 +169,8 @@ MUTATIONS = [
     Mutation("ARGOCD-DESTINATION-NAMESPACE", "overlays/staging/kustomization.yaml", "namespace: ml-staging",
              "namespace: ml-stage", expect=("argocd/apps/staging.yaml",)),
     Mutation("ARGOCD-TARGET-REVISION", "argocd/apps/prod.yaml", "    targetRevision: main\n", ""),
+    Mutation("ENV-DVC-REMOTE", ".dvc/config", "s3://mlops-data-bucket-staging-1754148674/dvc",
+             "s3://mlops-data-bucket-staging-retired/dvc", expect=("overlays/staging/bucket.yaml",)),
     Mutation("ARGOCD-PROD-AUTO-PRUNE", "argocd/apps/prod.yaml", "  syncPolicy:\n",
              "  syncPolicy:\n    automated: {prune: true}\n"),
     # --- schema, through an overlay's targeted strategic-merge patch (its own metadata.name is a placeholder)
