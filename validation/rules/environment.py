@@ -119,7 +119,7 @@ def environment_buckets(ctx: Context) -> dict[str, set[str]]:
     if overlays.is_dir():
         for f in sorted(overlays.glob("*/bucket.yaml")):
             env = f.parent.name
-            if env in out and out[env]:
+            if env.startswith(".") or (env in out and out[env]):  # a dot-directory is nobody's environment
                 continue
             value = _bucket_file_value(str(f), f.stat().st_mtime)
             if value:

@@ -300,8 +300,9 @@ def test_wrapper_relative_path_in_a_message_becomes_the_repo_path(tmp_path: Path
     assert message == "trouble in 'overlays/dev': bad"
 
 
-def test_the_working_copy_keeps_dotfiles_but_not_virtualenvs_or_caches(repo: Path, monkeypatch) -> None:
-    import shutil
+def test_the_working_copy_lives_in_the_temp_dir_keeps_dotfiles_but_not_virtualenvs_or_caches(
+        repo: Path, monkeypatch) -> None:
+    import tempfile
 
     from validation import render as render_mod
 
@@ -311,15 +312,20 @@ def test_the_working_copy_keeps_dotfiles_but_not_virtualenvs_or_caches(repo: Pat
         "overlays/dev/.venv/lib/site.py": "# a virtualenv\n",
         "overlays/dev/__pycache__/x.pyc": "",
     })
-    copied: list[set[str]] = []
-    real = shutil.copytree
+    seen: list[tuple[Path, set[str]]] = []
+    real = render_mod._run
 
-    def spy(src, dst, *args, **kwargs):
-        out = real(src, dst, *args, **kwargs)
-        copied.append({p.name for p in Path(dst).iterdir()})
-        return out
+    def spy(engine, directory, timeout):
+        seen.append((Path(directory), {p.name for p in Path(directory).iterdir()}))
+        return real(engine, directory, timeout)
 
-    monkeypatch.setattr(render_mod.shutil, "copytree", spy)
+    monkeypatch.setattr(render_mod, "_run", spy)
     assert by_name(render(repo, "app/demo-dev"))
-    assert copied and ".env" in copied[0]
-    assert ".venv" not in copied[0] and "__pycache__" not in copied[0]
+    copies = [(d, names) for d, names in seen if "bucket.yaml" in names]
+    assert copies, seen
+    where, names = copies[0]
+    # Outside the repository, in the system temp dir, so a killed run's leftovers can never become input.
+    assert where.is_relative_to(Path(tempfile.gettempdir()).resolve()) and not where.is_relative_to(repo)
+    assert ".env" in names and ".venv" not in names and "__pycache__" not in names
+    assert not where.exists()  # removed once kustomize is done
+    assert [p.name for p in (repo / "overlays").iterdir() if p.name.startswith(".")] == []
