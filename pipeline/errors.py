@@ -15,5 +15,10 @@ class UsageError(PipelineError):
     exit_code = 2
 
 
+class DataError(UsageError):
+    """Data a step cannot use (exit 2): a bad --input, a clash with an existing data version, a one-class split,
+    or a damaged file between steps. Retrying the step cannot help, so Argo's retry strategy skips exit 2."""
+
+
 class GateFailed(PipelineError):
     """The evaluation gate refused the model (exit 1)."""

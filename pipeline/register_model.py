@@ -79,6 +79,8 @@ def run(settings: Settings) -> Registration:
         "data_version": trained.data.params.get("data_version", settings.data_version),
         "environment": settings.environment,
     }
+    if "data_md5" in trained.data.params:
+        tags["data_md5"] = trained.data.params["data_md5"]
     commit = settings.git_commit or trained.data.tags.get("git_commit") or detect_git_commit()
     if commit:
         tags["git_commit"] = commit

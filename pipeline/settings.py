@@ -62,6 +62,24 @@ def tracking_uri_problem(uri: str, what: str = "MLflow tracking URI") -> str | N
     return None if problem is None else f"{what} {uri!r} {problem}; use {TRACKING_URI_FORMS}"
 
 
+INPUT_FORMATS = ("auto", "csv", "jsonl", "parquet")
+
+
+def input_uri_problem(uri: str) -> str | None:
+    """Why `uri` cannot be read as --input, or None: a local path, or s3://bucket/key."""
+    if uri.startswith("s3://"):
+        bucket, _, key = uri[5:].partition("/")
+        problems = bucket_name_problems(bucket)
+        if problems:
+            return f"--input {uri!r}: bucket {bucket!r} " + "; ".join(problems)
+        if not key or key.endswith("/"):
+            return f"--input {uri!r} names no object: use s3://bucket/path/to/file.csv"
+        return None
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", uri):
+        return f"--input {uri!r}: only local paths and s3://bucket/key are supported"
+    return None
+
+
 def detect_git_commit(cwd: Path | None = None) -> str | None:
     """$GIT_COMMIT, else HEAD of the git checkout around `cwd`, else None (no git, no repository)."""
     env = os.environ.get("GIT_COMMIT", "").strip()
@@ -96,6 +114,15 @@ class Settings:
     git_commit: str | None = None
     alias: str = "candidate"
     run_id: str = ""
+    learning_rate: float = 0.05
+    # Your own data (data-prep): a local path or s3://bucket/key; empty = the built-in sample.
+    input_uri: str = ""
+    input_format: str = "auto"  # auto (from the extension), csv, jsonl or parquet
+    text_column: str = "text"
+    label_column: str = "label"
+    max_input_mb: int = 100
+    # Not a flag: `data pull` works in a scratch workdir that must still use the real workdir's local remote.
+    local_remote_dir: Path | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "workdir", Path(self.workdir).expanduser().resolve())
@@ -117,6 +144,19 @@ class Settings:
             out.append(f"batch size must be at least 1 (got {self.batch_size})")
         if self.seed < 0:
             out.append(f"seed must be 0 or more (got {self.seed})")
+        if not 0.0 < self.learning_rate <= 10.0:
+            out.append(f"learning rate must be above 0 and at most 10 (got {self.learning_rate})")
+        if self.input_uri and (problem := input_uri_problem(self.input_uri)):
+            out.append(problem)
+        if self.input_format not in INPUT_FORMATS:
+            out.append(f"input format {self.input_format!r} must be one of {', '.join(INPUT_FORMATS)}")
+        for value, what in ((self.text_column, "text column"), (self.label_column, "label column")):
+            if not value.strip():
+                out.append(f"{what} must not be empty")
+        if self.text_column == self.label_column:
+            out.append(f"text and label column are both {self.text_column!r}")
+        if self.max_input_mb < 1:
+            out.append(f"max input size must be at least 1 MB (got {self.max_input_mb})")
         if not 0.0 <= self.min_accuracy <= 1.0:
             out.append(f"min accuracy must be between 0 and 1 (got {self.min_accuracy})")
         if self.dvc_s3_bucket:
@@ -160,22 +200,41 @@ class Settings:
 
     @property
     def local_remote(self) -> Path:
-        return self.workdir / "dvc-remote"
+        return Path(self.local_remote_dir) if self.local_remote_dir else self.workdir / "dvc-remote"
 
     @property
-    def raw_csv(self) -> Path:
-        return self.workdir / "data" / "raw" / f"sample_data_{self.data_version}.csv"
+    def raw_dir(self) -> Path:
+        """The data version's original file, under the name it came with (data-prep)."""
+        return self.workdir / "data" / "raw" / self.data_version
+
+    @property
+    def version_record(self) -> Path:
+        """The data version's record as data-prep found or made it in the remote (data_versions.py)."""
+        return self.workdir / "data" / "versions" / f"{self.data_version}.json"
+
+    @property
+    def train_csv(self) -> Path:
+        """Training rows (text, label, row in the original file), written by data-prep."""
+        return self.workdir / "data" / "split" / f"train_{self.data_version}.csv"
+
+    @property
+    def test_csv(self) -> Path:
+        """Held-out rows, written by data-prep; only evaluate-model reads them."""
+        return self.workdir / "data" / "split" / f"test_{self.data_version}.csv"
 
     @property
     def features_pkl(self) -> Path:
-        return self.workdir / "data" / "processed" / f"features_{self.data_version}.pkl"
+        """TF-IDF features of the training rows (feature-eng)."""
+        return self.workdir / "data" / "processed" / f"train_features_{self.data_version}.pkl"
 
     @property
     def labels_pkl(self) -> Path:
-        return self.workdir / "data" / "processed" / f"labels_{self.data_version}.pkl"
+        """Labels of the training rows (feature-eng)."""
+        return self.workdir / "data" / "processed" / f"train_labels_{self.data_version}.pkl"
 
     @property
     def vectorizer_pkl(self) -> Path:
+        """The TF-IDF vectorizer, fit on the training rows only (feature-eng)."""
         return self.workdir / "data" / "processed" / f"vectorizer_{self.data_version}.pkl"
 
     @property

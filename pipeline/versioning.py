@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from pipeline.errors import PipelineError
+from pipeline import files
+from pipeline.errors import DataError, PipelineError
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:
@@ -92,8 +93,23 @@ def dvc_file(path: Path) -> Path:
 
 def content_md5(path: Path) -> str:
     """The content hash DVC recorded for `path` in its .dvc file."""
-    data = yaml.safe_load(dvc_file(path).read_text(encoding="utf-8"))
-    return str(data["outs"][0]["md5"])
+    return tracked(path)[0]
+
+
+def tracked(path: Path) -> tuple[str, int]:
+    """(md5, size) DVC recorded for `path` in its .dvc file."""
+    pointer = dvc_file(path)
+    try:
+        out = yaml.safe_load(pointer.read_text(encoding="utf-8"))["outs"][0]
+        return str(out["md5"]), int(out["size"])
+    except (OSError, yaml.YAMLError, KeyError, IndexError, TypeError, ValueError) as exc:
+        raise PipelineError(f"{pointer} is not a DVC pointer file DVC wrote ({type(exc).__name__}: {exc})") from exc
+
+
+def write_pointer(path: Path, md5: str, size: int) -> None:
+    """A .dvc file for `path` as `dvc add` writes it, so DVC can pull the bytes with that hash from the remote."""
+    pointer = {"outs": [{"md5": md5, "size": size, "hash": "md5", "path": path.name}]}
+    files.write_text(dvc_file(path), yaml.safe_dump(pointer, sort_keys=False))
 
 
 def _reason(exc: BaseException) -> str:
@@ -143,17 +159,37 @@ def ensure_local(settings: Settings, paths: Sequence[Path], what: str, hint: str
             f"{what} not found: {', '.join(untracked)} is neither in {settings.workdir} nor tracked by DVC "
             f"(no .dvc file); {hint}"
         )
+    pull(settings, missing, what)
+
+
+def pull(settings: Settings, paths: Sequence[Path], what: str) -> None:
+    """`dvc pull` the files, whose .dvc files exist; names exactly what could not be pulled, from where, and why."""
+    rel = [str(p.relative_to(settings.workdir)) for p in paths]
     with open_repo(settings) as repo:
         cwd = os.getcwd()
         try:
             os.chdir(settings.workdir)
-            repo.pull(targets=[r + ".dvc" for r in rel], remote=REMOTE)
+            # force: the .dvc file is the truth; a leftover file at the path is replaced, not asked about.
+            repo.pull(targets=[r + ".dvc" for r in rel], remote=REMOTE, force=True)
         except Exception as exc:  # as above: name what, where from, and why
             raise PipelineError(
                 f"could not pull {what} ({', '.join(rel)}) from {describe_remote(settings)}: {_reason(exc)}"
             ) from exc
         finally:
             os.chdir(cwd)
-    still = [r for r, p in zip(rel, missing, strict=True) if not p.exists()]
+    still = [r for r, p in zip(rel, paths, strict=True) if not p.exists()]
     if still:
         raise PipelineError(f"could not pull {what} ({', '.join(still)}) from {describe_remote(settings)}")
+
+
+def check_unchanged(path: Path, written_by: str) -> None:
+    """Refuse a file that no longer matches the hash DVC recorded when `written_by` wrote it (truncated, edited)."""
+    if not dvc_file(path).exists():
+        return
+    md5, size = tracked(path)
+    actual = path.stat().st_size
+    if actual != size or files.md5_of(path) != md5:
+        raise DataError(
+            f"{path} is not what {written_by} wrote ({actual} bytes; {dvc_file(path).name} says {size} bytes, "
+            f"md5 {md5}): truncated or changed since; run {written_by} again"
+        )

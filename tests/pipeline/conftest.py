@@ -199,3 +199,22 @@ def mlflow_client(settings: Settings):  # -> MlflowClient on the settings' track
 
     # Both URIs explicit: MlflowClient otherwise takes the registry from MLflow's process-wide setting.
     return MlflowClient(tracking_uri=settings.tracking_uri, registry_uri=settings.tracking_uri)
+
+
+def write_reviews(path: Path, rows: int = 60, seed: int = 5) -> tuple[list[str], list[int]]:
+    """A small user CSV (text,label; two classes, distinct texts) at `path`; returns its texts and labels."""
+    from pipeline import sample
+
+    records = sample.make_records(seed, n=rows)
+    texts, labels = [r.text for r in records], [r.label for r in records]
+    write_csv(path, ["text", "label"], zip(texts, labels, strict=True))
+    return texts, labels
+
+
+def write_csv(path: Path, header: list[str], rows: object) -> None:
+    import csv
+
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)  # type: ignore[arg-type]

@@ -24,6 +24,12 @@ DEFAULTS = {
     "environment": "dev",
     "seed": 42,
     "alias": "candidate",
+    "learning_rate": 0.05,
+    "input": "",
+    "input_format": "auto",
+    "text_column": "text",
+    "label_column": "label",
+    "max_input_mb": 100,
 }
 
 
@@ -68,9 +74,28 @@ def test_every_step_accepts_the_workflow_template_flags(step: str) -> None:
             "abc",
             "--alias",
             "champion",
+            "--input",
+            "s3://mlops-user-data/reviews/2026.parquet",
+            "--input-format",
+            "parquet",
+            "--text-column",
+            "review",
+            "--label-column",
+            "stars",
+            "--learning-rate",
+            "0.01",
         ]
     )
     assert (args.epochs, args.batch_size, args.dvc_s3_region, args.alias) == (5, 8, "eu-west-1", "champion")
+    settings = settings_from_args(args)
+    assert (settings.input_uri, settings.input_format) == ("s3://mlops-user-data/reviews/2026.parquet", "parquet")
+    assert (settings.text_column, settings.label_column, settings.learning_rate) == ("review", "stars", 0.01)
+
+
+def test_an_empty_input_flag_means_no_input() -> None:
+    """The templates always pass --input=...; empty is the default: the existing version, else the sample."""
+    args = build_parser().parse_args(["data-prep", "--input=", "--input-format=auto"])
+    assert settings_from_args(args).input_uri == ""
 
 
 def test_workdir_defaults_to_env_then_dot_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,6 +146,14 @@ def test_run_id_flag_only_on_steps_that_read_a_run() -> None:
         (["--mlflow-tracking-uri", "http://"], "'http://' has no host"),
         (["--mlflow-tracking-uri", "http://mlflow:port"], "'http://mlflow:port' is malformed"),
         (["--mlflow-tracking-uri", "sqlite://"], "'sqlite://' needs a database file"),
+        (["--learning-rate", "0"], "--learning-rate: must be above 0"),
+        (["--learning-rate", "fast"], "--learning-rate: 'fast' is not a number"),
+        (["--input", "ftp://host/data.csv"], "only local paths and s3://bucket/key are supported"),
+        (["--input", "s3://Bad_Bucket/data.csv"], "bucket 'Bad_Bucket' may contain only lowercase"),
+        (["--input", "s3://bucket-only/"], "names no object"),
+        (["--input-format", "xlsx"], "--input-format: invalid choice: 'xlsx'"),
+        (["--text-column", " "], "--text-column: must not be empty"),
+        (["--max-input-mb", "0"], "--max-input-mb: must be 1 or more"),
     ],
 )
 def test_bad_flags_are_usage_errors_with_a_message(flags: list[str], message: str, tmp_path: Path) -> None:
@@ -197,13 +230,83 @@ def test_help_lists_every_step_without_importing_heavy_libraries() -> None:
 
 
 def test_unexpected_errors_become_a_message_not_a_traceback(tmp_path: Path) -> None:
-    # A workdir that is a file: the step fails deep inside; the CLI boundary must still print one line.
+    # A file where data-prep needs a folder: the step fails deep inside; the CLI boundary must still print one line.
+    workdir = tmp_path / "work"
+    (workdir / "data").mkdir(parents=True)
+    (workdir / "data" / "incoming").write_text("x")
+    result = run_cli("data-prep", "--workdir", str(workdir), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("pipeline data-prep: error:") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_workdir_that_is_a_file_is_refused_at_start(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = run_cli("data-prep", "--workdir", str(blocker), cwd=tmp_path)
-    assert result.returncode == 1
-    assert "pipeline data-prep: error:" in result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
+    result = run_cli("train-model", "--workdir", str(blocker), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f"pipeline train-model: error: workdir {blocker} is not a directory\n"
+
+
+def _namespaces_work() -> bool:
+    import shutil
+
+    if shutil.which("unshare") is None:
+        return False
+    return subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False).returncode == 0
+
+
+@pytest.mark.skipif(not _namespaces_work(), reason="needs unprivileged user and mount namespaces (unshare -rm)")
+@pytest.mark.parametrize("step", ["train-model", "run"])
+def test_an_unwritable_workdir_is_refused_in_under_a_second(tmp_path: Path, step: str) -> None:
+    """Root ignores permission bits, so the workdir is made read-only the way a volume is: a read-only mount."""
+    import shlex
+    import time
+
+    workdir = tmp_path / "work"
+    (workdir / "outputs").mkdir(parents=True)
+    argv = [sys.executable, "-m", "pipeline", step, f"--workdir={workdir}"]
+    script = (
+        f"mount --bind {shlex.quote(str(workdir))} {shlex.quote(str(workdir))}"
+        f" && mount -o remount,bind,ro {shlex.quote(str(workdir))}"
+        f" && exec {shlex.join(argv)}"
+    )
+    started = time.monotonic()
+    result = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script], cwd=tmp_path, env=clean_env(), capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"pipeline {step}: error: workdir {workdir} cannot be written (read-only file system); "
+        "choose a writable --workdir\n"
+    )
+    assert elapsed < 5, "a generous bound for a loaded machine: the check itself takes milliseconds"
+    assert list(workdir.iterdir()) == [workdir / "outputs"]
+
+
+def test_an_unwritable_folder_inside_the_workdir_is_named(tmp_path: Path) -> None:
+    from pipeline.cli import check_workdir
+    from pipeline.errors import UsageError
+    from tests.pipeline.conftest import embedded_settings
+
+    settings = embedded_settings(tmp_path / "work")
+    (settings.workdir / "outputs").mkdir(parents=True)
+    real_mkstemp = __import__("tempfile").mkstemp
+
+    def refuse_outputs(*args, **kwargs):
+        if kwargs.get("dir") == settings.workdir / "outputs":
+            raise PermissionError(13, "Permission denied")
+        return real_mkstemp(*args, **kwargs)
+
+    from unittest import mock
+
+    with mock.patch("tempfile.mkstemp", refuse_outputs), pytest.raises(UsageError) as err:
+        check_workdir(settings)
+    assert str(err.value) == (
+        f"workdir folder {settings.workdir / 'outputs'} cannot be written (Permission denied); choose a writable --workdir"
+    )
 
 
 def test_missing_aws_credentials_name_the_remote_and_where_credentials_come_from(tmp_path: Path) -> None:
@@ -217,6 +320,6 @@ def test_missing_aws_credentials_name_the_remote_and_where_credentials_come_from
         "--s3-endpoint-url", "http://127.0.0.1:9", cwd=tmp_path, env=env,
     )  # fmt: skip
     assert result.returncode == 1
-    assert "could not version data/raw/sample_data_v1.0.csv in s3://mlops-data-bucket-test/dvc" in result.stderr
+    assert "cannot read s3://mlops-data-bucket-test/dvc/versions/v1.0.json" in result.stderr
     assert "AWS credentials come only from the environment" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout

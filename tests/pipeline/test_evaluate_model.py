@@ -1,4 +1,4 @@
-"""evaluate-model: real metrics on the held-out split, Argo output files, and the accuracy gate."""
+"""evaluate-model: real metrics on the data version's test rows, Argo output files, and the accuracy gate."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import data_prep, evaluate_model
-from pipeline.errors import GateFailed, PipelineError
+from pipeline import data_prep, dataset, evaluate_model, feature_eng, register_model, train_model
+from pipeline.errors import DataError, GateFailed, PipelineError
 from pipeline.settings import Settings
-from tests.pipeline.conftest import REPO, EmbeddedRun, mlflow_client, run_cli
+from tests.pipeline.conftest import REPO, EmbeddedRun, embedded_settings, mlflow_client, run_cli, write_csv
+
+pytestmark = pytest.mark.timeout(300)  # generous: a hang is a failure
 
 
 def test_metrics_json_and_one_file_per_metric(embedded_run: EmbeddedRun) -> None:
@@ -26,22 +28,20 @@ def test_metrics_json_and_one_file_per_metric(embedded_run: EmbeddedRun) -> None
         assert 0.0 <= data[metric] <= 1.0
 
 
-def test_metrics_are_those_of_the_logged_model_on_the_held_out_rows(embedded_run: EmbeddedRun) -> None:
+def test_metrics_are_those_of_the_logged_model_on_the_test_rows(embedded_run: EmbeddedRun) -> None:
     import mlflow.sklearn
-    from sklearn.model_selection import train_test_split
 
     s = embedded_run.settings
-    records = data_prep.read_csv(s.raw_csv)
-    labels = [r.label for r in records]
-    _, held_out = train_test_split(list(range(100)), test_size=0.2, stratify=labels, random_state=42)
+    test = dataset.read_split_csv(s.test_csv)
     run = mlflow_client(s).get_run(embedded_run.train.run_id)
     model = mlflow.sklearn.load_model(run.data.tags["model_uri"])
-    predicted = model.predict([records[i].text for i in held_out])
-    correct = sum(int(p == labels[i]) for p, i in zip(predicted, held_out, strict=True))
-    assert embedded_run.evaluation.test_samples == 20
-    assert embedded_run.evaluation.accuracy == pytest.approx(correct / 20)
-    assert run.data.metrics["test_accuracy"] == pytest.approx(correct / 20)
+    predicted = model.predict(list(test.texts))
+    correct = sum(int(p == y) for p, y in zip(predicted, test.labels, strict=True))
+    assert embedded_run.evaluation.test_samples == len(test) == embedded_run.prep.record.test_rows
+    assert embedded_run.evaluation.accuracy == pytest.approx(correct / len(test))
+    assert run.data.metrics["test_accuracy"] == pytest.approx(correct / len(test))
     assert run.data.tags["gate"] == "passed"
+    assert embedded_run.evaluation.average == "binary"
 
 
 def _environment_gates() -> dict[str, float]:
@@ -60,8 +60,9 @@ def _environment_gates() -> dict[str, float]:
 def test_default_parameters_clear_every_environments_gate_with_margin(embedded_run: EmbeddedRun) -> None:
     gates = _environment_gates()
     assert set(gates) >= {"dev", "staging", "prod"}
-    # The workflows run the default seed, epochs and batch size: at least two of the 20 held-out samples to spare.
-    assert embedded_run.evaluation.accuracy - max(gates.values()) >= 0.1 - 1e-9, gates
+    # The workflows run the default seed, epochs and batch size. Across seeds accuracy moves by about 0.01
+    # (docs/pipeline.md), so 0.05 (40 of the 800 test rows) is a wide margin.
+    assert embedded_run.evaluation.accuracy - max(gates.values()) >= 0.05, gates
 
 
 def test_evaluates_with_the_runs_seed_not_the_flag(embedded_copy: Settings, embedded_run: EmbeddedRun) -> None:
@@ -101,3 +102,43 @@ def test_without_a_training_run_it_says_so(tmp_path: Path) -> None:
 
     with pytest.raises(PipelineError, match="run train-model first"):
         evaluate_model.run(embedded_settings(tmp_path / "empty"))
+
+
+def test_multi_class_data_trains_evaluates_with_macro_averages_and_registers(tmp_path: Path) -> None:
+    """Three classes: a softmax output, and precision/recall/F1 as the unweighted mean over the classes."""
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    words = {0: ("awful", "dreadful", "boring"), 1: ("great", "superb", "lovely"), 2: ("okay", "average", "fine")}
+    rows = [(f"the {thing} number {i} was {words[i % 3][i % 2]}", i % 3) for i, thing in enumerate(["meal"] * 150)]
+    write_csv(tmp_path / "three.csv", ["text", "label"], rows)
+    s = embedded_settings(tmp_path / "w", input_uri=str(tmp_path / "three.csv"), epochs=5, min_accuracy=0.5)
+    data_prep.run(s)
+    feature_eng.run(s)
+    trained = train_model.run(s)
+    result = evaluate_model.run(s)
+    assert result.average == "macro"
+    run = mlflow_client(s).get_run(trained.run_id)
+    assert run.data.params["average"] == "macro" and run.data.params["classes"] == "0,1,2"
+    import mlflow.sklearn
+
+    model = mlflow.sklearn.load_model(run.data.tags["model_uri"])
+    assert model.named_steps["clf"].out_activation_ == "softmax"
+    test = dataset.read_split_csv(s.test_csv)
+    predicted = model.predict(list(test.texts))
+    assert result.precision == pytest.approx(precision_score(test.labels, predicted, average="macro", zero_division=0))
+    assert result.recall == pytest.approx(recall_score(test.labels, predicted, average="macro", zero_division=0))
+    assert result.f1 == pytest.approx(f1_score(test.labels, predicted, average="macro", zero_division=0))
+    assert register_model.run(s).version == "1"
+
+
+def test_one_class_in_the_test_rows_is_refused_naming_the_file(embedded_copy: Settings) -> None:
+    from unittest import mock
+
+    s = embedded_copy
+    test = dataset.read_split_csv(s.test_csv)
+    one_class = dataset.Table(test.texts, tuple(1 for _ in test.labels), test.rows)
+    before = s.metrics_json.read_text()
+    with mock.patch.object(dataset, "read_split_csv", return_value=one_class):
+        with pytest.raises(DataError, match=rf"{s.test_csv}: the test rows have label 1 only"):
+            evaluate_model.run(s)
+    assert s.metrics_json.read_text() == before, "no verdict on a one-class test set"

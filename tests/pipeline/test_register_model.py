@@ -27,7 +27,8 @@ def test_registers_with_tags_and_alias(embedded_run: EmbeddedRun) -> None:
     client = mlflow_client(s)
     version = client.get_model_version_by_alias("bert-classifier", "candidate")
     assert str(version.version) == embedded_run.registration.version
-    assert version.tags == {"data_version": "v1.0", "environment": "dev", "git_commit": "0" * 40}
+    md5 = embedded_run.prep.record.raw.md5
+    assert version.tags == {"data_version": "v1.0", "data_md5": md5, "environment": "dev", "git_commit": "0" * 40}
     assert version.run_id == embedded_run.train.run_id
     assert (s.outputs / "model-version").read_text().strip() == str(version.version)
 
