@@ -84,66 +84,178 @@ def run(settings: Settings) -> Registration:
     commit = settings.git_commit or trained.data.tags.get("git_commit") or detect_git_commit()
     if commit:
         tags["git_commit"] = commit
-    version = _register(client, settings, train_model.model_uri(trained), run_id, tags)
+    version = Registrar(client, settings.model_name, run_id).register(
+        train_model.model_uri(trained), tags, settings.alias
+    )
     files.write_text(settings.outputs / "model-version", version)
     return Registration(name=settings.model_name, version=version, alias=settings.alias, tags=tags)
 
 
-def _register(client: Any, settings: Settings, source: str, run_id: str, tags: dict[str, str]) -> str:
-    """Create the version and point the alias at it, or leave the registry as it was.
+LINK_TAG = "mlflow.modelVersions"  # on the logged model: the registered versions made from it, as MLflow keeps it
 
-    If either call fails, the new version is deleted again, and so is the registered model when this call created
-    it (MLflow creates the model before the version, so a failed version would otherwise leave an empty model).
+
+class Registrar:
+    """Registers one run's model as a new version with tags and an alias, or leaves the registry as it was.
+
+    Each change is remembered as it is made, and undone in reverse order if a later one fails: the alias moved
+    back, the new version deleted, the logged model's link tag restored, and the registered model deleted if this
+    registration created it. A call that fails may still have been carried out (the server wrote the version, then
+    the answer was lost, or storage reported EIO after writing), so a failed version creation is undone by looking
+    for versions of this run that were not there before. If undoing fails too, the error names what is left.
     """
-    import mlflow
-    from mlflow.exceptions import MlflowException
 
-    name = settings.model_name
-    existed = _model_exists(client, settings)
-    try:
-        version = str(mlflow.register_model(source, name, tags=tags).version)
-    except Exception as exc:
-        cause = exc.message if isinstance(exc, MlflowException) else str(exc)
-        undone = _undo(client, name, None, existed)
-        raise PipelineError(f"could not register run {run_id} as {name!r}: {cause}{undone}") from exc
-    try:
-        client.set_registered_model_alias(name, settings.alias, version)
-    except Exception as exc:
-        undone = _undo(client, name, version, existed)
-        raise PipelineError(
-            f"could not set alias {settings.alias!r} on {name} version {version} ({exc}){undone}"
-        ) from exc
-    return version
+    def __init__(self, client: Any, name: str, run_id: str) -> None:
+        self.client, self.name, self.run_id = client, name, run_id
+        self.created_model = False
+        self.versions_before: set[str] = set()
+        self.version: str | None = None
+        self.version_unknown = False  # creation failed: whether a version exists is found out when undoing
+        self.link: tuple[str, str | None] | None = None  # (logged model id, tag value before)
+        self.alias: tuple[str, str | None] | None = None  # (alias, version it pointed at before)
 
+    def register(self, source: str, tags: dict[str, str], alias: str) -> str:
+        from mlflow.exceptions import MlflowException
 
-def _model_exists(client: Any, settings: Settings) -> bool:
-    from mlflow.exceptions import MlflowException
+        model = self._existing_model()
+        step = f"could not create registered model {self.name!r}"
+        try:
+            if model is None:
+                try:
+                    self.created_model = True  # set first: the call may fail after the server created it
+                    self.client.create_registered_model(self.name)
+                except MlflowException as exc:
+                    if exc.error_code not in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS"):
+                        raise
+                    self.created_model = False  # another run made it in between; it is not ours to delete
+            else:
+                self.versions_before = self._versions()
+            aliases_before = dict(model.aliases) if model is not None else {}
+            model_id = source.removeprefix("models:/") if source.startswith("models:/m-") else None
+            if model_id:
+                # An MLflow server links the version to the logged model itself while creating it; remember the
+                # link as it was, so undoing can put it back whoever changed it.
+                step = f"could not read logged model {model_id}"
+                self.link = (model_id, self._link(model_id))
+            step = f"could not register run {self.run_id} as {self.name!r}"
+            self.version_unknown = True
+            created = self.client.create_model_version(
+                self.name, source, run_id=self.run_id, tags=tags, model_id=model_id
+            )
+            self.version, self.version_unknown = str(created.version), False
+            if model_id:
+                step = f"could not link {self.name} version {self.version} to logged model {model_id}"
+                current = self._link(model_id)
+                linked = json.loads(current) if current else []
+                if not any(e.get("name") == self.name and str(e.get("version")) == self.version for e in linked):
+                    # As mlflow.register_model keeps it: a JSON list of {name, version}, the version a number.
+                    linked.append({"name": self.name, "version": int(self.version)})
+                    self.client.set_logged_model_tags(model_id, {LINK_TAG: json.dumps(linked)})
+            step = f"could not set alias {alias!r} on {self.name} version {self.version}"
+            self.alias = (alias, aliases_before.get(alias))
+            self.client.set_registered_model_alias(self.name, alias, self.version)
+        except Exception as exc:
+            cause = exc.message if isinstance(exc, MlflowException) else f"{type(exc).__name__}: {exc}"
+            raise PipelineError(f"{step}: {cause}{self.undo()}") from exc
+        return self.version
 
-    try:
-        client.get_registered_model(settings.model_name)
-    except MlflowException as exc:
-        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
-            return False
-        raise PipelineError(
-            f"cannot read registered model {settings.model_name!r} from {settings.tracking_uri}: {exc.message}"
-        ) from exc
-    return True
+    def _existing_model(self) -> Any:
+        from mlflow.exceptions import MlflowException
 
+        try:
+            return self.client.get_registered_model(self.name)
+        except MlflowException as exc:
+            if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                return None
+            raise PipelineError(f"cannot read registered model {self.name!r}: {exc.message}") from exc
 
-def _undo(client: Any, name: str, version: str | None, existed: bool) -> str:
-    """Remove what a failed registration left; returns the end of the error message saying what happened."""
-    done: list[str] = []
-    try:
-        if version is not None:
-            client.delete_model_version(name, version)
-            done.append(f"version {version} was removed")
-        # Only a model this call created, and only while empty: another run may be registering into it.
-        if not existed and not client.search_model_versions(f"name='{name}'"):
-            client.delete_registered_model(name)
-            done.append(f"the new registered model {name!r} was removed")
-    except Exception as cleanup:  # noqa: BLE001 - report both, the first failure is the cause
-        if getattr(cleanup, "error_code", None) == "RESOURCE_DOES_NOT_EXIST":  # never created: nothing left over
-            return "; " + " and ".join(done) if done else ""
-        left = f"version {version} of {name!r}" if version is not None and not done else f"registered model {name!r}"
-        return f"; cleaning up failed too ({cleanup}): check {left} by hand"
-    return "; " + " and ".join(done) if done else ""
+    def _link(self, model_id: str) -> str | None:
+        return self.client.get_logged_model(model_id).tags.get(LINK_TAG)
+
+    def _versions(self) -> set[str]:
+        return {str(v.version) for v in self.client.search_model_versions(f"name='{self.name}'")}
+
+    def _ours(self) -> list[str]:
+        """Versions this registration created: the one it was told of, or this run's versions not there before."""
+        if self.version is not None:
+            return [self.version]
+        if not self.version_unknown:
+            return []
+        found = self.client.search_model_versions(f"name='{self.name}' and run_id='{self.run_id}'")
+        return sorted((str(v.version) for v in found if str(v.version) not in self.versions_before), key=int)
+
+    def undo(self) -> str:
+        """Reverse what was done, newest first; returns the end of the error message saying what happened."""
+        from mlflow.exceptions import MlflowException
+
+        done: list[str] = []
+        left: list[str] = []
+
+        def attempt(what_done: str, what_left: str, action: Any) -> bool:
+            try:
+                action()
+            except MlflowException as exc:
+                if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                    return True  # never made (or already gone): nothing left over
+                left.append(f"{what_left} ({exc.message})")
+                return False
+            except Exception as exc:  # noqa: BLE001 - report it, keep undoing the rest
+                left.append(f"{what_left} ({type(exc).__name__}: {exc})")
+                return False
+            if what_done:
+                done.append(what_done)
+            return True
+
+        if self.alias is not None and self.version is not None:
+            alias, previous = self.alias
+            if previous is not None:
+                attempt(
+                    f"alias {alias!r} points at version {previous} again",
+                    f"alias {alias!r} of {self.name!r} was not moved back to version {previous}",
+                    lambda: self.client.set_registered_model_alias(self.name, alias, previous),
+                )
+        try:
+            ours = self._ours()
+        except Exception as exc:  # noqa: BLE001
+            ours = []
+            left.append(f"possibly a version of {self.name!r} from run {self.run_id} (could not check: {exc})")
+        for version in ours:
+            attempt(
+                f"version {version} was removed",
+                f"version {version} of {self.name!r}",
+                lambda v=version: self.client.delete_model_version(self.name, v),
+            )
+        if self.link is not None:
+            model_id, before = self.link
+
+            def restore_link() -> None:
+                if self._link(model_id) == before:
+                    return
+                if before is None:
+                    self.client.delete_logged_model_tag(model_id, LINK_TAG)
+                else:
+                    self.client.set_logged_model_tags(model_id, {LINK_TAG: before})
+
+            attempt("", f"tag {LINK_TAG} of logged model {model_id} may still list the removed version", restore_link)
+        if self.created_model and not left:
+            # Only a model this run created, and only while empty: another run may be registering into it.
+            try:
+                empty = not self._versions()
+            except MlflowException as exc:
+                empty = False
+                if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+                    left.append(f"registered model {self.name!r}, maybe empty (could not check: {exc.message})")
+            except Exception as exc:  # noqa: BLE001
+                empty = False
+                left.append(f"registered model {self.name!r}, maybe empty (could not check: {exc})")
+            if empty:
+                attempt(
+                    f"the new registered model {self.name!r} was removed",
+                    f"the empty registered model {self.name!r}",
+                    lambda: self.client.delete_registered_model(self.name),
+                )
+        elif self.created_model:
+            left.append(f"registered model {self.name!r}, created by this run")
+        message = "; " + " and ".join(done) if done else ""
+        if left:
+            message += "; cleaning up failed, left behind: " + "; ".join(left) + " (remove by hand)"
+        return message

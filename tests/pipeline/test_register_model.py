@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 import socket
@@ -16,6 +17,8 @@ from pipeline import evaluate_model, register_model, train_model
 from pipeline.errors import GateFailed, PipelineError
 from pipeline.settings import Settings
 from tests.pipeline.conftest import EmbeddedRun, Servers, embedded_settings, mlflow_client, run_cli
+
+pytestmark = pytest.mark.timeout(300)  # a hung registry call or rollback must fail, not hang CI
 
 
 def _versions(s: Settings) -> list:
@@ -109,14 +112,120 @@ def test_malformed_metrics_json_exits_1_with_one_line(embedded_copy: Settings, t
     assert "AttributeError" not in result.stderr and "Traceback" not in result.stderr
 
 
-def test_alias_failure_removes_the_new_version(embedded_copy: Settings) -> None:
+LINK_TAG = register_model.LINK_TAG
+# Every call registration makes that changes the registry, in order, plus the read in the middle of them.
+REGISTRY_CALLS = (
+    "create_registered_model",
+    "create_model_version",
+    "get_logged_model",
+    "set_logged_model_tags",
+    "set_registered_model_alias",
+)
+EIO = OSError(errno.EIO, "Input/output error")
+
+
+def _snapshot(s: Settings) -> dict[str, object]:
+    """Everything registration may change: the model, its versions with tags, its aliases, the logged model's link."""
+    from mlflow.exceptions import MlflowException
+
+    client = mlflow_client(s)
+    run = client.get_run((s.outputs / "run-id").read_text())
+    model_id = train_model.model_uri(run).removeprefix("models:/")
+    link = client.get_logged_model(model_id).tags.get(LINK_TAG)
+    try:
+        model = client.get_registered_model(s.model_name)
+    except MlflowException as exc:
+        assert exc.error_code == "RESOURCE_DOES_NOT_EXIST"
+        return {"model": None, "link": link}
+    versions = {str(v.version): dict(v.tags) for v in client.search_model_versions(f"name='{s.model_name}'")}
+    return {"model": s.model_name, "versions": versions, "aliases": dict(model.aliases), "link": link}
+
+
+def _fault(call: str, when: str, error: BaseException = EIO):  # -> a patch of MlflowClient.<call>
+    """The first call fails. `when` = before: without effect. after: it takes effect, then fails (EIO after the
+    write, or the server's answer lost), the case a rollback that trusts the error would miss."""
     from mlflow import MlflowClient
 
-    before = {str(v.version) for v in _versions(embedded_copy)}
-    with mock.patch.object(MlflowClient, "set_registered_model_alias", side_effect=RuntimeError("registry down")):
-        with pytest.raises(PipelineError, match="was removed"):
-            register_model.run(replace(embedded_copy, alias="staging"))
-    assert {str(v.version) for v in _versions(embedded_copy)} == before
+    real = getattr(MlflowClient, call)
+    calls: list[int] = []
+
+    def faulty(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:  # one fault: the rollback's own calls of the same method go through
+            return real(self, *args, **kwargs)
+        if when == "after":
+            real(self, *args, **kwargs)
+        raise error
+
+    return mock.patch.object(MlflowClient, call, faulty)
+
+
+CASES = [
+    (call, when, existed)
+    for call in REGISTRY_CALLS
+    for when in ("before", "after")
+    for existed in (False, True)
+    if not (call == "create_registered_model" and existed) and not (call == "get_logged_model" and when == "after")
+]
+
+
+@pytest.mark.parametrize(("call", "when", "model_existed"), CASES, ids=["-".join(map(str, c)) for c in CASES])
+def test_a_fault_at_any_step_of_registration_leaves_the_registry_as_it_was(
+    embedded_copy: Settings, call: str, when: str, model_existed: bool
+) -> None:
+    s = embedded_copy if model_existed else replace(embedded_copy, model_name="brand-new")
+    before = _snapshot(s)
+    assert (before["model"] is not None) == model_existed
+    recorded = (s.outputs / "model-version").read_text()
+    with _fault(call, when), pytest.raises(PipelineError) as err:
+        register_model.run(s)
+    message = str(err.value)
+    assert "Input/output error" in message and "left behind" not in message, message
+    assert _snapshot(s) == before
+    assert (s.outputs / "model-version").read_text() == recorded
+
+
+def test_eio_inside_the_store_while_it_writes_the_version_is_rolled_back(embedded_copy: Settings) -> None:
+    """The store writes the version and its tags, then the disk reports EIO: version 2 must not stay behind."""
+    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore
+
+    real = SqlAlchemyStore.create_model_version
+
+    def written_then_eio(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        raise OSError(errno.EIO, "Input/output error")
+
+    before = _snapshot(embedded_copy)
+    with mock.patch.object(SqlAlchemyStore, "create_model_version", written_then_eio):
+        with pytest.raises(PipelineError, match="version 2 was removed"):
+            register_model.run(embedded_copy)
+    assert _snapshot(embedded_copy) == before
+
+
+def test_the_alias_moves_back_when_a_later_fault_undoes_the_version(embedded_copy: Settings) -> None:
+    s = embedded_copy
+    assert _snapshot(s)["aliases"] == {"candidate": 1}
+    with _fault("set_registered_model_alias", "after"), pytest.raises(PipelineError) as err:
+        register_model.run(s)
+    assert "alias 'candidate' points at version 1 again" in str(err.value)
+    assert "version 2 was removed" in str(err.value)
+    assert _snapshot(s)["aliases"] == {"candidate": 1}
+
+
+@pytest.mark.parametrize("model_existed", [False, True], ids=["new-model", "existing-model"])
+def test_a_failed_cleanup_names_exactly_what_is_left(embedded_copy: Settings, model_existed: bool) -> None:
+    s = embedded_copy if model_existed else replace(embedded_copy, model_name="left-over")
+    before = _snapshot(s)
+    with _fault("set_registered_model_alias", "before"), _fault("delete_model_version", "before"):
+        with pytest.raises(PipelineError) as err:
+            register_model.run(s)
+    after = _snapshot(s)
+    new_versions = sorted(set(after["versions"]) - set(before.get("versions") or {}))
+    assert len(new_versions) == 1
+    message = str(err.value)
+    assert f"left behind: version {new_versions[0]} of '{s.model_name}'" in message
+    assert ("registered model 'left-over', created by this run" in message) == (not model_existed)
+    assert message.endswith("(remove by hand)")
 
 
 def test_a_refused_model_creation_says_nothing_was_left_behind(embedded_copy: Settings) -> None:
@@ -128,7 +237,7 @@ def test_a_refused_model_creation_says_nothing_was_left_behind(embedded_copy: Se
         with pytest.raises(PipelineError) as caught:
             register_model.run(replace(embedded_copy, model_name="never-created"))
     assert "permission denied" in str(caught.value)
-    assert "by hand" not in str(caught.value) and "cleaning up failed" not in str(caught.value)
+    assert "by hand" not in str(caught.value) and "left behind" not in str(caught.value)
 
 
 def test_alias_moves_to_the_newest_version(embedded_copy: Settings) -> None:
@@ -166,27 +275,17 @@ def _break_version_creation(s: Settings) -> Settings:
     return replace(s, git_commit="f" * 100_001)
 
 
-def _break_alias(s: Settings):  # -> context manager: the version exists, then setting the alias fails
-    from mlflow import MlflowClient
-
-    return mock.patch.object(MlflowClient, "set_registered_model_alias", side_effect=RuntimeError("registry down"))
-
-
-def _registry(s: Settings) -> dict[str, object]:
-    """What the server's registry holds for the model: versions, and the alias's target; None if no such model."""
-    from mlflow.exceptions import MlflowException
-
-    client = mlflow_client(s)
-    try:
-        model = client.get_registered_model(s.model_name)
-    except MlflowException as exc:
-        assert exc.error_code == "RESOURCE_DOES_NOT_EXIST"
-        return {"model": None}
-    versions = sorted(str(v.version) for v in client.search_model_versions(f"name='{s.model_name}'"))
-    return {"model": s.model_name, "versions": versions, "aliases": dict(model.aliases)}
+SERVER_FAILURES = {
+    "version-refused": (None, "could not register run"),
+    "version-answer-lost": (("create_model_version", "after"), "could not register run"),
+    # The server links the version to the logged model itself; reading that link first can fail too.
+    "logged-model-unreadable": (("get_logged_model", "before"), "could not read logged model"),
+    "alias-refused": (("set_registered_model_alias", "before"), "could not set alias"),
+    "alias-answer-lost": (("set_registered_model_alias", "after"), "could not set alias"),
+}
 
 
-@pytest.mark.parametrize("failure", ["version", "alias"])
+@pytest.mark.parametrize("failure", list(SERVER_FAILURES))
 @pytest.mark.parametrize("model_existed", [False, True], ids=["new-model", "existing-model"])
 def test_a_failure_partway_leaves_the_servers_registry_unchanged(
     on_server: Settings, failure: str, model_existed: bool
@@ -194,15 +293,16 @@ def test_a_failure_partway_leaves_the_servers_registry_unchanged(
     s = replace(on_server, model_name=f"half-{failure}-{'old' if model_existed else 'new'}")
     if model_existed:
         register_model.run(s)
-    before = _registry(s)
+    before = _snapshot(s)
     assert (before["model"] is not None) == model_existed
-    if failure == "version":
-        with pytest.raises(PipelineError, match=f"could not register run .* as '{s.model_name}'"):
+    fault, message = SERVER_FAILURES[failure]
+    if fault is None:
+        with pytest.raises(PipelineError, match=f"{message} .* as '{s.model_name}'"):
             register_model.run(_break_version_creation(s))
     else:
-        with _break_alias(s), pytest.raises(PipelineError, match="could not set alias .* was removed"):
+        with _fault(*fault, error=ConnectionError("connection reset")), pytest.raises(PipelineError, match=message):
             register_model.run(s)
-    assert _registry(s) == before
+    assert _snapshot(s) == before
 
 
 def test_run_stops_at_a_failed_gate_and_registers_nothing(
