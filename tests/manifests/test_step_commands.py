@@ -106,7 +106,7 @@ def test_a_renamed_or_unknown_flag_is_caught(objects: list[dict[str, Any]]) -> N
     assert cli_problems(parser, command, args) == []
     renamed = [a.replace("--epochs=", "--epoch=") for a in args]  # an abbreviation argparse itself accepts
     assert renamed != args and cli_problems(parser, command, renamed)
-    unknown = [*args, "--learning-rate=0.1"]
+    unknown = [*args, "--momentum=0.9"]
     assert cli_problems(parser, command, unknown)
     assert cli_problems(parser, [*command[:3], "train"], args)
 
@@ -126,6 +126,12 @@ def test_the_steps_pass_every_contract_flag(objects: list[dict[str, Any]]) -> No
         "--min-accuracy",
         "--environment",
         "--git-commit",
+        "--seed",
+        "--learning-rate",
+        "--input",
+        "--input-format",
+        "--text-column",
+        "--label-column",
     }
     for step in STEPS:
         flags = {a.split("=", 1)[0] for a in template(wft, step)["container"]["args"]}
