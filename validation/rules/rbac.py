@@ -15,6 +15,9 @@ FAMILY = "rbac"
 ROLE_KINDS = ("Role", "ClusterRole")
 BINDING_KINDS = ("RoleBinding", "ClusterRoleBinding")
 DANGEROUS_VERBS = ("escalate", "bind", "impersonate")
+# Verbs resourceNames cannot restrict (the object has no name before it exists): a rule granting only these has
+# nothing to name (Kubernetes RBAC docs, "Referring to resources").
+UNNAMEABLE_VERBS = ("create", "deletecollection")
 # ClusterRoles every cluster has; a binding to them is not dangling.
 BUILTIN_CLUSTER_ROLES = {"cluster-admin", "admin", "edit", "view"}
 
@@ -110,7 +113,8 @@ def check_escalation(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 @_rule("RBAC-SECRETS-ACCESS", "secrets-access", Severity.ERROR, ROLE_KINDS,
        "A Role reads Secrets only through resourceNames: access to every Secret in a namespace includes every "
-       "token in it.",
+       "token in it. A rule that only creates (or deletecollections) Secrets is fine: Kubernetes cannot restrict "
+       "those verbs by name.",
        "Add resourceNames listing the Secrets the workload needs (or mount them instead of reading the API).",
        """
 rules:
@@ -125,8 +129,9 @@ def check_secrets(m: Manifest, ctx: Context) -> Iterator[Problem]:
         if "" not in groups and "*" not in groups:
             continue
         resources = as_list(rule.get("resources"))
-        if ("secrets" in resources or "*" in resources) and not rule.get("resourceNames"):
-            yield Problem(m, f"rule {i} grants {', '.join(map(str, as_list(rule.get('verbs'))))} on all Secrets; "
+        nameable = [str(v) for v in as_list(rule.get("verbs")) if v not in UNNAMEABLE_VERBS]
+        if ("secrets" in resources or "*" in resources) and not rule.get("resourceNames") and nameable:
+            yield Problem(m, f"rule {i} grants {', '.join(nameable)} on all Secrets; "
                              "name them in resourceNames", ("rules", i, "resources"))
 
 
