@@ -39,6 +39,7 @@ class Config:
     fail_on: Severity = Severity.ERROR
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)  # rule IDs or prefixes switched off
+    policy: list[str] = field(default_factory=list)  # policy rules (IDs or prefixes) this repository turns on
     severity: dict[str, Severity] = field(default_factory=dict)  # rule ID -> severity override
     ignore_missing_schemas: bool = False
     missing_schema_kinds: list[str] = field(default_factory=list)  # kinds allowed to have no schema
@@ -64,6 +65,7 @@ _SIMPLE = {
     "argo-version": str,
     "select": list,
     "ignore": list,
+    "policy": list,
     "ignore-missing-schemas": bool,
     "missing-schema-kinds": list,
     "allow-shared-buckets": bool,

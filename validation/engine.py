@@ -94,6 +94,11 @@ def check_config_rules(config: Config) -> None:
     """Rule IDs named in [tool.validation] must exist: a typo would silently select, ignore or re-rate nothing."""
     check_selectors(config.select, f"{CONFIG_SOURCE} select")
     check_selectors(config.ignore, f"{CONFIG_SOURCE} ignore")
+    check_selectors(config.policy, f"{CONFIG_SOURCE} policy")
+    for s in config.policy:
+        if not any(r.policy and matches(r.id, [s]) for r in all_rules()):
+            raise UsageError(f"{CONFIG_SOURCE} policy: {s!r} names no policy rule (policy rules: "
+                             f"{', '.join(r.id for r in all_rules() if r.policy)})")
     known = {r.id for r in all_rules()}
     for rule_id, severity in config.severity.items():
         if rule_id not in known:
@@ -143,8 +148,12 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     selected = list(select) if select else list(config.select)
     ignored = list(config.ignore) + list(ignore or [])
 
+    # A policy rule runs only where the repository's config turns it on; --select narrows, it does not enable.
+    off_policy = {r.id for r in all_rules() if r.policy and not matches(r.id, config.policy)}
+
     def enabled(rule_id: str) -> bool:
-        return (not selected or matches(rule_id, selected)) and not matches(rule_id, ignored)
+        return (rule_id not in off_policy and (not selected or matches(rule_id, selected))
+                and not matches(rule_id, ignored))
 
     # -- discover
     if paths:

@@ -28,6 +28,9 @@ Every finding of `python -m validation check` carries one of these rule IDs.
 - **Skip a rule for one object** with an annotation that says why (an empty reason is itself a finding):
   `ignore-check.argo-ml.io/<RULE-ID>: "<reason>"`.
 - Rules marked *engine* are emitted by the checker itself (parsing, rendering, schemas), not by a rule function.
+- Rules marked *policy* encode one repository's way of working (its labels, one bucket per environment): they run
+  only where `[tool.validation] policy = ["ENV"]` (IDs or prefixes) turns them on, as this repository does, so
+  pointing `check` at another tree does not hold it to this one's conventions. `--select` cannot turn them on.
 - **Add a rule:** register a `Rule(...)` in its family (`validation/rules/<family>.py`, or the module of
   `validation/rules/argo/` for its concern) with ID, name, severity, scope, summary, remediation, a passing and a
   failing snippet, and `check(manifest, ctx)` yielding `Problem`s with the most precise JSON path; add `tests/validation/rules/fixtures/<RULE-ID>/fires*.yaml` and `passes*.yaml`; regenerate this file.
@@ -46,6 +49,7 @@ def rule_dict(rule: Rule) -> dict[str, Any]:
         "passing": rule.passing,
         "failing": rule.failing,
         "engine": rule.check is None,
+        "policy": rule.policy,
     }
 
 
@@ -64,14 +68,16 @@ def render_markdown(rules: list[Rule] | None = None) -> str:
     out.append("| ID | severity | scope | summary |\n| --- | --- | --- | --- |")
     for r in rules:
         summary = r.summary.replace("|", "\\|").replace("\n", " ")
-        out.append(f"| [{r.id}](#{r.id.lower()}) | {r.severity} | {_scope(r)} | {summary} |")
+        severity = f"{r.severity} (policy)" if r.policy else str(r.severity)
+        out.append(f"| [{r.id}](#{r.id.lower()}) | {severity} | {_scope(r)} | {summary} |")
     out.append("")
     for family in _families(rules):
         out.append(f"## {FAMILY_TITLES.get(family, family or 'Other')}\n")
         for r in (r for r in rules if r.family == family):
             out.append(f"### {r.id}\n")
             engine = " (engine)" if r.check is None else ""
-            out.append(f"`{r.name}`{engine} · default severity **{r.severity}** · scope: {_scope(r)}\n")
+            policy = " · *policy*: on only where `[tool.validation] policy` names it" if r.policy else ""
+            out.append(f"`{r.name}`{engine} · default severity **{r.severity}** · scope: {_scope(r)}{policy}\n")
             out.append(f"{r.summary}\n")
             out.append(f"**Fix:** {r.remediation}\n")
             if r.failing:
@@ -100,7 +106,8 @@ def _first_sentence(text: str) -> str:
 
 def render_text(rules: list[Rule] | None = None) -> str:
     rules = all_rules() if rules is None else rules
-    rows = [(r.id, str(r.severity), _short_scope(r), _first_sentence(r.summary)) for r in rules]
+    rows = [(r.id, f"{r.severity}{' (policy)' if r.policy else ''}", _short_scope(r), _first_sentence(r.summary))
+            for r in rules]
     w = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
          for i, h in enumerate(("ID", "SEVERITY", "SCOPE"))]
     lines = [f"{'ID':<{w[0]}}  {'SEVERITY':<{w[1]}}  {'SCOPE':<{w[2]}}  SUMMARY"]

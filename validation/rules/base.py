@@ -60,6 +60,9 @@ class Rule:
     failing: str = ""  # a YAML snippet where it fires
     check: Check | None = None  # None: the engine itself emits this rule's findings (schema, render, YAML)
     family: str = ""  # "schema", "argo", "rbac", "argocd", "env", "yaml", "render"
+    # A rule that encodes one repository's way of working (its labels, its buckets) rather than a mistake anywhere:
+    # it runs only where `[tool.validation] policy` names it, so pointing `check` at another tree stays quiet.
+    policy: bool = False
 
     def applies_to(self, manifest: Manifest) -> bool:
         return not self.scope or manifest.kind in self.scope

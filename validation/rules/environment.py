@@ -22,10 +22,12 @@ REGION_PARAM = "dvc-s3-region"
 
 
 def _rule(id: str, name: str, severity: Severity, scope: tuple[str, ...], summary: str, remediation: str,
-          passing: str, failing: str):
+          passing: str, failing: str, policy: bool = True):
+    """Environment rules are this repository's policy (policy=True) unless they catch a mistake anywhere."""
     def deco(check):
         register(Rule(id=id, name=name, severity=severity, scope=scope, summary=summary, remediation=remediation,
-                      passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY))
+                      passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY,
+                      policy=policy))
         return check
     return deco
 
@@ -244,9 +246,9 @@ def _named_values(obj: Any, path: JsonPath) -> Iterator[tuple[str, str, Any, Jso
 
 
 def _literal_secret(name: str, value: Any, secret_names: set[str]) -> bool:
-    """A literal value under a secret-looking name. Argo expressions, empty values, booleans and the name of a
+    """A literal value under a secret-looking name. Argo expressions, empty values, switches and the name of a
     Secret (credentials-secret: aws-credentials) only refer to a credential."""
-    if not isinstance(value, str) or not value.strip() or "{{" in value or value.lower() in ("true", "false"):
+    if not isinstance(value, str) or not value.strip() or "{{" in value or value.strip().lower() in _SWITCHES:
         return False
     if value in secret_names or credential_kind(value) is not None:  # the second is reported by the pattern scan
         return False
@@ -256,6 +258,9 @@ def _literal_secret(name: str, value: Any, secret_names: set[str]) -> bool:
         return True
     return bool(_AWS_SECRET_VALUE.match(value)) and "AWS" in name.upper()
 
+
+# MYSQL_RANDOM_ROOT_PASSWORD: "yes", MYSQL_ALLOW_EMPTY_PASSWORD: "true": a setting about a password, not one.
+_SWITCHES = {"true", "false", "yes", "no", "y", "n", "on", "off", "enabled", "disabled"}
 
 _FIX = {"env": "read it from a Secret (valueFrom.secretKeyRef)",
         "parameter": "keep it in a Secret and have the template read it with env valueFrom.secretKeyRef",
@@ -280,8 +285,9 @@ def _source_lines(path: str, mtime: float) -> list[tuple[int, str]]:
        "No credentials in any rendered object or its source file: AWS access key ids and secret keys, private keys, "
        "GitHub/GitLab/Slack tokens, literal values under names that end in a credential word (password, secret, "
        "token, api-key, access-key...) in container env, Argo parameters (arguments, inputs and their defaults) and "
-       "ConfigMap data, and Secrets with inline data. Argo expressions, empty values, plain numbers and secretKeyRef "
-       "references are fine.",
+       "ConfigMap data, and Secrets with inline data. Argo expressions, empty values, plain numbers, switches "
+       "(MYSQL_RANDOM_ROOT_PASSWORD: \"yes\") and secretKeyRef references are fine. On in every tree, unlike the "
+       "other ENV rules.",
        "Remove the credential (and rotate it: it is in git history). Reference the external `aws-credentials` Secret "
        "with secretKeyRef instead.",
        """
@@ -291,7 +297,7 @@ env:
 """, """
 env:
   - {name: AWS_ACCESS_KEY_ID, value: AKIAIOSFODNN7EXAMPLE}
-""")
+""", policy=False)
 def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
     found_in_object = False
     for path, text in walk_strings(m.obj, ()):
