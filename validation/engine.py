@@ -17,6 +17,7 @@ from validation.model import Finding, JsonPath, Manifest, RenderedTarget, Severi
 from validation.render import (
     KustomizeEngine,
     ToolMissing,
+    argocd_reads,
     directory_options,
     find_engine,
     kustomization_tree,
@@ -26,13 +27,15 @@ from validation.render import (
 )
 from validation.rules import REGISTRY, SUPPRESS_PREFIX, Context, all_rules, matches
 from validation.source_lint import LintIssue, LoadedFile, lint, load_file, source_files
-from validation.targets import discover, is_kustomization_dir, path_target, repo_relative
+from validation.targets import discover, is_kustomization_dir, not_a_target, path_target, repo_relative
 from validation.targets import select as select_targets
 
 Progress = Callable[[str, int, int, str], None]
 PIPELINE_KUSTOMIZATION = "pipeline/kustomization.yaml"
 # Input the tool could not read or render: whatever --select/--ignore say, these are reported and counted, since
 # a check that silently skipped the input would pass it (kubeconform fails in these cases too).
+# Findings about a file's shape as a resource file (what a directory source would skip).
+SHAPE_RULES = frozenset({"YAML-MISSING-KIND", "YAML-NOT-OBJECT", "YAML-EMPTY-DOCUMENT"})
 UNREADABLE = frozenset({"YAML-PARSE", "YAML-ENCODING", "YAML-TOO-LARGE", "YAML-ALIAS-BOMB", "RENDER-FAILED",
                         "ENGINE-INTERNAL-ERROR"})
 CONFIG_SOURCE = "pyproject.toml [tool.validation]"
@@ -156,20 +159,45 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
                 and not matches(rule_id, ignored))
 
     # -- discover
+    walked: set[Path] = set()  # files found by walking a plain directory, not named on the command line
+    skipped: list[str] = []  # what Argo CD (or the user) would render that is not rendered here
     if paths:
-        chosen = [path_target(Path(p), root) for p in paths]
+        chosen = []
+        for given in paths:
+            t = path_target(Path(given), root)
+            why = not_a_target(t.path)
+            if why:
+                result.notes.append(f"{t.name} {why}; not checked")
+                if "Component" not in why:
+                    skipped.append(t.name)
+            else:
+                chosen.append(t)
         lint_paths: list[Path] = []
         for t in chosen:
             if is_kustomization_dir(t.path):
                 lint_paths.extend(sorted(f for f in kustomization_tree(t.path)[0] if f.suffix in (".yaml", ".yml")))
             else:
-                lint_paths.extend(plain_files(t.path))
+                found_files = plain_files(t.path)
+                lint_paths.extend(found_files)
+                if t.path.is_dir():
+                    walked.update(found_files)
     else:
         found = discover(config)
         result.notes.extend(found.notes)
+        skipped.extend(found.skipped)
         chosen = select_targets(found.targets, targets) if targets is not None else found.targets
         lint_paths = source_files(root, ["base", config.overlays_dir, config.argocd_dir], [PIPELINE_KUSTOMIZATION])
     result.timings["discover"] = time.perf_counter() - clock
+    if not chosen and targets is None:
+        # A gate that checked nothing must not pass. (A scoped run, --env or --changed, that selects nothing is
+        # different: the change touched no target, and passing is right.)
+        if paths:
+            what = "none of the PATHs given is rendered"
+        else:
+            what = (f"found no overlay under {config.overlays_dir}/, no Application under {config.argocd_dir}/ and "
+                    "no `targets` in [tool.validation] to render")
+        hint = "" if paths else "; pass PATHs, or set overlays-dir, argocd-dir or targets"
+        result.errors.append(f"nothing to check: {what}{' (see the notes)' if result.notes else ''}{hint}")
 
     # -- render and lint side by side (kustomize runs in subprocesses; the lint is Python)
     clock = time.perf_counter()
@@ -186,17 +214,28 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
         rendered = render_targets(built, root, engine, jobs=jobs, progress=progress) if engine else []
         issues, loaded = linted.result()
     result.timings["render"] = time.perf_counter() - clock
-    pending: list[_Pending] = [_from_lint(i) for i in issues]
+    # A directory holds files that are not manifests (Helm values, a Chart.yaml): skipped as Argo CD skips them,
+    # so their shape is nobody's business. A file named on the command line is checked whatever it holds.
+    not_manifests = {display[f] for f in walked if f in loaded and not argocd_reads(loaded[f])}
+    pending: list[_Pending] = [_from_lint(i) for i in issues
+                               if not (i.rule_id in SHAPE_RULES and i.file in not_manifests)]
 
     for t in chosen:
         if t in built:
             continue
-        rendered.append(_read_plain(t, root, loaded, pending))
+        rendered.append(_read_plain(t, root, loaded, pending, result.notes))
     order = {t.name: i for i, t in enumerate(chosen)}
     rendered.sort(key=lambda rt: order.get(rt.target.name, 0))
     result.rendered = rendered
 
     for rt in rendered:
+        if rt.offline:
+            where = repo_relative(root, rt.target.path)
+            shown = rt.target.name if where == rt.target.name else f"{rt.target.name} ({where})"
+            note = (f"{shown} {rt.offline}; the rules that need the whole rendered set do not claim that anything "
+                    "is missing")
+            if note not in result.notes:
+                result.notes.append(note)
         if rt.error is None or (engine is None and rt.target in built):
             continue
         pending.append(_render_failed(rt, root))
@@ -213,7 +252,8 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
 
     # -- rules
     clock = time.perf_counter()
-    pending.extend(_rules_stage(config, root, ok, enabled, result, progress))
+    failed = [rt.target.name for rt in rendered if rt.error is not None]
+    pending.extend(_rules_stage(config, root, ok, enabled, result, progress, skipped + failed))
     result.timings["rules"] = time.perf_counter() - clock
 
     # -- suppression, severity, selection, lines
@@ -235,24 +275,33 @@ def _from_lint(issue: LintIssue) -> _Pending:
     return _Pending(issue.rule_id, issue.message, file=issue.file, line=issue.line, column=issue.column)
 
 
-def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: list[_Pending]) -> RenderedTarget:
-    """A file or a directory without a kustomization: read as it is (Argo CD's directory type for Applications)."""
+def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: list[_Pending],
+                notes: list[str] | None = None) -> RenderedTarget:
+    """A file or a directory without a kustomization: read as Argo CD's directory type reads it."""
     start = time.perf_counter()
     if not t.path.exists():
         where = repo_relative(root, t.path)
         return RenderedTarget(t, error=f"source path {where} does not exist")
     if t.kind == "application":
-        opts = directory_options(t.application)
+        opts = directory_options(t.application, t.source_index)
         files = plain_files(t.path, recurse=opts["recurse"], include=opts["include"], exclude=opts["exclude"])
     else:
         files = plain_files(t.path)
     parsed: list[LoadedFile] = []
+    skipped: list[str] = []
     for f in files:
         lf = loaded.get(f)
         if lf is None:
             lf = load_file(f, repo_relative(root, f))
             pending.extend(_from_lint(i) for i in lf.issues)
+        if t.path.is_dir() and not argocd_reads(lf):
+            skipped.append(lf.display)
+            continue
         parsed.append(lf)
+    if skipped and notes is not None:
+        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        notes.append(f"{t.name}: skipped {len(skipped)} file(s) that are not Kubernetes manifests (kustomization "
+                     f"files, YAML without a kind such as Helm values), as Argo CD's directory source does: {shown}")
     return RenderedTarget(t, manifests_from_files(parsed, t.name), render_seconds=time.perf_counter() - start)
 
 
@@ -314,11 +363,11 @@ def _schema_stage(config: Config, rendered: list[RenderedTarget], result: RunRes
 
 
 def _rules_stage(config: Config, root: Path, rendered: list[RenderedTarget], enabled: Callable[[str], bool],
-                 result: RunResult, progress: Progress | None) -> list[_Pending]:
+                 result: RunResult, progress: Progress | None, skipped: list[str] | None = None) -> list[_Pending]:
     out: list[_Pending] = []
     rules = [r for r in all_rules() if r.check is not None and enabled(r.id)]
     for n, rt in enumerate(rendered, start=1):
-        ctx = Context(target=rt, config=config, repo_root=root, targets=rendered)
+        ctx = Context(target=rt, config=config, repo_root=root, targets=rendered, skipped=list(skipped or []))
         for rule in rules:
             for m in rt.manifests:
                 if not rule.applies_to(m):

@@ -34,6 +34,8 @@ class Target:
     environment: str | None = None  # the environment name, when known
     application: dict[str, Any] | None = None  # the Application object, for kind == "application"
     application_file: str | None = None  # repo-relative file the Application came from
+    source_index: int | None = None  # which of the Application's spec.sources is rendered (None: spec.source)
+    unrendered: tuple[str, ...] = ()  # the Application's other sources that make objects, not rendered here
 
 
 @dataclass
@@ -85,6 +87,16 @@ class RenderedTarget:
     manifests: list[Manifest] = field(default_factory=list)
     render_seconds: float = 0.0
     error: str | None = None  # set when the target could not be rendered
+    offline: str | None = None  # why it was not rendered: it needs the network (a remote base), which we do not use
+
+    @property
+    def incomplete(self) -> str | None:
+        """Why what was rendered is not everything Argo CD would apply for this target, or None."""
+        if self.offline:
+            return self.offline
+        if self.target.unrendered:
+            return "not rendered: " + "; ".join(self.target.unrendered)
+        return None
 
 
 JsonPath = tuple[str | int, ...]

@@ -104,15 +104,23 @@ def _run(engine: KustomizeEngine, directory: Path, timeout: float) -> str:
 # ---- Argo CD's kustomize options -------------------------------------------------------------------------
 
 
-def app_kustomize_options(app: dict[str, Any] | None) -> dict[str, Any]:
-    """The Application's spec.source.kustomize, only the options that change the output."""
+def app_source(app: dict[str, Any] | None, source_index: int | None = None) -> dict[str, Any]:
+    """The source of the Application that is rendered: spec.sources[source_index], else spec.source (else the
+    first path source of spec.sources)."""
+    spec = (app or {}).get("spec") or {}
+    many = [s for s in spec.get("sources") or [] if isinstance(s, dict)]
+    if source_index is not None and 0 <= source_index < len(many):
+        return many[source_index]
+    if isinstance(spec.get("source"), dict):
+        return spec["source"]
+    return next((s for s in many if s.get("path") is not None), {})
+
+
+def app_kustomize_options(app: dict[str, Any] | None, source_index: int | None = None) -> dict[str, Any]:
+    """The rendered source's kustomize options, only those that change the output."""
     if not app:
         return {}
-    spec = app.get("spec") or {}
-    source = spec.get("source") if isinstance(spec.get("source"), dict) else None
-    if source is None:
-        source = next((s for s in spec.get("sources") or [] if isinstance(s, dict) and s.get("path") is not None), {})
-    options = source.get("kustomize") or {}
+    options = app_source(app, source_index).get("kustomize") or {}
     if not isinstance(options, dict):
         return {}
     return {k: v for k, v in options.items() if k in APP_OPTIONS and v not in (None, "", [], {}, False)}
@@ -430,9 +438,10 @@ def parse_rendered(text: str, target: str, origin_base: Path, root: Path,
 
 
 def build_kustomization(engine: KustomizeEngine, directory: Path, root: Path, target: str,
-                        application: dict[str, Any] | None = None, timeout: float = RENDER_TIMEOUT) -> list[Manifest]:
+                        application: dict[str, Any] | None = None, timeout: float = RENDER_TIMEOUT,
+                        source_index: int | None = None) -> list[Manifest]:
     """Render one kustomization directory (with an Application's options, if given) into manifests."""
-    options = app_kustomize_options(application)
+    options = app_kustomize_options(application, source_index)
     build = _edited_copy(directory, options, application or {}) if options else _wrapper(directory)
     try:
         text = _run(engine, build.directory, timeout)
@@ -479,19 +488,53 @@ def _globs(pattern: str) -> list[str]:
     return [pattern]
 
 
+KUSTOMIZE_API = "kustomize.config.k8s.io/"
+# Strings Argo CD's repo server looks for in a file that did not decode as objects: all three present means the
+# file was meant as a manifest and fails the sync; otherwise it is "an unrelated YAML file which we will ignore".
+_MANIFEST_MARKERS = ("apiVersion:", "kind:", "metadata:")
+
+
+def is_kustomize_config(obj: dict[str, Any]) -> bool:
+    """A kustomization or a kustomize Component, which kustomize reads and no cluster ever sees. A Flux
+    Kustomization (kustomize.toolkit.fluxcd.io) is a resource like any other."""
+    api = str(obj.get("apiVersion") or "")
+    return api.startswith(KUSTOMIZE_API) or (not api and obj.get("kind") in ("Kustomization", "Component"))
+
+
+def argocd_reads(lf: LoadedFile) -> bool:
+    """Whether a directory source takes this file's documents as objects, as Argo CD's repo server decides
+    (reposerver getObjsFromYAMLOrJSON): a YAML file whose first document is not an object with a `kind` (a Helm
+    values file, a Chart.yaml, a tool's config) is skipped unless its text holds apiVersion:, kind: and metadata:,
+    and a file with no document at all yields nothing. JSON files are always decoded; kustomization files are
+    kustomize's, never resources."""
+    if lf.path.name in KUSTOMIZATION_NAMES:
+        return False
+    if not lf.ok or lf.path.suffix == ".json":
+        return True
+    docs = [d.data for d in lf.documents if d.data is not None]
+    if not docs:
+        return False
+    if isinstance(docs[0], dict) and docs[0].get("kind"):
+        return True
+    try:
+        text = lf.path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    return all(marker in text for marker in _MANIFEST_MARKERS)
+
+
 def manifests_from_files(files: list[LoadedFile], target: str) -> list[Manifest]:
     manifests: list[Manifest] = []
     for lf in files:
         for doc in lf.documents:
-            if isinstance(doc.data, dict) and doc.data.get("kind") != "Kustomization":
+            if isinstance(doc.data, dict) and not is_kustomize_config(doc.data):
                 manifests.append(Manifest(obj=doc.data, target=target, index=len(manifests), source=lf.display,
                                           source_line=doc.start_line))
     return manifests
 
 
-def directory_options(app: dict[str, Any] | None) -> dict[str, Any]:
-    spec = (app or {}).get("spec") or {}
-    source = spec.get("source") if isinstance(spec.get("source"), dict) else {}
+def directory_options(app: dict[str, Any] | None, source_index: int | None = None) -> dict[str, Any]:
+    source = app_source(app, source_index)
     d = source.get("directory") if isinstance(source.get("directory"), dict) else {}
     return {"recurse": bool(d.get("recurse", False)), "include": str(d.get("include", "") or ""),
             "exclude": str(d.get("exclude", "") or "")}
@@ -505,8 +548,24 @@ def referenced_files(directory: Path, limit: int = 2000) -> set[Path]:
     return kustomization_tree(directory, limit)[0]
 
 
+def is_remote(ref: str) -> bool:
+    """A kustomize reference kustomize fetches over the network (a URL, a git repository)."""
+    return "://" in ref or ref.startswith(("github.com/", "gitlab.com/", "bitbucket.org/", "git@", "git::"))
+
+
+def remote_references(directory: Path, limit: int = 2000) -> list[str]:
+    """The remote resources, components and generator files the build would fetch, in the order met."""
+    return _tree(directory, limit)[2]
+
+
 def kustomization_tree(directory: Path, limit: int = 2000) -> tuple[set[Path], list[Path]]:
     """(every local file the build reads, the patch files among them, nearest kustomization first)."""
+    files, patches, _ = _tree(directory, limit)
+    return files, patches
+
+
+def _tree(directory: Path, limit: int) -> tuple[set[Path], list[Path], list[str]]:
+    remotes: list[str] = []
     seen_dirs: set[Path] = set()
     files: set[Path] = set()
     patches: list[Path] = []
@@ -530,14 +589,16 @@ def kustomization_tree(directory: Path, limit: int = 2000) -> tuple[set[Path], l
                 if isinstance(ref, str) and "\n" not in ref and (d / ref).is_file():
                     patches.append(safe_resolve(d / ref))
         for ref in _refs(data):
-            if "://" in ref or ref.startswith(("github.com/", "git@")):
+            if is_remote(ref):
+                if ref not in remotes:
+                    remotes.append(ref)
                 continue
             p = safe_resolve(d / ref)
             if p.is_dir():
                 stack.append(p)
             elif os.path.lexists(p):  # a FIFO too: _poison refuses it before kustomize hangs on it
                 files.add(p)
-    return files, patches
+    return files, patches, remotes
 
 
 def _refs(data: dict[str, Any]) -> Iterator[str]:
@@ -596,32 +657,38 @@ def render_targets(targets: list[Target], root: Path, engine: KustomizeEngine | 
     poisoned = poisoned or {}
     keyed: dict[str, list[Target]] = {}
     for t in targets:
-        options = app_kustomize_options(t.application)
+        options = app_kustomize_options(t.application, t.source_index)
         keyed.setdefault(json.dumps([str(t.path), options], sort_keys=True, default=str), []).append(t)
 
-    def one(group: list[Target]) -> tuple[list[Manifest], str | None, float]:
+    def one(group: list[Target]) -> tuple[list[Manifest], str | None, float, str | None]:
         t = group[0]
         start = time.perf_counter()
+        remote = remote_references(t.path)
+        if remote:  # offline by design: kustomize would fetch these over the network
+            shown = ", ".join(remote[:3]) + (f" and {len(remote) - 3} more" if len(remote) > 3 else "")
+            return [], None, 0.0, f"not rendered offline: it reads remote {shown}"
         if engine is None:
-            return [], "no kustomize engine", 0.0
+            return [], "no kustomize engine", 0.0, None
         for f in sorted(referenced_files(t.path)):
             reason = poisoned.get(f) or _poison(f)
             if reason:
-                return [], f"not rendered: {repo_relative(root, f)}: {reason}", 0.0
+                return [], f"not rendered: {repo_relative(root, f)}: {reason}", 0.0, None
         try:
-            manifests = build_kustomization(engine, t.path, root, t.name, t.application, timeout)
-            return manifests, None, time.perf_counter() - start
+            manifests = build_kustomization(engine, t.path, root, t.name, t.application, timeout, t.source_index)
+            return manifests, None, time.perf_counter() - start, None
         except (RenderError, ToolMissing) as exc:
-            return [], str(exc), time.perf_counter() - start
+            return [], str(exc), time.perf_counter() - start, None
 
     groups = list(keyed.values())
     results: list[RenderedTarget] = []
     workers = max(1, min(jobs or (os.cpu_count() or 2), len(groups) or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for done, (group, (manifests, error, seconds)) in enumerate(zip(groups, pool.map(one, groups), strict=True), start=1):
+        for done, (group, (manifests, error, seconds, offline)) in enumerate(zip(groups, pool.map(one, groups),
+                                                                                 strict=True), start=1):
             for t in group:
                 own = [Manifest(obj=m.obj, target=t.name, index=m.index, source=m.source) for m in manifests]
-                results.append(RenderedTarget(target=t, manifests=own, render_seconds=seconds, error=error))
+                results.append(RenderedTarget(target=t, manifests=own, render_seconds=seconds, error=error,
+                                              offline=offline))
             if progress:
                 progress("render", done, len(groups), group[0].name)
     order = {t.name: i for i, t in enumerate(targets)}

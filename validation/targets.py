@@ -25,6 +25,7 @@ class TargetError(UsageError):
 class Discovery:
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things seen and deliberately not rendered
+    skipped: list[str] = field(default_factory=list)  # what Argo CD would render that is not rendered here at all
 
 
 def kustomization_file(directory: Path) -> Path | None:
@@ -135,11 +136,26 @@ def _skip_reason(config: Config, source: dict[str, Any], source_path: str) -> st
     return None
 
 
-def _applications(config: Config, overlay_envs: set[str], notes: list[str]) -> list[Target]:
+def _app_sources(spec: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    """The Application's sources, and whether they come from spec.sources (Argo CD then ignores spec.source)."""
+    many = [s for s in spec.get("sources") or [] if isinstance(s, dict)]
+    if many:
+        return many, True
+    return ([spec["source"]] if isinstance(spec.get("source"), dict) else []), False
+
+
+def _describe(source: dict[str, Any]) -> str:
+    if source.get("chart"):
+        return f"Helm chart {source['chart']} {source.get('targetRevision', '')} from {source.get('repoURL', '?')}"
+    return f"path {source.get('path')!r} of {source.get('repoURL', 'this repository')}"
+
+
+def _applications(config: Config, overlay_envs: set[str], notes: list[str], skipped: list[str]) -> list[Target]:
     top = config.root / config.argocd_dir
     if not top.is_dir():
         return []
-    apps: list[tuple[str, str, dict[str, Any], list[dict[str, Any]]]] = []  # (file, name, app, path sources)
+    # (file, name, app, its sources, whether they are spec.sources, the path sources)
+    apps: list[tuple[str, str, dict[str, Any], list[dict[str, Any]], bool, list[dict[str, Any]]]] = []
     for f in _yaml_files(top):
         rel = repo_relative(config.root, f)
         loaded = load_file(f, rel)
@@ -152,21 +168,24 @@ def _applications(config: Config, overlay_envs: set[str], notes: list[str]) -> l
             name = str((obj.get("metadata") or {}).get("name") or f"{rel}#{doc.index}")
             if obj.get("kind") == "ApplicationSet":
                 notes.append(f"{rel}: ApplicationSet {name} not rendered (its generators need a cluster)")
+                skipped.append(f"ApplicationSet {name}")
                 continue
             if obj.get("kind") != "Application":
                 continue
             spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-            sources = [spec["source"]] if isinstance(spec.get("source"), dict) else []
-            sources += [s for s in spec.get("sources") or [] if isinstance(s, dict)]
+            sources, many = _app_sources(spec)
             paths = [s for s in sources if s.get("path") is not None and not s.get("chart")]
             if not paths:
-                notes.append(f"{rel}: Application {name} has no source path in this repository; not rendered")
+                made = [_describe(s) for s in sources if s.get("chart") or s.get("path") is not None]
+                notes.append(f"{rel}: Application {name} has no source path in this repository"
+                             f"{' (it renders ' + '; '.join(made) + ')' if made else ''}; not rendered")
+                skipped.append(f"Application {name}")
                 continue
-            apps.append((rel, name, obj, paths))
+            apps.append((rel, name, obj, sources, many, paths))
 
-    local, decided_by = this_repo(config, [(obj, paths) for _, _, obj, paths in apps])
+    local, decided_by = this_repo(config, [(obj, paths) for _, _, obj, _, _, paths in apps])
     found: list[Target] = []
-    for rel, name, obj, paths in apps:
+    for rel, name, obj, sources, many, paths in apps:
         # a source without repoURL is left to the schema check; render it from here
         here = [s for s in paths if not s.get("repoURL") or normalize_repo_url(str(s["repoURL"])) in local]
         if not here:
@@ -174,12 +193,23 @@ def _applications(config: Config, overlay_envs: set[str], notes: list[str]) -> l
             notes.append(f"{rel}: Application {name} takes its source from {urls}, not this repository "
                          f"({', '.join(sorted(local))}, from {decided_by}); not rendered. "
                          "Set repo-url in [tool.validation] if this repository has another URL")
+            skipped.append(f"Application {name}")
             continue
-        source_path = str(here[0]["path"]).strip("/") or "."
-        skip = _skip_reason(config, here[0], source_path)
-        if skip:
-            notes.append(f"{rel}: Application {name} {skip}")
+        skips = {id(s): _skip_reason(config, s, str(s["path"]).strip("/") or ".") for s in here}
+        chosen = next((s for s in here if skips[id(s)] is None), None)
+        if chosen is None:
+            notes.append(f"{rel}: Application {name} {skips[id(here[0])]}")
+            skipped.append(f"Application {name}")
             continue
+        # Every other source that makes objects (a ref-only source only lends its files) is not rendered here.
+        unrendered = tuple(
+            _describe(s) + (f" ({skips[id(s)]})" if skips.get(id(s)) else "")
+            for s in sources if s is not chosen and (s.get("chart") or s.get("path") is not None))
+        if unrendered:
+            notes.append(f"{rel}: Application {name}: only {_describe(chosen)} is rendered, not "
+                         f"{'; '.join(unrendered)}; the rules that need the whole rendered set do not claim that "
+                         "anything is missing there")
+        source_path = str(chosen["path"]).strip("/") or "."
         found.append(Target(
             name=f"app/{name}",
             kind="application",
@@ -187,6 +217,8 @@ def _applications(config: Config, overlay_envs: set[str], notes: list[str]) -> l
             environment=_environment_of(obj, source_path, config, overlay_envs),
             application=obj,
             application_file=rel,
+            source_index=sources.index(chosen) if many else None,
+            unrendered=unrendered,
         ))
     return found
 
@@ -194,11 +226,22 @@ def _applications(config: Config, overlay_envs: set[str], notes: list[str]) -> l
 def discover(config: Config) -> Discovery:
     """Every overlay, every Application under argocd/, and the extra targets from config."""
     result = Discovery()
-    overlays = _overlays(config)
+    overlays = []
+    for t in _overlays(config):
+        why = not_a_target(t.path)
+        if why:
+            result.notes.append(f"{repo_relative(config.root, t.path)} {why}; not a target of its own")
+        else:
+            overlays.append(t)
     result.targets.extend(overlays)
-    result.targets.extend(_applications(config, {t.name for t in overlays}, result.notes))
+    result.targets.extend(_applications(config, {t.name for t in overlays}, result.notes, result.skipped))
     for extra in config.targets:
-        result.targets.append(path_target(Path(extra), config.root))
+        t = path_target(Path(extra), config.root)
+        why = not_a_target(t.path)
+        if why:
+            result.notes.append(f"targets: {extra} {why}; not a target of its own")
+        else:
+            result.targets.append(t)
     return result
 
 
@@ -224,3 +267,23 @@ def select(targets: list[Target], names: list[str]) -> list[Target]:
 
 def is_kustomization_dir(path: Path) -> bool:
     return path.is_dir() and kustomization_file(path) is not None
+
+
+def _kustomization_kind(path: Path) -> str | None:
+    loaded = load_file(path, path.name)
+    data = loaded.documents[0].data if loaded.ok and loaded.documents else None
+    return str(data.get("kind")) if isinstance(data, dict) and data.get("kind") else None
+
+
+def not_a_target(path: Path) -> str | None:
+    """Why a directory handed over as a target is not rendered on its own, or None. A kustomize Component is
+    rendered through the overlays that list it under `components:` (kustomize refuses to build one alone); a Helm
+    chart needs Helm, which the validator does not run."""
+    if not path.is_dir():
+        return None
+    if (path / "Chart.yaml").is_file():
+        return "is a Helm chart; Helm charts are not rendered"
+    kfile = kustomization_file(path)
+    if kfile is not None and _kustomization_kind(kfile) == "Component":
+        return "is a kustomize Component, rendered through the overlays that list it under components:"
+    return None

@@ -146,7 +146,8 @@ def _glob(value: str, pattern: str) -> bool:
 
 
 @_rule("ARGOCD-PROJECT-MISSING", "project-missing", Severity.ERROR,
-       "The Application's project is an AppProject rendered from argocd/ (or Argo CD's built-in `default`).",
+       "The Application's project is an AppProject rendered from argocd/ (or Argo CD's built-in `default`). "
+       "Silent when something the run should render is not rendered (a remote source, a failed target).",
        "Fix spec.project, or add the AppProject.",
        """
 spec: {project: ml-pipeline}   # AppProject ml-pipeline is in argocd/
@@ -155,6 +156,8 @@ spec: {project: ml-pipline}
 """)
 def check_project(m: Manifest, ctx: Context) -> Iterator[Problem]:
     name = str(as_dict(m.obj.get("spec")).get("project", ""))
+    if not ctx.everything_rendered:
+        return  # an unrendered source or target may hold the AppProject
     if name and name != "default" and _project(ctx, name) is None:
         known = sorted(str(p.metadata.get("name")) for p in _all_manifests(ctx, "AppProject"))
         yield Problem(m, f"AppProject {name!r} does not exist (rendered: {', '.join(known) or 'none'})",
@@ -257,7 +260,9 @@ def check_project_resources(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 @_rule("ARGOCD-DESTINATION-NAMESPACE", "destination-namespace", Severity.ERROR,
-       "The Application's destination namespace equals the namespace its source renders into.",
+       "The Application's destination namespace equals the namespace its source renders into (kustomize's "
+       "`namespace:`). A source whose objects name several namespaces, or leave some to the destination, is "
+       "deliberate and not checked; nor is one with sources not rendered offline.",
        "Make spec.destination.namespace and the overlay's `namespace:` agree.",
        """
 # overlays/dev: namespace: ml-dev
@@ -269,11 +274,12 @@ spec: {destination: {namespace: ml-prod}}
 def check_destination_namespace(m: Manifest, ctx: Context) -> Iterator[Problem]:
     dest_ns = as_dict(as_dict(m.obj.get("spec")).get("destination")).get("namespace")
     rt = app_target(ctx, m)
-    if rt is None:
-        return
-    rendered = sorted({str(o.namespace) for o in rt.manifests if o.namespace and o.kind not in CLUSTER_SCOPED})
-    if not rendered:
-        return
+    if rt is None or rt.incomplete:
+        return  # (an unrendered source may render into the destination)
+    namespaced = [o.namespace for o in rt.manifests if o.kind not in CLUSTER_SCOPED]
+    rendered = sorted({str(ns) for ns in namespaced if ns})
+    if len(rendered) != 1 or None in namespaced:
+        return  # objects that name their own namespaces: the destination is only the default for the rest
     if not dest_ns:
         yield Problem(m, f"no destination namespace, but the source renders into {', '.join(rendered)}",
                       ("spec", "destination"))

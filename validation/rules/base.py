@@ -33,6 +33,19 @@ class Context:
     config: "Config"
     repo_root: Path
     targets: list[RenderedTarget] = field(default_factory=list)  # every target rendered in this run
+    skipped: list[str] = field(default_factory=list)  # what the run should have rendered and could not
+
+    # Closed-world rules ("X is not rendered, so it is missing") may only say so where the rendered set is the
+    # whole world: not where a source was left unrendered (a remote Helm chart, a remote base).
+    @property
+    def complete(self) -> bool:
+        """This target's render is everything Argo CD applies for it."""
+        return self.target.incomplete is None
+
+    @property
+    def everything_rendered(self) -> bool:
+        """No target of the run, and nothing it should have rendered, is missing or partial."""
+        return not self.skipped and all(rt.incomplete is None for rt in self.targets)
 
     def find(self, kind: str, name: str, namespace: str | None = None) -> Manifest | None:
         for m in self.target.manifests:

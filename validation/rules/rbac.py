@@ -151,7 +151,8 @@ def check_cluster_admin(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 @_rule("RBAC-BINDING-ROLE-MISSING", "binding-role-missing", Severity.ERROR, BINDING_KINDS,
        "A binding's roleRef names a Role or ClusterRole rendered in the same environment (or a built-in ClusterRole); "
-       "a RoleBinding's Role lives in the binding's namespace.",
+       "a RoleBinding's Role lives in the binding's namespace. "
+       "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
        "Fix roleRef.name/kind, or render the Role with the binding.",
        """
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ml-pipeline-executor}   # rendered
@@ -159,6 +160,8 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ml-pipeline-exe
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ml-pipeline-exec}   # no such Role
 """)
 def check_binding_role(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    if not ctx.complete:
+        return  # part of this target is not rendered: the Role may be there
     ref = as_dict(m.obj.get("roleRef"))
     kind, name = ref.get("kind"), ref.get("name")
     if not kind or not name:
@@ -181,7 +184,8 @@ def check_binding_role(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 @_rule("RBAC-BINDING-SUBJECT-MISSING", "binding-subject-missing", Severity.ERROR, BINDING_KINDS,
        "Every ServiceAccount subject of a binding is rendered in the same environment (or declared external), in "
-       "the namespace the subject names.",
+       "the namespace the subject names. "
+       "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
        "Fix the subject's name/namespace, or render the ServiceAccount.",
        """
 subjects: [{kind: ServiceAccount, name: ml-pipeline, namespace: ml-dev}]   # rendered in ml-dev
@@ -198,8 +202,8 @@ def check_binding_subjects(m: Manifest, ctx: Context) -> Iterator[Problem]:
             yield Problem(m, f"subject ServiceAccount {name!r} has no namespace; a ClusterRoleBinding needs one",
                           ("subjects", i))
             continue
-        if name == "default" or name in ctx.config.external.serviceaccounts:
-            continue
+        if name == "default" or name in ctx.config.external.serviceaccounts or not ctx.complete:
+            continue  # (an incomplete render may hold the account in its unrendered part)
         candidates = [sa for sa in ctx.of_kind("ServiceAccount") if sa.metadata.get("name") == name]
         if not candidates:
             yield Problem(m, f"subject ServiceAccount {name!r} is not rendered", ("subjects", i, "name"))
@@ -305,7 +309,8 @@ def workflow_service_account(spec: dict[str, Any]) -> tuple[str, tuple[str, ...]
 @_rule("RBAC-EXECUTOR-PERMISSIONS", "executor-permissions", Severity.ERROR, WORKFLOW_KINDS,
        "The ServiceAccount each workflow runs as (serviceAccountName, else `default`) is bound to a Role granting what "
        "Argo's executor needs for `argo-version` (3.4+: create and patch workflowtaskresults; up to 3.3: patch pods), "
-       "plus the agent's workflowtasksets permissions for http/plugin templates and the verbs of resource templates.",
+       "plus the agent's workflowtasksets permissions for http/plugin templates and the verbs of resource templates. "
+       "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
        "Bind the workflow's ServiceAccount to a Role with the missing permissions (the message lists them).",
        """
 kind: Role
@@ -318,6 +323,8 @@ rules:
   - {apiGroups: [argoproj.io], resources: [workflowtaskresults], verbs: [create]}
 """)
 def check_executor(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    if not ctx.complete:
+        return  # part of this target is not rendered: a binding there may grant what is needed
     spec, base = workflow_spec(m)
     if isinstance(spec.get("workflowTemplateRef"), dict) and not spec.get("serviceAccountName"):
         return  # the referenced template's own check covers its service account

@@ -24,10 +24,11 @@ def manifests(text: str, target: str = "dev", source: str | None = None) -> list
 
 
 def rendered(text: str, name: str = "dev", *, environment: str | None = "dev", kind: str = "overlay",
-             path: Path | None = None, application: dict[str, Any] | None = None) -> RenderedTarget:
+             path: Path | None = None, application: dict[str, Any] | None = None,
+             unrendered: tuple[str, ...] = (), offline: str | None = None) -> RenderedTarget:
     target = Target(name=name, kind=kind, path=path or (HERE / "fixtures" / "repo" / "overlays" / (environment or name)),
-                    environment=environment, application=application)
-    return RenderedTarget(target=target, manifests=manifests(text, name))
+                    environment=environment, application=application, unrendered=unrendered)
+    return RenderedTarget(target=target, manifests=manifests(text, name), offline=offline)
 
 
 def context(rt: RenderedTarget, *, config: Config | None = None, others: list[RenderedTarget] | None = None,
@@ -80,6 +81,8 @@ class Fixture:
     expect_message: str | None = None
     also: list[str] = field(default_factory=list)
     app: str | None = None
+    unrendered: tuple[str, ...] = ()  # sources of this target that are not rendered (an open world)
+    skipped: list[str] = field(default_factory=list)  # what the run could not render at all
 
 
 def load_fixture(path: Path) -> Fixture:
@@ -104,6 +107,10 @@ def load_fixture(path: Path) -> Fixture:
             fx.also.append(value)
         elif key == "app":
             fx.app = value
+        elif key == "unrendered":
+            fx.unrendered = (*fx.unrendered, value)
+        elif key == "skipped":
+            fx.skipped.append(value)
     return fx
 
 
@@ -112,7 +119,7 @@ def fixture_context(fx: Fixture) -> Context:
     cfg = from_table(fx.config, Config(root=repo))
     app = {"metadata": {"name": fx.app}} if fx.app else None
     main = rendered(fx.text, environment=fx.environment, kind=fx.target_kind,
-                    name=fx.environment or "argocd", application=app)
+                    name=fx.environment or "argocd", application=app, unrendered=fx.unrendered)
     others = []
     for spec in fx.also:
         # also-target: FILE env=ENV kind=KIND app=NAME path=REL
@@ -124,8 +131,11 @@ def fixture_context(fx: Fixture) -> Context:
         rel = opts.get("path")
         others.append(rendered(text, name=opts.get("name", env or words[0]), environment=env, kind=kind,
                                path=(repo / rel) if rel else None,
-                               application={"metadata": {"name": opts["app"]}} if "app" in opts else None))
-    return context(main, config=cfg, others=others, repo_root=repo)
+                               application={"metadata": {"name": opts["app"]}} if "app" in opts else None,
+                               unrendered=(opts["unrendered"],) if "unrendered" in opts else ()))
+    ctx = context(main, config=cfg, others=others, repo_root=repo)
+    ctx.skipped = list(fx.skipped)
+    return ctx
 
 
 def fixtures_for(family_prefix: str) -> list[Path]:

@@ -31,7 +31,8 @@ def _external_names(ctx: Context, kind: str) -> list[str]:
 
 @argo_rule("ARGO-SERVICE-ACCOUNT-MISSING", "service-account-missing", Severity.ERROR,
        "A workflow's serviceAccountName (spec, template or executor level) names a ServiceAccount rendered in the "
-       "same environment or declared external. `default` exists in every namespace.",
+       "same environment or declared external. `default` exists in every namespace. "
+       "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
        "Render the ServiceAccount with the environment, fix the name, or declare it under "
        "[tool.validation.external] serviceaccounts.",
        """
@@ -42,6 +43,8 @@ spec:
   serviceAccountName: ml-pipeline-sa   # nothing of that name is rendered or external
 """)
 def check_service_account(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    if not ctx.complete:
+        return  # part of this target is not rendered: the account may be there
     spec, base = workflow_spec(m)
     places: list[tuple[Any, JsonPath]] = [(spec.get("serviceAccountName"), (*base, "serviceAccountName")),
                                           (as_dict(spec.get("executor")).get("serviceAccountName"),
@@ -127,7 +130,8 @@ def references(obj: Any, path: JsonPath) -> Iterator[tuple[str, str, JsonPath, b
        "(volumes, envFrom, valueFrom, imagePullSecrets, artifact credentials) is rendered in the same environment or "
        "declared external. Catches a generated, hash-suffixed ConfigMap whose name kustomize did not rewrite inside "
        "an Argo template. A reference marked `optional: true` may name a missing object (the pod starts without "
-       "it), unless the object is rendered under a hash-suffixed name: then the reference was meant for it.",
+       "it), unless the object is rendered under a hash-suffixed name: then the reference was meant for it. "
+       "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
        "Fix the name, render the object, declare it under [tool.validation.external], or teach kustomize to rewrite "
        "the reference (configurations: nameReference for the Argo kind).",
        """
@@ -140,6 +144,8 @@ volumes:
     configMap: {name: pipeline-code}   # kustomize rendered pipeline-code-7c9fmh2k5d
 """, scope=WORKFLOW_KINDS + POD_KINDS)
 def check_dangling(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    if not ctx.complete:
+        return  # part of this target is not rendered: the object may be there
     if m.kind in WORKFLOW_KINDS:
         spec, base = workflow_spec(m)
         claims = {str(as_dict(v.get("metadata")).get("name")) for v in as_list(spec.get("volumeClaimTemplates"))

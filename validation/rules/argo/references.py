@@ -92,7 +92,8 @@ def check_template_refs(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 @argo_rule("ARGO-TEMPLATEREF-UNRESOLVED", "templateref-unresolved", Severity.ERROR,
        "Every `templateRef:` (and workflowTemplateRef) names a WorkflowTemplate or ClusterWorkflowTemplate, and a "
-       "template inside it, that is rendered in the same environment or declared external in config.",
+       "template inside it, that is rendered in the same environment or declared external in config. "
+       "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
        "Fix the name, render the WorkflowTemplate with this environment, or list it under "
        "[tool.validation.external] workflowtemplates (\"name\" or \"name/template\").",
        """

@@ -28,6 +28,8 @@ def lookup_template_object(ctx: Context, name: str, cluster: bool, namespace: st
 
 
 def is_external(ctx: Context, name: str, template: str | None, cluster: bool) -> bool:
+    if not ctx.complete:
+        return True  # part of this target is not rendered: the template may be there
     declared = ctx.config.external.clusterworkflowtemplates if cluster else ctx.config.external.workflowtemplates
     return name in declared or (template is not None and f"{name}/{template}" in declared)
 
