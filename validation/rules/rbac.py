@@ -10,6 +10,7 @@ import yaml
 from validation.model import Manifest, Severity
 from validation.rules import Context, Problem, Rule, register
 from validation.rules.argo.spec_walk import WORKFLOW_KINDS, as_dict, as_list, templates, workflow_spec
+from validation.rules.controllers import produced
 
 FAMILY = "rbac"
 ROLE_KINDS = ("Role", "ClusterRole")
@@ -184,8 +185,8 @@ def check_binding_role(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 @_rule("RBAC-BINDING-SUBJECT-MISSING", "binding-subject-missing", Severity.ERROR, BINDING_KINDS,
        "Every ServiceAccount subject of a binding is rendered in the same environment (or declared external), in "
-       "the namespace the subject names. "
-       "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
+       "the namespace the subject names, or created by an operator the target renders (an ArgoCD instance's "
+       "accounts). A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
        "Fix the subject's name/namespace, or render the ServiceAccount.",
        """
 subjects: [{kind: ServiceAccount, name: ml-pipeline, namespace: ml-dev}]   # rendered in ml-dev
@@ -205,6 +206,8 @@ def check_binding_subjects(m: Manifest, ctx: Context) -> Iterator[Problem]:
         if name == "default" or name in ctx.config.external.serviceaccounts or not ctx.complete:
             continue  # (an incomplete render may hold the account in its unrendered part)
         candidates = [sa for sa in ctx.of_kind("ServiceAccount") if sa.metadata.get("name") == name]
+        if not candidates and produced(ctx.target.manifests, "ServiceAccount", name, ns) is not None:
+            continue  # created by an operator the target renders (an ArgoCD instance's accounts)
         if not candidates:
             yield Problem(m, f"subject ServiceAccount {name!r} is not rendered", ("subjects", i, "name"))
         elif ns and not any(sa.namespace in (None, ns) for sa in candidates):

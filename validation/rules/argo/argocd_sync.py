@@ -24,12 +24,12 @@ HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
 
 
 @argo_rule("ARGO-SYNCED-WORKFLOW-NAME", "synced-workflow-name", Severity.ERROR,
-       "A Workflow in a path that Argo CD syncs is re-created on every sync: it uses metadata.generateName, or (as "
-       "kustomize cannot build generateName objects) a fixed name with the hook-delete-policy BeforeHookCreation, "
-       "Argo CD's documented way to re-run a named hook. Otherwise it runs once, then drifts forever.",
-       "Use generateName, or add `argocd.argoproj.io/hook-delete-policy: BeforeHookCreation` next to the hook "
-       "annotation; or ship a WorkflowTemplate/CronWorkflow instead.",
-       """
+           "A Workflow in a path that Argo CD syncs is re-created on every sync: it uses metadata.generateName, or (as "
+           "kustomize cannot build generateName objects) a fixed name with the hook-delete-policy BeforeHookCreation, "
+           "Argo CD's documented way to re-run a named hook. Otherwise it runs once, then drifts forever.",
+           "Use generateName, or add `argocd.argoproj.io/hook-delete-policy: BeforeHookCreation` next to the hook "
+           "annotation; or ship a WorkflowTemplate/CronWorkflow instead.",
+           """
 kind: Workflow
 metadata:
   name: ml-pipeline-post-sync
@@ -52,10 +52,10 @@ def check_synced_name(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 @argo_rule("ARGO-SYNCED-WORKFLOW-HOOK", "synced-workflow-hook", Severity.ERROR,
-       "A Workflow in a path that Argo CD syncs carries an argocd.argoproj.io/hook annotation, so Argo CD creates "
-       "it as a sync hook rather than as a resource it keeps in sync.",
-       "Annotate it `argocd.argoproj.io/hook: PostSync` (with a hook-delete-policy), or ship a WorkflowTemplate.",
-       """
+           "A Workflow in a path that Argo CD syncs carries an argocd.argoproj.io/hook annotation, so Argo CD creates "
+           "it as a sync hook rather than as a resource it keeps in sync.",
+           "Annotate it `argocd.argoproj.io/hook: PostSync` (with a hook-delete-policy), or ship a WorkflowTemplate.",
+           """
 metadata:
   generateName: ml-pipeline-
   annotations: {argocd.argoproj.io/hook: PostSync, argocd.argoproj.io/hook-delete-policy: BeforeHookCreation}

@@ -27,9 +27,9 @@ def _dag_templates(spec: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any], 
 
 
 @argo_rule("ARGO-DAG-DEPENDENCY-MISSING", "dag-dependency-missing", Severity.ERROR,
-       "`dependencies` and `depends` name tasks of the same DAG.",
-       "Fix the task name, or add the missing task.",
-       """
+           "`dependencies` and `depends` name tasks of the same DAG.",
+           "Fix the task name, or add the missing task.",
+           """
 dag:
   tasks:
     - {name: prep, template: prep}
@@ -63,11 +63,11 @@ def check_dag_dependency(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 @argo_rule("ARGO-DAG-DEPENDS-SYNTAX", "dag-depends-syntax", Severity.ERROR,
-       "A `depends` expression parses: task names with an optional .Succeeded/.Failed/.Errored/.Skipped/.Omitted/"
-       ".Daemoned/.AnySucceeded/.AllFailed, joined by &&, || and !, with parentheses. A task uses depends or "
-       "dependencies, not both.",
-       "Fix the expression; e.g. `depends: \"(a.Succeeded || b.Skipped) && !c.Failed\"`.",
-       """
+           "A `depends` expression parses: task names with an optional .Succeeded/.Failed/.Errored/.Skipped/.Omitted/"
+           ".Daemoned/.AnySucceeded/.AllFailed, joined by &&, || and !, with parentheses. A task uses depends or "
+           "dependencies, not both.",
+           "Fix the expression; e.g. `depends: \"(a.Succeeded || b.Skipped) && !c.Failed\"`.",
+           """
 - {name: report, template: report, depends: "train.Succeeded || train.Failed"}
 """, """
 - {name: report, template: report, depends: "train.Succeeded | train.Failed"}
@@ -93,9 +93,9 @@ def check_depends_syntax(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 @argo_rule("ARGO-DAG-CYCLE", "dag-cycle", Severity.ERROR,
-       "The tasks of a DAG form no dependency cycle.",
-       "Remove one of the dependencies in the cycle the message shows.",
-       """
+           "The tasks of a DAG form no dependency cycle.",
+           "Remove one of the dependencies in the cycle the message shows.",
+           """
 - {name: a, template: t}
 - {name: b, template: t, depends: a}
 """, """
@@ -116,9 +116,9 @@ def check_dag_cycle(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 @argo_rule("ARGO-DAG-SELF-DEPENDENCY", "dag-self-dependency", Severity.ERROR,
-       "No DAG task depends on itself.",
-       "Remove the task's own name from its depends/dependencies.",
-       """
+           "No DAG task depends on itself.",
+           "Remove the task's own name from its depends/dependencies.",
+           """
 - {name: train, template: t, depends: prep}
 """, """
 - {name: train, template: t, depends: train}

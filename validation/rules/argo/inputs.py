@@ -90,10 +90,10 @@ def _arg_rule(rule_id: str):
 
 
 argo_rule("ARGO-INPUT-MISSING", "input-missing", Severity.ERROR,
-      "Every caller (step, task, hook, templateRef, and the entrypoint through spec.arguments) supplies each input "
-      "parameter and artifact that has no default.",
-      "Pass the input in the caller's arguments, or give the input a default.",
-      """
+          "Every caller (step, task, hook, templateRef, and the entrypoint through spec.arguments) supplies each input "
+          "parameter and artifact that has no default.",
+          "Pass the input in the caller's arguments, or give the input a default.",
+          """
 - {name: train, template: train, arguments: {parameters: [{name: epochs, value: "3"}]}}
 # train: inputs: {parameters: [{name: epochs}]}
 """, """
@@ -102,9 +102,9 @@ argo_rule("ARGO-INPUT-MISSING", "input-missing", Severity.ERROR,
 """)(_arg_rule("ARGO-INPUT-MISSING"))
 
 argo_rule("ARGO-ARGUMENT-UNKNOWN", "argument-unknown", Severity.ERROR,
-      "Every argument a caller passes matches an input of the called template (also through templateRef).",
-      "Remove the argument, fix its name, or declare the input on the called template.",
-      """
+          "Every argument a caller passes matches an input of the called template (also through templateRef).",
+          "Remove the argument, fix its name, or declare the input on the called template.",
+          """
 - {name: train, template: train, arguments: {parameters: [{name: epochs, value: "3"}]}}
 """, """
 - {name: train, template: train, arguments: {parameters: [{name: epoch, value: "3"}]}}

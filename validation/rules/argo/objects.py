@@ -17,10 +17,13 @@ from validation.rules.argo.spec_walk import (
     templates,
     workflow_spec,
 )
+from validation.rules.controllers import produced
 
 
 def _has(ctx: Context, kind: str, name: str, namespace: str | None) -> bool:
-    return ctx.find(kind, name, namespace) is not None
+    """Rendered, or created by a controller the target renders (a cert-manager Certificate's Secret)."""
+    return (ctx.find(kind, name, namespace) is not None
+            or produced(ctx.target.manifests, kind, name, namespace) is not None)
 
 
 def _external_names(ctx: Context, kind: str) -> list[str]:
@@ -30,12 +33,12 @@ def _external_names(ctx: Context, kind: str) -> list[str]:
 
 
 @argo_rule("ARGO-SERVICE-ACCOUNT-MISSING", "service-account-missing", Severity.ERROR,
-       "A workflow's serviceAccountName (spec, template or executor level) names a ServiceAccount rendered in the "
-       "same environment or declared external. `default` exists in every namespace. "
-       "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
-       "Render the ServiceAccount with the environment, fix the name, or declare it under "
-       "[tool.validation.external] serviceaccounts.",
-       """
+           "A workflow's serviceAccountName (spec, template or executor level) names a ServiceAccount rendered in the "
+           "same environment or declared external. `default` exists in every namespace. "
+           "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
+           "Render the ServiceAccount with the environment, fix the name, or declare it under "
+           "[tool.validation.external] serviceaccounts.",
+           """
 spec:
   serviceAccountName: ml-pipeline   # a ServiceAccount ml-pipeline is rendered too
 """, """
@@ -126,15 +129,17 @@ def references(obj: Any, path: JsonPath) -> Iterator[tuple[str, str, JsonPath, b
 
 
 @argo_rule("ARGO-DANGLING-REFERENCE", "dangling-reference", Severity.ERROR,
-       "Every ConfigMap, Secret, PersistentVolumeClaim and ServiceAccount that a workflow or pod spec refers to "
-       "(volumes, envFrom, valueFrom, imagePullSecrets, artifact credentials) is rendered in the same environment or "
-       "declared external. Catches a generated, hash-suffixed ConfigMap whose name kustomize did not rewrite inside "
-       "an Argo template. A reference marked `optional: true` may name a missing object (the pod starts without "
-       "it), unless the object is rendered under a hash-suffixed name: then the reference was meant for it. "
-       "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
-       "Fix the name, render the object, declare it under [tool.validation.external], or teach kustomize to rewrite "
-       "the reference (configurations: nameReference for the Argo kind).",
-       """
+           "Every ConfigMap, Secret, PersistentVolumeClaim and ServiceAccount that a workflow or pod spec refers to "
+           "(volumes, envFrom, valueFrom, imagePullSecrets, artifact credentials) is rendered in the same environment or "
+           "declared external. Catches a generated, hash-suffixed ConfigMap whose name kustomize did not rewrite inside "
+           "an Argo template. A reference marked `optional: true` may name a missing object (the pod starts without "
+           "it), unless the object is rendered under a hash-suffixed name: then the reference was meant for it. An "
+           "object a controller rendered in the same target creates counts as rendered: a cert-manager Certificate's "
+           "secretName, an Issuer's ACME key, a SealedSecret, an ExternalSecret's target, an OpenShift "
+           "serving-cert Service annotation. A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
+           "Fix the name, render the object, declare it under [tool.validation.external], or teach kustomize to rewrite "
+           "the reference (configurations: nameReference for the Argo kind).",
+           """
 volumes:
   - name: code
     configMap: {name: pipeline-code-7c9fmh2k5d}   # the generated name, as rendered

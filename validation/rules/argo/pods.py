@@ -21,9 +21,9 @@ from validation.rules.argo.spec_walk import (
 
 
 @argo_rule("ARGO-RESOURCES-MISSING", "resources-missing", Severity.ERROR,
-       "Every container, script and container-set container sets CPU and memory requests and limits.",
-       "Add resources.requests and resources.limits with cpu and memory.",
-       """
+           "Every container, script and container-set container sets CPU and memory requests and limits.",
+           "Add resources.requests and resources.limits with cpu and memory.",
+           """
 container:
   image: "python:3.11-slim"
   resources: {requests: {cpu: 250m, memory: 512Mi}, limits: {cpu: 500m, memory: 1Gi}}
@@ -57,9 +57,9 @@ def _where(ref: Any) -> str:
 
 
 @argo_rule("ARGO-RESOURCES-REQUEST-EXCEEDS-LIMIT", "resources-request-exceeds-limit", Severity.ERROR,
-       "A container's CPU and memory requests are no larger than its limits, and are valid quantities.",
-       "Lower the request or raise the limit (1Gi = 1024Mi, 1 = 1000m).",
-       """
+           "A container's CPU and memory requests are no larger than its limits, and are valid quantities.",
+           "Lower the request or raise the limit (1Gi = 1024Mi, 1 = 1000m).",
+           """
 resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: "1", memory: 2Gi}}
 """, """
 resources: {requests: {cpu: "2", memory: 1Gi}, limits: {cpu: 1000m, memory: 512Mi}}
@@ -123,11 +123,11 @@ def _all_images(m: Manifest) -> Iterator[tuple[str, JsonPath]]:
 
 
 @argo_rule("ARGO-IMAGE-TAG", "image-tag", Severity.ERROR,
-       "Every image carries a pinned tag: no :latest and no missing tag. Environments listed in "
-       "`require-digest` must pin by digest (@sha256:...).",
-       "Pin the image to a release tag (python:3.11.9-slim) or a digest; set it per environment with kustomize "
-       "`images:`.",
-       """
+           "Every image carries a pinned tag: no :latest and no missing tag. Environments listed in "
+           "`require-digest` must pin by digest (@sha256:...).",
+           "Pin the image to a release tag (python:3.11.9-slim) or a digest; set it per environment with kustomize "
+           "`images:`.",
+           """
 container: {image: "python:3.11.9-slim"}
 """, """
 container: {image: "python"}

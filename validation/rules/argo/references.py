@@ -19,9 +19,9 @@ from validation.rules.argo.spec_walk import calls, workflow_spec
 
 
 @argo_rule("ARGO-ENTRYPOINT-MISSING", "entrypoint-missing", Severity.ERROR,
-       "The workflow's entrypoint names a template that exists.",
-       "Set spec.entrypoint to the name of one of spec.templates (or use workflowTemplateRef).",
-       """
+           "The workflow's entrypoint names a template that exists.",
+           "Set spec.entrypoint to the name of one of spec.templates (or use workflowTemplateRef).",
+           """
 spec:
   entrypoint: main
   templates:
@@ -50,9 +50,9 @@ def check_entrypoint(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 @argo_rule("ARGO-TEMPLATE-MISSING", "template-missing", Severity.ERROR,
-       "Every `template:` in a step, task, hook or onExit names a template of the same workflow.",
-       "Fix the name, or add the template, or call a shared one with templateRef.",
-       """
+           "Every `template:` in a step, task, hook or onExit names a template of the same workflow.",
+           "Fix the name, or add the template, or call a shared one with templateRef.",
+           """
 spec:
   entrypoint: main
   templates:
@@ -91,12 +91,12 @@ def check_template_refs(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 @argo_rule("ARGO-TEMPLATEREF-UNRESOLVED", "templateref-unresolved", Severity.ERROR,
-       "Every `templateRef:` (and workflowTemplateRef) names a WorkflowTemplate or ClusterWorkflowTemplate, and a "
-       "template inside it, that is rendered in the same environment or declared external in config. "
-       "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
-       "Fix the name, render the WorkflowTemplate with this environment, or list it under "
-       "[tool.validation.external] workflowtemplates (\"name\" or \"name/template\").",
-       """
+           "Every `templateRef:` (and workflowTemplateRef) names a WorkflowTemplate or ClusterWorkflowTemplate, and a "
+           "template inside it, that is rendered in the same environment or declared external in config. "
+           "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
+           "Fix the name, render the WorkflowTemplate with this environment, or list it under "
+           "[tool.validation.external] workflowtemplates (\"name\" or \"name/template\").",
+           """
 steps:
   - - name: train
       templateRef: {name: ml-pipeline, template: train-model}   # ml-pipeline is rendered and has train-model

@@ -20,10 +20,10 @@ def _pod_templates(spec: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]
 
 
 @argo_rule("ARGO-RETRY-STRATEGY-MISSING", "retry-strategy-missing", Severity.WARNING,
-       "Every container, script and container-set template has a retryStrategy (its own, or spec.templateDefaults'), "
-       "so a node eviction or a flaky pull does not fail the run.",
-       "Add `retryStrategy: {limit: 2, retryPolicy: OnError}` to the template or to spec.templateDefaults.",
-       """
+           "Every container, script and container-set template has a retryStrategy (its own, or spec.templateDefaults'), "
+           "so a node eviction or a flaky pull does not fail the run.",
+           "Add `retryStrategy: {limit: 2, retryPolicy: OnError}` to the template or to spec.templateDefaults.",
+           """
 spec:
   templateDefaults: {retryStrategy: {limit: 2, retryPolicy: OnError}}
 """, """
@@ -41,10 +41,10 @@ def check_retry(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 @argo_rule("ARGO-ACTIVE-DEADLINE-MISSING", "active-deadline-missing", Severity.WARNING,
-       "Every container, script and container-set template has activeDeadlineSeconds (its own, or "
-       "spec.templateDefaults'), so a hung step cannot hold a node forever.",
-       "Add activeDeadlineSeconds to the template or to spec.templateDefaults.",
-       """
+           "Every container, script and container-set template has activeDeadlineSeconds (its own, or "
+           "spec.templateDefaults'), so a hung step cannot hold a node forever.",
+           "Add activeDeadlineSeconds to the template or to spec.templateDefaults.",
+           """
 spec:
   templateDefaults: {activeDeadlineSeconds: 3600}
 """, """
@@ -62,11 +62,11 @@ def check_deadline(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 @argo_rule("ARGO-CLEANUP-MISSING", "cleanup-missing", Severity.WARNING,
-       "A workflow cleans up after itself: spec.ttlStrategy or spec.podGC is set. A WorkflowTemplate without an "
-       "entrypoint is skipped: it cannot be submitted itself (a library used through templateRef), and a Workflow "
-       "that runs it through workflowTemplateRef is checked on its own.",
-       "Set `ttlStrategy: {secondsAfterCompletion: 86400}` and/or `podGC: {strategy: OnWorkflowSuccess}`.",
-       """
+           "A workflow cleans up after itself: spec.ttlStrategy or spec.podGC is set. A WorkflowTemplate without an "
+           "entrypoint is skipped: it cannot be submitted itself (a library used through templateRef), and a Workflow "
+           "that runs it through workflowTemplateRef is checked on its own.",
+           "Set `ttlStrategy: {secondsAfterCompletion: 86400}` and/or `podGC: {strategy: OnWorkflowSuccess}`.",
+           """
 spec:
   podGC: {strategy: OnPodSuccess}
   ttlStrategy: {secondsAfterCompletion: 86400}
