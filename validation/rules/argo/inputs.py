@@ -60,25 +60,35 @@ def _argument_issues(m: Manifest, ctx: Context) -> Iterator[tuple[str, str, Json
                 yield ("ARGO-ARGUMENT-UNKNOWN", f"{call.kind} {call.name!r} passes artifact {a['name']!r}, but "
                                                 f"{callee_name!r} has no such input (inputs: {', '.join(all_a) or 'none'})",
                        (*cp, "arguments", "artifacts", i, "name"))
-    # The entrypoint receives spec.arguments by name.
+    # The entrypoint receives spec.arguments by name. A WorkflowTemplate's are supplied when it is submitted (Argo
+    # validates one with fake arguments), so only what runs as it stands is held to it: a Workflow, a CronWorkflow,
+    # and a Workflow that runs a template through workflowTemplateRef (with its own and the template's values).
+    if m.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate"):
+        return
+    argument_sets = [as_dict(spec.get("arguments"))]
     entry = spec.get("entrypoint")
+    if isinstance(spec.get("workflowTemplateRef"), dict):
+        wt = workflow_template_ref(ctx, m, spec)
+        if wt is None:
+            return  # an external template: its entrypoint and arguments are unknown
+        wt_spec = workflow_spec(wt)[0]
+        entry = entry or wt_spec.get("entrypoint")
+        argument_sets.append(as_dict(wt_spec.get("arguments")))
     tpl = local_templates(ctx, m, spec).get(str(entry)) if entry else None
     if tpl is not None:
-        given = set(parameter_names(spec.get("arguments")))
-        if isinstance(spec.get("workflowTemplateRef"), dict):
-            wt = workflow_template_ref(ctx, m, spec)
-            if wt is not None:
-                given |= set(parameter_names(workflow_spec(wt)[0].get("arguments")))
+        given = {str(p["name"]) for args in argument_sets for p in as_list(args.get("parameters"))
+                 if isinstance(p, dict) and p.get("name") and ({"value", "valueFrom"} & p.keys())}
+        given_a = {name for args in argument_sets for name in artifact_names(args)}
         need_p, need_a = _required_inputs(tpl)
-        given_a = set(artifact_names(spec.get("arguments")))
+        where = (*base, "entrypoint") if spec.get("entrypoint") else (*base, "workflowTemplateRef")
         for name in need_p:
             if name not in given:
-                yield ("ARGO-INPUT-MISSING", f"entrypoint {entry!r} needs input parameter {name!r}, which "
-                                             "spec.arguments.parameters does not supply", (*base, "entrypoint"))
+                yield ("ARGO-INPUT-MISSING", f"entrypoint {entry!r} needs input parameter {name!r}, for which "
+                                             "spec.arguments.parameters gives no value", where)
         for name in need_a:
             if name not in given_a:
                 yield ("ARGO-INPUT-MISSING", f"entrypoint {entry!r} needs input artifact {name!r}, which "
-                                             "spec.arguments.artifacts does not supply", (*base, "entrypoint"))
+                                             "spec.arguments.artifacts does not supply", where)
 
 
 def _arg_rule(rule_id: str):
@@ -91,7 +101,9 @@ def _arg_rule(rule_id: str):
 
 argo_rule("ARGO-INPUT-MISSING", "input-missing", Severity.ERROR,
           "Every caller (step, task, hook, templateRef, and the entrypoint through spec.arguments) supplies each input "
-          "parameter and artifact that has no default.",
+          "parameter and artifact that has no default. A WorkflowTemplate's entrypoint inputs are supplied when it is "
+          "submitted, so they are checked where a Workflow or CronWorkflow runs it (workflowTemplateRef), with the "
+          "values the Workflow and the template give.",
           "Pass the input in the caller's arguments, or give the input a default.",
           """
 - {name: train, template: train, arguments: {parameters: [{name: epochs, value: "3"}]}}
