@@ -151,14 +151,30 @@ def test_documented_variables_are_accepted(variable):
     assert hits == []
 
 
-@pytest.mark.parametrize("variable", ["workflow.nam", "workflow", "pods.name", "pod.id", "input.parameters.p",
-                                      "inputs.parameter.p", "outputs.parameters.nope.path", "item", "duration",
-                                      "steps.name", "tasks.x.outputs.result"])
+@pytest.mark.parametrize("variable", ["workflow.nam", "workflow", "pod.id", "inputs.parameter.p",
+                                      "outputs.parameters.nope.path", "item", "duration", "tasks.x.outputs.result"])
 def test_undocumented_variables_are_findings(variable):
     ctx = context(rendered(DOC % variable, "dev"))
     hits = [h for rid in ("ARGO-VAR-UNKNOWN", "ARGO-VAR-UNDECLARED", "ARGO-VAR-WORKFLOW-PARAMETER",
                           "ARGO-VAR-OUTPUT-REF", "ARGO-VAR-ITEM-OUTSIDE-LOOP") for h in run_rule(rid, ctx)]
     assert hits, variable
+
+
+@pytest.mark.parametrize("variable", ["pods.name", "input.parameters.p", "custom.variable"])
+def test_a_namespace_argo_does_not_know_is_only_a_warning(variable):
+    """Argo substitutes only its own namespaces and leaves any other tag as written (validate.go,
+    checkValidWorkflowVariablePrefix): probably a typo, so a warning of its own, not an error."""
+    ctx = context(rendered(DOC % variable, "dev"))
+    errors = [h for rid in ("ARGO-VAR-UNKNOWN", "ARGO-VAR-UNDECLARED", "ARGO-VAR-OUTPUT-REF")
+              for h in run_rule(rid, ctx)]
+    warnings = run_rule("ARGO-VAR-UNKNOWN-PREFIX", ctx)
+    assert (errors, len(warnings)) == ([], 1), (errors, warnings)
+
+
+@pytest.mark.parametrize("variable", ["steps.name", "tasks.name"])
+def test_the_name_of_the_step_or_task_is_defined_in_the_leaf_it_calls(variable):
+    ctx = context(rendered(DOC % variable, "dev"))
+    assert [h for rid in ("ARGO-VAR-UNKNOWN", "ARGO-VAR-OUTPUT-REF") for h in run_rule(rid, ctx)] == []
 
 
 # Random `depends` expressions built from the grammar always parse, and give back their task names.

@@ -69,7 +69,8 @@ MUTATIONS = [
      "ARGO-VAR-WORKFLOW-PARAMETER"),
     ("exit-handlers.yaml", "{{steps.run.outputs.result}}", "{{steps.report.outputs.result}}", "ARGO-VAR-OUTPUT-REF"),
     ("exit-handlers.yaml", "  onExit: exit-handler", "  onExit: exit-handlr", "ARGO-TEMPLATE-MISSING"),
-    ("exit-handlers.yaml", "{{node.name}}", "{{nodes.name}}", "ARGO-VAR-UNKNOWN"),
+    ("exit-handlers.yaml", "{{node.name}}", "{{nodes.name}}", "ARGO-VAR-UNKNOWN-PREFIX"),
+    ("exit-handlers.yaml", "{{node.name}}", "{{node.nmae}}", "ARGO-VAR-UNKNOWN"),
 ]
 
 

@@ -14,6 +14,7 @@ from validation.rules.argo.spec_walk import (
     artifact_names,
     as_dict,
     as_list,
+    calls,
     parameter_names,
     templates,
     workflow_spec,
@@ -39,6 +40,9 @@ class Scope:
     node_templates: dict[str, Resolved] = field(default_factory=dict)
     metrics: bool = False
     spec_level: bool = False
+    # spec.volumes is substituted for each pod, inside the DAG or steps that runs it: a task or step of any
+    # template may be read there (Argo's dag-skipped-volume-default test). The names of every task and step:
+    spec_nodes: dict[str, set[str]] | None = None
 
 
 @dataclass
@@ -48,12 +52,58 @@ class VarIssue:
 
 
 def declared_workflow_params(ctx: Context, m: Manifest, spec: dict[str, Any]) -> set[str] | None:
+    """The workflow parameters `{{workflow.parameters.X}}` may read, or None when they cannot be known.
+
+    A Workflow has its own arguments merged with those of the template it runs by workflowTemplateRef. A
+    WorkflowTemplate gets, on top of its own, what every Workflow that runs or calls it passes, and what a
+    WorkflowEventBinding submits to it. Argo validates a template alone without knowing those ("some of the
+    parameters may come from the Workflow that uses it"). So where nothing rendered runs or calls a template that
+    declares no arguments of its own, they are unknown (a library fed by its callers); a template that declares
+    arguments states its interface, and a name outside it is taken for a typo."""
     names = set(parameter_names(spec.get("arguments")))
     if isinstance(spec.get("workflowTemplateRef"), dict):
         wt = workflow_template_ref(ctx, m, spec)
         if wt is None:
             return None  # external template: its arguments are unknown
         names |= set(parameter_names(workflow_spec(wt)[0].get("arguments")))
+    if m.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate"):
+        callers = _callers(ctx, m)
+        names |= _binding_params(ctx, m)
+        if not callers:
+            return names or None
+        for caller in callers:
+            caller_params = declared_workflow_params(ctx, caller, workflow_spec(caller)[0])
+            if caller_params is None:
+                return None
+            names |= caller_params
+    return names
+
+
+def _refers_to(ref: Any, m: Manifest) -> bool:
+    return (isinstance(ref, dict) and str(ref.get("name")) == m.metadata.get("name")
+            and bool(ref.get("clusterScope")) == (m.kind == "ClusterWorkflowTemplate"))
+
+
+def _callers(ctx: Context, m: Manifest) -> list[Manifest]:
+    """The other rendered workflows that run this template (workflowTemplateRef) or call into it (templateRef)."""
+    out = []
+    for other in ctx.of_kind(*WORKFLOW_KINDS):
+        if other is m:
+            continue
+        spec = workflow_spec(other)[0]
+        if _refers_to(spec.get("workflowTemplateRef"), m) or any(
+                _refers_to(call.node.get("templateRef"), m) for call in calls(spec)):
+            out.append(other)
+    return out
+
+
+def _binding_params(ctx: Context, m: Manifest) -> set[str]:
+    """Parameters a WorkflowEventBinding in the same target submits to this template."""
+    names: set[str] = set()
+    for b in ctx.of_kind("WorkflowEventBinding"):
+        submit = as_dict(as_dict(b.obj.get("spec")).get("submit"))
+        if _refers_to(submit.get("workflowTemplateRef"), m):
+            names |= set(parameter_names(submit.get("arguments")))
     return names
 
 
@@ -69,7 +119,12 @@ def global_outputs(ctx: Context, spec: dict[str, Any]) -> tuple[set[str], set[st
         for p in as_list(as_dict(s.get("arguments")).get("parameters")):
             if isinstance(p, dict) and p.get("globalName"):
                 params.add(str(p["globalName"]))
-    return params, arts
+    # A globalName that is itself parameterised (output-result-{{inputs.parameters.x}}) names its output at run
+    # time: Argo then accepts any workflow.outputs name of that kind, and so does this check.
+    return ({ANY} if any("{{" in p for p in params) else params), ({ANY} if any("{{" in a for a in arts) else arts)
+
+
+ANY = "*"  # every name: the set of names is only known at run time
 
 
 _EXPR_PARAM = re.compile(r"\b(inputs|workflow)\.parameters(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
@@ -95,7 +150,9 @@ def check_tag(tag_text: str, expression: bool, scope: Scope, wf_params: set[str]
     root = parts[0]
     shown = "{{" + tag_text + "}}"
     if root not in ROOTS:
-        yield VarIssue("ARGO-VAR-UNKNOWN", f"{shown}: unknown variable namespace {root!r}")
+        yield VarIssue("ARGO-VAR-UNKNOWN-PREFIX", f"{shown}: {root!r} is not a variable namespace Argo knows, so Argo "
+                                                  "leaves the text as it is; a typo of workflow, inputs, outputs, "
+                                                  "steps, tasks, item or pod?")
         return
     if root == "workflow":
         if len(parts) < 2 or parts[1] not in WORKFLOW_SIMPLE:
@@ -113,7 +170,7 @@ def check_tag(tag_text: str, expression: bool, scope: Scope, wf_params: set[str]
                 yield VarIssue("ARGO-VAR-UNKNOWN", f"{shown}: expected workflow.outputs.parameters.NAME or .artifacts.NAME")
             else:
                 pool = globals_[0] if parts[2] == "parameters" else globals_[1]
-                if parts[3] not in pool:
+                if parts[3] not in pool and ANY not in pool:
                     yield VarIssue("ARGO-VAR-UNDECLARED", f"{shown}: no template exports a global output "
                                                           f"(globalName) called {parts[3]!r}")
         elif parts[1] in ("name", "namespace", "uid", "serviceAccountName", "mainEntrypoint", "priority",
@@ -162,13 +219,18 @@ def check_tag(tag_text: str, expression: bool, scope: Scope, wf_params: set[str]
         return
     # tasks.* / steps.*
     if len(parts) == 2 and parts[1] == "name":
-        if scope.node_kind != root and not scope.metrics:
-            yield VarIssue("ARGO-VAR-UNKNOWN", f"{shown} is only defined inside a {'DAG' if root == 'tasks' else 'steps'} template")
-        return
+        return  # the name of the task or step that runs the template, defined in the leaf it calls as well
     if len(parts) < 3:
         yield VarIssue("ARGO-VAR-UNKNOWN", f"{shown}: expected {root}.NAME.FIELD")
         return
     node, attr = parts[1], parts[2]
+    if scope.spec_nodes is not None:
+        if node not in scope.spec_nodes.get(root, set()):
+            yield VarIssue("ARGO-VAR-OUTPUT-REF", f"{shown}: no {'DAG' if root == 'tasks' else 'steps'} template "
+                                                  f"has a {root[:-1]} {node!r}")
+        elif attr not in NODE_FIELDS:
+            yield VarIssue("ARGO-VAR-UNKNOWN", f"{shown}: {root}.NAME has no field {attr!r}")
+        return
     if scope.node_kind != root:
         where = "DAG tasks" if root == "tasks" else "steps"
         yield VarIssue("ARGO-VAR-OUTPUT-REF", f"{shown}: {root}.* refers to {where}, but this is not inside a "

@@ -18,7 +18,7 @@ def argo_rule(id: str, name: str, severity: Severity, summary: str, remediation:
     return deco
 
 
-# The five ARGO-VAR rules share one walk per object and context; the cache holds the objects themselves,
+# The ARGO-VAR rules share one walk per object and context; the cache holds the objects themselves,
 # so an id() in a key cannot be reused while its entry lives.
 _walk_cache: dict[tuple[str, int, int], tuple[Manifest, Context, list[tuple[str, str, JsonPath]]]] = {}
 

@@ -39,7 +39,14 @@ def _variable_issues(m: Manifest, ctx: Context) -> Iterator[tuple[str, str, Json
     # Spec level: only workflow.* is meaningful here.
     spec_scope = Scope(template=None, spec_level=True)
     yield from scan(spec, base, spec_scope,
-                    frozenset({"templates", "templateDefaults", "hooks", "metrics", "workflowTemplateRef"}))
+                    frozenset({"templates", "templateDefaults", "hooks", "metrics", "workflowTemplateRef", "volumes"}))
+    # spec.volumes is substituted for each pod, in the scope of the task or step that runs it.
+    spec_nodes: dict[str, set[str]] = {"tasks": set(), "steps": set()}
+    for _, t in templates(spec):
+        nodes, kind = _nodes_of(t)
+        if kind:
+            spec_nodes[kind] |= set(nodes)
+    yield from scan(spec.get("volumes"), (*base, "volumes"), Scope(template=None, spec_level=True, spec_nodes=spec_nodes))
 
     for ti, t in templates(spec):
         tp = (*base, "templates", ti)
@@ -135,8 +142,10 @@ _VAR_RULES = [
   container: {image: "python:3.11-slim", args: ["--epochs={{inputs.parameters.epoch}}"]}
 """),
     ("ARGO-VAR-WORKFLOW-PARAMETER", "var-workflow-parameter",
-     "`{{workflow.parameters.X}}` names a parameter declared in spec.arguments.parameters (or in the arguments of the "
-     "workflowTemplateRef'd template).",
+     "`{{workflow.parameters.X}}` names a parameter declared in spec.arguments.parameters, in the arguments of the "
+     "workflowTemplateRef'd template, or, in a WorkflowTemplate, by a rendered Workflow that runs or calls it or a "
+     "WorkflowEventBinding that submits it. A WorkflowTemplate that declares no arguments and that nothing rendered "
+     "runs is a library fed by its callers: not checked.",
      "Declare the parameter under spec.arguments.parameters, or fix the name.",
      """
 spec:
@@ -169,15 +178,29 @@ spec:
    arguments: {parameters: [{name: msg, value: "{{item}}"}]}}
 """),
     ("ARGO-VAR-UNKNOWN", "var-unknown",
-     "Every `{{...}}` tag uses a namespace Argo knows (workflow, inputs, outputs, tasks, steps, item, pod, node, "
-     "retries, and in metrics status/duration/exitCode) and a field it defines.",
+     "A `{{...}}` tag in a namespace Argo knows (workflow, inputs, outputs, tasks, steps, item, pod, node, retries, "
+     "and in metrics status/duration/exitCode) names a field it defines: Argo fails such a workflow with "
+     "\"failed to resolve\".",
      "Fix the variable name; see Argo's variables reference.",
      """
 args: ["{{workflow.name}}", "{{pod.name}}"]
 """, """
-args: ["{{workflow.nmae}}", "{{input.parameters.x}}"]
+args: ["{{workflow.nmae}}"]
 """),
 ]
 
 for _id, _name, _summary, _remedy, _pass, _fail in _VAR_RULES:
     argo_rule(_id, _name, Severity.ERROR, _summary, _remedy, _pass, _fail)(_var_rule(_id))
+
+# Argo substitutes and validates only the namespaces it knows; any other {{x.y}} stays in the text as written
+# (a plugin or the program may mean it). Most often it is a typo, so it is worth a warning, not a failed gate.
+argo_rule("ARGO-VAR-UNKNOWN-PREFIX", "var-unknown-prefix", Severity.WARNING,
+          "A `{{...}}` tag outside Argo's variable namespaces (workflow, inputs, outputs, tasks, steps, item, pod, "
+          "node, retries, ...) is passed through untouched, so the text keeps the braces: usually a typo.",
+          "Fix the namespace (input -> inputs, workflows -> workflow), or leave it if the braces are meant for "
+          "someone else (then suppress it on the object with a reason).",
+          """
+args: ["{{inputs.parameters.x}}"]
+""", """
+args: ["{{input.parameters.x}}"]
+""")(_var_rule("ARGO-VAR-UNKNOWN-PREFIX"))
