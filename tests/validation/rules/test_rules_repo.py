@@ -37,6 +37,7 @@ class Mutation:
     new: str | Callable[[Path], str]  # replacement; a callable gets the repository copy's root
     expect: tuple[str, ...] = ()  # files a finding may point at; default: the mutated file
     regex: bool = False
+    also: tuple[tuple[str, str, str], ...] = ()  # (file, old, new): the same mistake's other half, elsewhere
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -122,9 +123,10 @@ MUTATIONS = [
     Mutation("ARGO-RETRY-STRATEGY-MISSING", "base/workflowtemplates/fetch-code.yaml",
              r"\n    retryStrategy:.*?(?=\n    [a-zA-Z])", "", expect=("base/workflowtemplates/fetch-code.yaml", MPG),
              regex=True),
+    # The workflow-wide deadline also bounds every step, so the step's own goes with it.
     Mutation("ARGO-ACTIVE-DEADLINE-MISSING", "base/workflowtemplates/fetch-code.yaml",
              r"\n    activeDeadlineSeconds: [^\n]*", "", expect=("base/workflowtemplates/fetch-code.yaml", MPG),
-             regex=True),
+             regex=True, also=(("base/workflowtemplates/common-spec.yaml", "  activeDeadlineSeconds: 7200", ""),)),
     Mutation("ARGO-CLEANUP-MISSING", POST, "  workflowTemplateRef:\n    name: ml-pipeline-git\n",
              "  entrypoint: wait\n  templates: [{name: wait, suspend: {duration: '1m'}}]\n"),
     Mutation("ARGO-SYNCED-WORKFLOW-NAME", POST,
@@ -220,7 +222,11 @@ def test_a_single_mistake_is_caught_in_the_right_file(repo_copy, mutation):
     # A suppression of the very rule under test would hide the mistake by design: drop it from the copy.
     mutated = "".join(line for line in mutation.apply(original, repo_copy).splitlines(keepends=True)
                       if f"ignore-check.argo-ml.io/{mutation.rule_id}:" not in line)
+    others = {repo_copy / f: (repo_copy / f).read_text(encoding="utf-8") for f, _, _ in mutation.also}
     try:
+        for f, old, new in mutation.also:
+            assert old in others[repo_copy / f], f"mutation anchor missing from {f}: {old!r}"
+            (repo_copy / f).write_text(others[repo_copy / f].replace(old, new, 1), encoding="utf-8")
         path.write_text(mutated, encoding="utf-8")
         from validation import sourcemap
 
@@ -228,6 +234,8 @@ def test_a_single_mistake_is_caught_in_the_right_file(repo_copy, mutation):
         result = engine.run(config_mod.load(repo_copy))
     finally:
         path.write_text(original, encoding="utf-8")
+        for other, text in others.items():
+            other.write_text(text, encoding="utf-8")
     hits = [f for f in result.findings if f.rule_id == mutation.rule_id]
     shown = "\n".join(f"{f.rule_id} {f.target} {f.file}:{f.line} {f.message}" for f in ours(result.findings))
     assert hits, f"{mutation.rule_id} not raised; findings:\n{shown}\nerrors: {result.errors}"

@@ -41,9 +41,11 @@ def check_retry(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 @argo_rule("ARGO-ACTIVE-DEADLINE-MISSING", "active-deadline-missing", Severity.WARNING,
-           "Every container, script and container-set template has activeDeadlineSeconds (its own, or "
-           "spec.templateDefaults'), so a hung step cannot hold a node forever.",
-           "Add activeDeadlineSeconds to the template or to spec.templateDefaults.",
+           "Every container, script and container-set template has a deadline, so a hung step cannot hold a node "
+           "forever: activeDeadlineSeconds or timeout (its own, or spec.templateDefaults'), or the workflow's own "
+           "spec.activeDeadlineSeconds, which stops every pod with the workflow.",
+           "Add activeDeadlineSeconds (or timeout) to the template or to spec.templateDefaults, or bound the whole "
+           "workflow with spec.activeDeadlineSeconds.",
            """
 spec:
   templateDefaults: {activeDeadlineSeconds: 3600}
@@ -54,11 +56,17 @@ templates:
 """)
 def check_deadline(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
-    if as_dict(spec.get("templateDefaults")).get("activeDeadlineSeconds") not in (None, ""):
+    if _has_deadline(spec) or _has_deadline(as_dict(spec.get("templateDefaults"))):
         return
     for ti, t in _pod_templates(spec):
-        if t.get("activeDeadlineSeconds") in (None, ""):
-            yield Problem(m, f"template {t.get('name')!r} has no activeDeadlineSeconds", (*base, "templates", ti))
+        if not _has_deadline(t):
+            yield Problem(m, f"template {t.get('name')!r} has no activeDeadlineSeconds or timeout, and the workflow "
+                             "no activeDeadlineSeconds", (*base, "templates", ti))
+
+
+def _has_deadline(holder: dict[str, Any]) -> bool:
+    """activeDeadlineSeconds (a workflow's or a template's) or a template's timeout ("30s", "{{inputs...}}")."""
+    return any(holder.get(key) not in (None, "") for key in ("activeDeadlineSeconds", "timeout"))
 
 
 @argo_rule("ARGO-CLEANUP-MISSING", "cleanup-missing", Severity.WARNING,
