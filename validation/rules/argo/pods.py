@@ -21,8 +21,10 @@ from validation.rules.argo.spec_walk import (
 
 
 @argo_rule("ARGO-RESOURCES-MISSING", "resources-missing", Severity.ERROR,
-           "Every container, script and container-set container sets CPU and memory requests and limits.",
-           "Add resources.requests and resources.limits with cpu and memory.",
+           "Every container, script and container-set container sets CPU and memory requests and limits, or its pod "
+           "has them as a whole: podResources (Argo 4.1; the template's, else spec.templateDefaults', else the "
+           "workflow's), where a limit alone also sets the request, as Kubernetes defaults it.",
+           "Add resources.requests and resources.limits with cpu and memory, or a podResources budget.",
            """
 container:
   image: "python:3.11-slim"
@@ -37,16 +39,31 @@ def check_resources(m: Manifest, ctx: Context) -> Iterator[Problem]:
     for ref in workflow_containers(spec, base):
         if ref.role in ("init", "sidecar"):
             continue
+        pod_level = _pod_budget(spec, ref.template)
         res = ref.container.get("resources")
-        if not isinstance(res, dict):
+        if not isinstance(res, dict) and not pod_level:
             yield Problem(m, f"{_where(ref)} sets no resources (cpu and memory requests and limits)", ref.path)
             continue
+        res = as_dict(res)
         missing = [f"{section}.{r}" for section in ("requests", "limits") for r in ("cpu", "memory")
-                   if as_dict(res.get(section)).get(r) in (None, "")]
+                   if as_dict(res.get(section)).get(r) in (None, "") and f"{section}.{r}" not in pod_level]
         if missing:
             last = next(s for s in ("requests", "limits") if any(x.startswith(s) for x in missing))
-            path = (*ref.path, "resources", last) if isinstance(res.get(last), dict) else (*ref.path, "resources")
+            path = ((*ref.path, "resources", last) if isinstance(res.get(last), dict)
+                    else (*ref.path, "resources") if res else ref.path)
             yield Problem(m, f"{_where(ref)} is missing resources {', '.join(missing)}", path)
+
+
+def _pod_budget(spec: dict[str, Any], template: dict[str, Any]) -> set[str]:
+    """What the pod's podResources sets ("requests.cpu", ...): the template's own, else templateDefaults', else the
+    workflow's. A limit without a request sets the request too (Kubernetes defaults it)."""
+    for holder in (template, as_dict(spec.get("templateDefaults")), spec):
+        budget = holder.get("podResources")
+        if isinstance(budget, dict):
+            out = {f"{section}.{r}" for section in ("requests", "limits")
+                   for r in ("cpu", "memory") if as_dict(budget.get(section)).get(r) not in (None, "")}
+            return out | {f"requests.{k.split('.')[1]}" for k in out if k.startswith("limits.")}
+    return set()
 
 
 def _where(ref: Any) -> str:
