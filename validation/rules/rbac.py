@@ -332,8 +332,8 @@ def check_executor(m: Manifest, ctx: Context) -> Iterator[Problem]:
     if isinstance(spec.get("workflowTemplateRef"), dict) and not spec.get("serviceAccountName"):
         return  # the referenced template's own check covers its service account
     sa, rel = workflow_service_account(spec)
-    if sa != "default" and sa in ctx.config.external.serviceaccounts:
-        return  # managed outside this repository, with its RBAC
+    if sa in ctx.config.external.serviceaccounts:
+        return  # managed outside this repository, with its RBAC (`default` too, e.g. by the Argo install)
     rules = granted_rules(ctx, sa, m.namespace)
     missing = [(p, why) for p, why in needed_permissions(m, ctx) if not any(_grants(r, p) for r in rules)]
     if missing:
@@ -345,7 +345,9 @@ def check_executor(m: Manifest, ctx: Context) -> Iterator[Problem]:
             yield Problem(role, f"{role.kind} {role.metadata.get('name')!r}, bound to ServiceAccount {sa!r} that "
                                 f"{m.kind} {m.name!r} runs as, lacks: {text}; pods will fail at runtime", ("rules",))
         else:
-            yield Problem(m, f"ServiceAccount {sa!r} is bound to no rendered Role; it lacks: {text}; pods will fail "
+            yield Problem(m, f"ServiceAccount {sa!r} is bound to no rendered Role and is not declared external "
+                             "([tool.validation.external] serviceaccounts, for RBAC managed elsewhere); it lacks: "
+                             f"{text}; pods will fail "
                              "at runtime", (*base, *rel) if rel else base)
 
 
