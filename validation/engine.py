@@ -187,6 +187,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
         skipped.extend(found.skipped)
         chosen = select_targets(found.targets, targets) if targets is not None else found.targets
         lint_paths = source_files(root, ["base", config.overlays_dir, config.argocd_dir], [PIPELINE_KUSTOMIZATION])
+        walked.update(lint_paths)  # the tree's folders hold Helm values and tool configs as well as manifests
     result.timings["discover"] = time.perf_counter() - clock
     if not chosen and targets is None:
         # A gate that checked nothing must not pass. (A scoped run, --env or --changed, that selects nothing is

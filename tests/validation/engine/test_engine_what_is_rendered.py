@@ -212,3 +212,12 @@ def test_paths_that_are_all_skipped_leave_nothing_to_check(tmp_path: Path, run_c
 def test_a_scoped_run_that_touches_no_target_still_passes(repo: Path, run_cli) -> None:
     code, out, _ = run_cli("check", "--root", str(repo), "--changed", "README.md")
     assert code == 0, out
+
+
+def test_the_repository_lint_skips_yaml_that_is_not_a_manifest(repo: Path, run_cli) -> None:
+    write(repo, {"argocd/charts/nginx/Chart.yaml": "apiVersion: v2\nname: nginx\nversion: 1.0.0\n",
+                 "argocd/charts/nginx/values.yaml": "replicaCount: 2\n",
+                 "argocd/broken.yaml": "apiVersion: v1\nmetadata: {name: x}\ndata: {kind: oops}\n"})
+    code, out, err = run_cli("check", "--root", str(repo), "--select", "YAML")
+    assert "charts/nginx" not in out
+    assert "argocd/broken.yaml:1:1: error YAML-MISSING-KIND" in out
