@@ -467,6 +467,9 @@ def plain_files(path: Path, recurse: bool = True, include: str = "", exclude: st
         return [path]
     out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(path):
+        if "Chart.yaml" in filenames and Path(dirpath) != path:
+            dirnames[:] = []  # a Helm chart inside the folder: Helm's values and templates, not manifests
+            continue
         dirnames[:] = sorted(n for n in dirnames if not n.startswith(".")) if recurse else []
         for name in sorted(filenames):
             full = Path(dirpath) / name

@@ -386,6 +386,9 @@ def source_files(root: Path, dirs: Iterable[str], extra: Iterable[str] = ()) -> 
         if not top.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(top):
+            if "Chart.yaml" in filenames:
+                dirnames[:] = []  # a Helm chart: its values and templates are Helm's, not manifests to lint
+                continue
             dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
             for name in filenames:
                 if name.endswith(YAML_SUFFIXES) or name == "Kustomization":

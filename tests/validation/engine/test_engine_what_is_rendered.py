@@ -221,3 +221,16 @@ def test_the_repository_lint_skips_yaml_that_is_not_a_manifest(repo: Path, run_c
     code, out, err = run_cli("check", "--root", str(repo), "--select", "YAML")
     assert "charts/nginx" not in out
     assert "argocd/broken.yaml:1:1: error YAML-MISSING-KIND" in out
+
+
+def test_a_helm_chart_inside_a_folder_is_helms_business(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "pyproject.toml": "",
+        "apps/cm.yaml": CONFIGMAP,
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "apps/web/values.yaml": "image: {repository: nginx}\nextraManifests: |\n  apiVersion: v1\n  kind: x\n  metadata: {}\n",
+        "apps/web/templates/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+    })
+    result = _run(tmp_path, "apps")
+    assert _rules(result) == {}
+    assert [m.source for rt in result.rendered for m in rt.manifests] == ["apps/cm.yaml"]
