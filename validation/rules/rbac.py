@@ -10,7 +10,7 @@ import yaml
 from validation.model import Manifest, Severity
 from validation.rules import Context, Problem, Rule, register
 from validation.rules.argo.spec_walk import WORKFLOW_KINDS, as_dict, as_list, templates, workflow_spec
-from validation.rules.controllers import produced
+from validation.rules.controllers import produced, with_workflow_defaults
 
 FAMILY = "rbac"
 ROLE_KINDS = ("Role", "ClusterRole")
@@ -232,10 +232,28 @@ def _grants(rule: dict[str, Any], perm: Permission) -> bool:
         and (verb in verbs or "*" in verbs)
 
 
+def _rbac_world(ctx: Context) -> list[Manifest]:
+    """The objects whose bindings can grant this target's accounts: its own render, and for an Argo CD Application
+    every Application of the run, since they sync into one cluster (RBAC often has an Application of its own)."""
+    if ctx.target.target.kind != "application":
+        return ctx.target.manifests
+    seen: set[int] = set()
+    out = []
+    for rt in [ctx.target, *ctx.targets]:
+        if rt.target.kind == "application":
+            out += [m for m in rt.manifests if id(m.obj) not in seen and not seen.add(id(m.obj))]
+    return out
+
+
+def _find(world: list[Manifest], kind: str, name: str) -> Manifest | None:
+    return next((m for m in world if m.kind == kind and m.metadata.get("name") == name), None)
+
+
 def granted_rules(ctx: Context, sa: str, namespace: str | None) -> list[dict[str, Any]]:
     """The policy rules bound to ServiceAccount sa in namespace, from the rendered bindings."""
     out: list[dict[str, Any]] = []
-    for b in ctx.of_kind(*BINDING_KINDS):
+    world = _rbac_world(ctx)
+    for b in (m for m in world if m.kind in BINDING_KINDS):
         if b.kind == "RoleBinding" and namespace and b.namespace not in (None, namespace):
             continue
         subject_ok = False
@@ -250,7 +268,7 @@ def granted_rules(ctx: Context, sa: str, namespace: str | None) -> list[dict[str
         if ref.get("kind") == "ClusterRole" and ref.get("name") == "cluster-admin":
             out.append({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]})  # RBAC-CLUSTER-ADMIN-BINDING says why not
             continue
-        role = ctx.find(str(ref.get("kind", "")), str(ref.get("name", "")))
+        role = _find(world, str(ref.get("kind", "")), str(ref.get("name", "")))
         if role is not None:
             out += [r for r in as_list(role.obj.get("rules")) if isinstance(r, dict)]
     return out
@@ -326,12 +344,14 @@ rules:
   - {apiGroups: [argoproj.io], resources: [workflowtaskresults], verbs: [create]}
 """)
 def check_executor(m: Manifest, ctx: Context) -> Iterator[Problem]:
-    if not ctx.complete:
-        return  # part of this target is not rendered: a binding there may grant what is needed
+    if not ctx.complete or (ctx.target.target.kind == "application" and not ctx.everything_rendered):
+        return  # part of the world is not rendered: a binding there may grant what is needed
     spec, base = workflow_spec(m)
     if isinstance(spec.get("workflowTemplateRef"), dict) and not spec.get("serviceAccountName"):
         return  # the referenced template's own check covers its service account
     sa, rel = workflow_service_account(spec)
+    if not rel:  # no account of its own: the controller's workflowDefaults may name one
+        sa, _ = workflow_service_account(with_workflow_defaults(spec, ctx.targets))
     if sa in ctx.config.external.serviceaccounts:
         return  # managed outside this repository, with its RBAC (`default` too, e.g. by the Argo install)
     rules = granted_rules(ctx, sa, m.namespace)
@@ -352,13 +372,14 @@ def check_executor(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 def _bound_role(ctx: Context, sa: str, namespace: str | None) -> Manifest | None:
-    for b in ctx.of_kind(*BINDING_KINDS):
+    world = _rbac_world(ctx)
+    for b in (m for m in world if m.kind in BINDING_KINDS):
         if b.kind == "RoleBinding" and namespace and b.namespace not in (None, namespace):
             continue
         if any(isinstance(s, dict) and s.get("kind") == "ServiceAccount" and s.get("name") == sa
                for s in as_list(b.obj.get("subjects"))):
             ref = as_dict(b.obj.get("roleRef"))
-            role = ctx.find(str(ref.get("kind", "")), str(ref.get("name", "")))
+            role = _find(world, str(ref.get("kind", "")), str(ref.get("name", "")))
             if role is not None:
                 return role
     return None

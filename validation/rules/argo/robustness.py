@@ -9,6 +9,7 @@ from validation.rules import Context, Problem
 from validation.rules.argo.resolve import workflow_template_ref
 from validation.rules.argo.rule import argo_rule
 from validation.rules.argo.spec_walk import POD_TEMPLATE_TYPES, as_dict, template_type, templates, workflow_spec
+from validation.rules.controllers import with_workflow_defaults
 
 _POD_TYPES = set(POD_TEMPLATE_TYPES)
 
@@ -20,8 +21,9 @@ def _pod_templates(spec: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]
 
 
 @argo_rule("ARGO-RETRY-STRATEGY-MISSING", "retry-strategy-missing", Severity.WARNING,
-           "Every container, script and container-set template has a retryStrategy (its own, or spec.templateDefaults'), "
-           "so a node eviction or a flaky pull does not fail the run.",
+           "Every container, script and container-set template has a retryStrategy (its own, spec.templateDefaults', "
+           "or the workflow's spec.retryStrategy, the default for all its templates), so a node eviction or a flaky "
+           "pull does not fail the run. The Argo controller's workflowDefaults count where the tree configures it.",
            "Add `retryStrategy: {limit: 2, retryPolicy: OnError}` to the template or to spec.templateDefaults.",
            """
 spec:
@@ -33,7 +35,8 @@ templates:
 """)
 def check_retry(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
-    if as_dict(spec.get("templateDefaults")).get("retryStrategy"):
+    effective = with_workflow_defaults(spec, ctx.targets)
+    if effective.get("retryStrategy") or as_dict(effective.get("templateDefaults")).get("retryStrategy"):
         return
     for ti, t in _pod_templates(spec):
         if not t.get("retryStrategy"):
@@ -43,7 +46,8 @@ def check_retry(m: Manifest, ctx: Context) -> Iterator[Problem]:
 @argo_rule("ARGO-ACTIVE-DEADLINE-MISSING", "active-deadline-missing", Severity.WARNING,
            "Every container, script and container-set template has a deadline, so a hung step cannot hold a node "
            "forever: activeDeadlineSeconds or timeout (its own, or spec.templateDefaults'), or the workflow's own "
-           "spec.activeDeadlineSeconds, which stops every pod with the workflow.",
+           "spec.activeDeadlineSeconds, which stops every pod with the workflow. The Argo controller's workflowDefaults "
+           "count where the tree configures it.",
            "Add activeDeadlineSeconds (or timeout) to the template or to spec.templateDefaults, or bound the whole "
            "workflow with spec.activeDeadlineSeconds.",
            """
@@ -56,7 +60,8 @@ templates:
 """)
 def check_deadline(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
-    if _has_deadline(spec) or _has_deadline(as_dict(spec.get("templateDefaults"))):
+    effective = with_workflow_defaults(spec, ctx.targets)
+    if _has_deadline(effective) or _has_deadline(as_dict(effective.get("templateDefaults"))):
         return
     for ti, t in _pod_templates(spec):
         if not _has_deadline(t):
@@ -72,7 +77,8 @@ def _has_deadline(holder: dict[str, Any]) -> bool:
 @argo_rule("ARGO-CLEANUP-MISSING", "cleanup-missing", Severity.WARNING,
            "A workflow cleans up after itself: spec.ttlStrategy or spec.podGC is set. A WorkflowTemplate without an "
            "entrypoint is skipped: it cannot be submitted itself (a library used through templateRef), and a Workflow "
-           "that runs it through workflowTemplateRef is checked on its own.",
+           "that runs it through workflowTemplateRef is checked on its own. The Argo controller's workflowDefaults "
+           "count where the tree configures the controller (its workflow-controller-configmap).",
            "Set `ttlStrategy: {secondsAfterCompletion: 86400}` and/or `podGC: {strategy: OnWorkflowSuccess}`.",
            """
 spec:
@@ -90,5 +96,6 @@ def check_cleanup(m: Manifest, ctx: Context) -> Iterator[Problem]:
         wt = workflow_template_ref(ctx, m, spec)
         if wt is None or workflow_spec(wt)[0].get("ttlStrategy") or workflow_spec(wt)[0].get("podGC"):
             return
-    if not spec.get("ttlStrategy") and not spec.get("podGC"):
+    effective = with_workflow_defaults(spec, ctx.targets)
+    if not effective.get("ttlStrategy") and not effective.get("podGC"):
         yield Problem(m, "no ttlStrategy or podGC: finished workflows and their pods pile up", base)
