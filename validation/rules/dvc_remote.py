@@ -94,4 +94,5 @@ register(Rule(
     failing="# overlays/dev/bucket.yaml: dvc-s3-bucket = mlops-data-dev-1754148674\n"
             "# .dvc/config: ['remote \"dev\"'] url = s3://mlops-data-dev-retired/dvc\n",
     check=check_dvc_remote,
+    policy=True,  # this repository's layout (one remote per environment): on where [tool.validation] policy says
 ))
