@@ -1,7 +1,8 @@
 """vendor/regenerate.py takes exactly what a release publishes, records where it came from, and is reproducible.
 
-A small git repository shaped like argo-workflows is built here; the real check of the vendored files runs when
-ARGO_WORKFLOWS_GIT_DIR / ARGO_CD_GIT_DIR point at fetched repositories (bare or checkout).
+A small git repository shaped like argo-workflows is built here. The real repositories are not on a CI machine, so
+the check of the vendored files against them is a documented command, not a test that would skip:
+`python -m validation.schemas.vendor.regenerate argo-workflows GIT_DIR --check` (validation/schemas/vendor/README.md).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -193,11 +193,3 @@ def test_a_freshly_vendored_release_is_loadable_and_strict(upstream: Path, tmp_p
               "phase": "Succeeded", "progress": 1}
     assert checker.check(result) == []
     assert [i.message for i in checker.check({**result, "progress": [1]})] == ["progress: expected integer or string, got array"]
-
-
-@pytest.mark.parametrize("project, variable", [("argo-workflows", "ARGO_WORKFLOWS_GIT_DIR"), ("argo-cd", "ARGO_CD_GIT_DIR")])
-def test_vendored_files_are_reproduced_from_their_recorded_commits(project: str, variable: str, capsys) -> None:
-    git_dir = os.environ.get(variable)
-    if not git_dir:
-        pytest.skip(f"set {variable} to a fetched {project} repository to rebuild the vendored files")
-    assert regenerate.main([project, git_dir, "--check"]) == 0, capsys.readouterr().out
