@@ -15,6 +15,7 @@ COMMANDS = {
     "schemas": "schemas",
     "rules": "rules",
     "update-bucket": "update_bucket",
+    "update-image": "update_image",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

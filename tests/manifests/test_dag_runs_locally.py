@@ -1,47 +1,47 @@
-"""Run dev's rendered DAG as the pods would: the code from the rendered ConfigMap only, the rendered command lines.
+"""Run dev's rendered DAG as the pods would: the package copied as the Dockerfile copies it, the rendered commands.
 
-No cluster: the ConfigMap's files are written to a directory that stands in for the volume mount, the workspace is a
-temp directory instead of the claim, and two values that point into the cluster are swapped for local ones (the S3
-bucket becomes DVC's local remote, the MLflow URI a SQLite file). Everything else is the rendered argv.
+No cluster and no image: pipeline/*.py is copied to a directory that stands in for the image's /opt/ml/code, this
+suite's venv stands in for the image's packages (tests/image/test_recipe.py builds those from the Dockerfile), the
+workspace is a temp directory instead of the claim, and two values that point into the cluster are swapped for
+local ones (the S3 bucket becomes DVC's local remote, the MLflow URI a SQLite file). Everything else is rendered.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from .conftest import STEPS, find, one, parameters, rendered, template
+from .conftest import REPO, STEPS, one, parameters, rendered, template
 from .test_step_commands import _resolve
 
 LOCAL = {"dvc-s3-bucket": "", "s3-endpoint-url": ""}
 
 
-def _materialise_configmap(objects: list[dict[str, Any]], root: Path) -> Path:
-    (configmap,) = find(objects, "ConfigMap")
-    package = root / "code" / "pipeline"
+def _image_code(root: Path) -> Path:
+    """What `COPY pipeline/*.py /opt/ml/code/pipeline/` puts in the image, under root."""
+    package = root / "opt" / "ml" / "code" / "pipeline"
     package.mkdir(parents=True)
-    for key, text in configmap["data"].items():
-        (package / key).write_text(text)
-    return root / "code"
+    for path in (REPO / "pipeline").glob("*.py"):
+        shutil.copy2(path, package / path.name)
+    return package.parent
 
 
 @pytest.mark.timeout(900)
-def test_the_rendered_dev_dag_runs_end_to_end_from_the_configmap(tmp_path: Path) -> None:
-    objects = rendered("overlays/dev")
-    wft = one(objects, "WorkflowTemplate", "ml-pipeline")
-    code = _materialise_configmap(objects, tmp_path)
+def test_the_rendered_dev_dag_runs_end_to_end_from_the_images_code(tmp_path: Path) -> None:
+    wft = one(rendered("overlays/dev"), "WorkflowTemplate", "ml-pipeline")
+    code = _image_code(tmp_path)
     work = tmp_path / "work"
     work.mkdir()
     workflow = {**parameters(wft), **LOCAL, "mlflow-tracking-uri": f"sqlite:///{tmp_path / 'mlflow.db'}"}
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path / "home"),
-        "PYTHONPATH": str(code),  # only the ConfigMap's code: a module left out of it fails here
+        "PYTHONPATH": str(code),  # only the image's copy: a module the COPY missed fails here
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     probe = subprocess.run(

@@ -80,8 +80,8 @@ MUTATIONS = [
     Mutation("ARGO-TEMPLATE-MISSING", MP, "            template: feature-eng\n", "            template: feature-engineering\n"),
     Mutation("ARGO-DAG-DEPENDENCY-MISSING", MP, "depends: data-prep\n", "depends: data-prepp\n"),
     Mutation("ARGO-DAG-DEPENDS-SYNTAX", MP, "depends: evaluate-model.Succeeded", "depends: evaluate-model.Suceeded"),
-    Mutation("ARGO-DAG-CYCLE", MP, "depends: install-deps\n", "depends: install-deps && evaluate-model\n"),
-    Mutation("ARGO-DAG-SELF-DEPENDENCY", MPG, "depends: fetch-code\n", "depends: install-deps\n"),
+    Mutation("ARGO-DAG-CYCLE", MP, "depends: data-prep\n", "depends: data-prep && evaluate-model\n"),
+    Mutation("ARGO-DAG-SELF-DEPENDENCY", MPG, "depends: fetch-code\n", "depends: data-prep\n"),
     Mutation("ARGO-TEMPLATEREF-UNRESOLVED", MPG, "{name: fetch-code, template: fetch-code}",
              "{name: fetch-code, templateRef: {name: ml-pipeline, template: fetch-code}}"),
     # --- expressions
@@ -97,8 +97,8 @@ MUTATIONS = [
              '{name: git-commit, value: "{{tasks.fetch-code.outputs.parameters.sha}}"}'),
     Mutation("ARGO-VAR-ITEM-OUTSIDE-LOOP", MP, '{name: git-commit, value: "{{workflow.parameters.git-commit}}"}',
              '{name: git-commit, value: "{{item}}"}'),
-    Mutation("ARGO-VAR-UNDECLARED", "base/steps/install-deps.yaml", r"\{\{inputs\.parameters\.([\w-]+)\}\}",
-             r"{{inputs.parameters.\g<1>-typo}}", expect=("base/steps/install-deps.yaml", MP, MPG), regex=True),
+    Mutation("ARGO-VAR-UNDECLARED", "base/steps/data-prep.yaml", r"\{\{inputs\.parameters\.([\w-]+)\}\}",
+             r"{{inputs.parameters.\g<1>-typo}}", expect=("base/steps/data-prep.yaml", MP, MPG), regex=True),
     # --- inputs and arguments
     Mutation("ARGO-INPUT-MISSING", MP, "arguments: {parameters: [{name: code-dir, value: /opt/ml/code}, ",
              "arguments: {parameters: ["),
@@ -109,8 +109,8 @@ MUTATIONS = [
              "spec:\n  serviceAccountName: ml-runner\n  workflowTemplateRef:"),
     Mutation("ARGO-DANGLING-REFERENCE", POST, "spec:\n  workflowTemplateRef:",
              "spec:\n  imagePullSecrets: [{name: regcred}]\n  workflowTemplateRef:"),
-    Mutation("ARGO-DANGLING-REFERENCE", "base/kustomizeconfig.yaml",
-             "      - {kind: WorkflowTemplate, path: spec/volumes/configMap/name}\n", "",
+    Mutation("ARGO-DANGLING-REFERENCE", "base/workflowtemplates/common-spec.yaml", "  volumes:\n",
+             "  volumes:\n    - {name: extra, configMap: {name: ml-extra}}\n",
              expect=(MP, MPG, "base/workflowtemplates/common-spec.yaml")),
     # --- resources and robustness (step files are JSON6902 appends)
     Mutation("ARGO-RESOURCES-REQUEST-EXCEEDS-LIMIT", "base/steps/evaluate-model.yaml",
@@ -118,7 +118,8 @@ MUTATIONS = [
              regex=True),
     Mutation("ARGO-RESOURCES-MISSING", "base/workflowtemplates/fetch-code.yaml", r"\n +limits: \{[^}]*\}", "",
              expect=("base/workflowtemplates/fetch-code.yaml", MPG), regex=True),
-    Mutation("ARGO-IMAGE-TAG", "base/steps/train-model.yaml", r"image: python:[\w.-]+", "image: python",
+    # The overlays pin `ml-pipeline` by digest; a step that names another image escapes the pin.
+    Mutation("ARGO-IMAGE-TAG", "base/steps/train-model.yaml", r"image: ml-pipeline\b", "image: python",
              expect=("base/steps/train-model.yaml", MP, MPG), regex=True),
     Mutation("ARGO-RETRY-STRATEGY-MISSING", "base/workflowtemplates/fetch-code.yaml",
              r"\n    retryStrategy:.*?(?=\n    [a-zA-Z])", "", expect=("base/workflowtemplates/fetch-code.yaml", MPG),
