@@ -82,3 +82,11 @@ def test_the_workflow_grants_only_what_publishing_needs() -> None:
         "contents": "read", "packages": "write", "id-token": "write", "attestations": "write",
     }
     assert _step("actions/checkout")["with"]["persist-credentials"] is False
+
+
+def test_the_digest_check_finds_the_pinned_mlflow_image() -> None:
+    """The step greps mlflow-server/*.yaml for the pinned reference; it must find one, or the check checks nothing."""
+    run = _step("The pinned MLflow image exists")["run"]
+    pattern = re.search(r"grep -ho '([^']+)'", run).group(1)
+    refs = [m for p in sorted((REPO / "mlflow-server").glob("*.yaml")) for m in re.findall(pattern, p.read_text())]
+    assert refs and all(re.fullmatch(r"ghcr\.io/mlflow/mlflow:v[\w.-]+@sha256:[0-9a-f]{64}", r) for r in refs)

@@ -35,7 +35,7 @@ def repository_url(root: Path = REPO) -> str:
 
 REPO_URL = repository_url()
 # What `kustomize build` of an overlay or of argocd/ reads: copy all of it to test an edited tree.
-GITOPS_TREE = ("argocd", "base", "overlays", "pipeline", "repository", "mlflow")
+GITOPS_TREE = ("argocd", "base", "overlays", "pipeline", "repository", "mlflow-server")
 
 
 def copy_tree(dst: Path) -> Path:

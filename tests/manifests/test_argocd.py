@@ -25,8 +25,9 @@ def _apps(argocd: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def test_argocd_renders_projects_root_and_one_application_per_environment(argocd: list[dict[str, Any]]) -> None:
-    assert sorted(p["metadata"]["name"] for p in find(argocd, "AppProject")) == ["ml-pipeline", "ml-pipeline-bootstrap"]
-    assert sorted(_apps(argocd)) == sorted(["ml-pipeline-root", *(f"ml-pipeline-{e}" for e in ENVIRONMENTS)])
+    projects = sorted(p["metadata"]["name"] for p in find(argocd, "AppProject"))
+    assert projects == ["ml-pipeline", "ml-pipeline-bootstrap", "ml-tracking"]
+    assert sorted(_apps(argocd)) == sorted(["ml-pipeline-root", "mlflow", *(f"ml-pipeline-{e}" for e in ENVIRONMENTS)])
     for obj in argocd:
         assert obj["metadata"]["namespace"] == "argocd"
         labels = obj["metadata"]["labels"]
@@ -95,7 +96,7 @@ def test_the_repository_url_is_written_once(argocd: list[dict[str, Any]]) -> Non
     # host/owner/name, whatever the spelling around it (scheme, user, .git suffix)
     bare = re.sub(r"^[a-z+]+://|\.git$", "", REPO_URL.rstrip("/"))
     spelled = set()
-    for folder in ("argocd", "base", "overlays", "repository", "mlflow"):
+    for folder in ("argocd", "base", "overlays", "repository", "mlflow-server"):
         for path in (REPO / folder).rglob("*.yaml"):
             if bare in path.read_text():
                 spelled.add(path.relative_to(REPO).as_posix())

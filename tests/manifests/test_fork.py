@@ -12,7 +12,7 @@ from .conftest import REPO, REPO_URL, build, find, one, parameters, repository_u
 
 FORK = "https://github.com/someone-else/ml-fork.git"
 # What a fork's working tree holds that the validator and the manifest tests read.
-TREE = ("argocd", "base", "overlays", "pipeline", "repository", "mlflow", ".dvc", "pyproject.toml",
+TREE = ("argocd", "base", "overlays", "pipeline", "repository", "mlflow-server", ".dvc", "pyproject.toml",
         "tests/__init__.py", "tests/manifests")
 
 

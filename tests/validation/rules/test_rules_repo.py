@@ -20,7 +20,7 @@ engine = pytest.importorskip("validation.engine")
 from validation import config as config_mod  # noqa: E402
 
 RULE_FAMILIES = ("ARGO-", "RBAC-", "ARGOCD-", "ENV-")
-TREE = ("base", "overlays", "argocd", "pipeline", "repository", "mlflow", "pyproject.toml", ".dvc")
+TREE = ("base", "overlays", "argocd", "pipeline", "repository", "mlflow-server", "pyproject.toml", ".dvc")
 
 MP = "base/workflowtemplates/ml-pipeline.yaml"
 MPG = "base/workflowtemplates/ml-pipeline-git.yaml"
