@@ -111,7 +111,7 @@ def test_the_config_uses_local_hooks_only_and_both_files_load_in_pre_commit():
     config = load_config(str(REPO / ".pre-commit-config.yaml"))
     assert [r["repo"] for r in config["repos"]] == ["local"]
     hooks = {h["id"]: h for h in config["repos"][0]["hooks"]}
-    assert set(hooks) == {"yaml-parse", "yamllint", "ruff", "validation-check"}
+    assert set(hooks) == {"yaml-parse", "yamllint", "ruff", "hadolint", "github-workflows", "validation-check"}
     assert {h["language"] for h in hooks.values()} <= {"system", "unsupported"}  # nothing to install
     assert hooks["validation-check"]["pass_filenames"] and hooks["validation-check"]["require_serial"]
     # pre-commit passes no deleted file: the hook must run anyway and read the deletions from git itself.
