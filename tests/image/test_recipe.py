@@ -147,5 +147,10 @@ def test_the_five_steps_run_from_the_image_recipe(image: Image, tmp_path: Path) 
     assert outputs["gate"] == "passed" and outputs["run-id"]
     # The code that ran is the image's copy, not this checkout: PYTHONPATH pointed only there.
     assert image.env["PYTHONPATH"] == str(image.path("/opt/ml/code"))
-    assert not any(image.root.rglob("*.pyc")) or all(
-        "venv" in p.parts or "__pycache__" in p.parts for p in image.root.rglob("*.pyc"))
+    # With git-commit left empty, the run is tagged with the commit the image was built from (its GIT_COMMIT).
+    probe = subprocess.run(
+        [str(image.python), "-c", "import mlflow, sys; print(mlflow.MlflowClient(sys.argv[1])"
+         ".get_run(sys.argv[2]).data.tags.get('git_commit', ''))", workflow["mlflow-tracking-uri"], outputs["run-id"]],
+        env={"PATH": os.environ["PATH"], **image.env}, capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip() == image.env["GIT_COMMIT"] == "0123abc"
