@@ -45,6 +45,7 @@ class Config:
     missing_schema_kinds: list[str] = field(default_factory=list)  # kinds allowed to have no schema
     external: External = field(default_factory=External)
     allow_shared_buckets: bool = False
+    allow_remote_bases: bool = False  # let kustomize fetch remote bases (network); off: refused at once, offline
     allow_prod_auto_prune: bool = False
     production_environments: list[str] = field(default_factory=lambda: ["prod"])
     require_digest: list[str] = field(default_factory=list)  # environments whose images must be pinned by digest
@@ -69,6 +70,7 @@ _SIMPLE = {
     "ignore-missing-schemas": bool,
     "missing-schema-kinds": list,
     "allow-shared-buckets": bool,
+    "allow-remote-bases": bool,
     "allow-prod-auto-prune": bool,
     "production-environments": list,
     "require-digest": list,

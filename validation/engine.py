@@ -3,6 +3,7 @@ severity overrides -> select/ignore -> source lines. Bad input becomes findings 
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from validation import sourcemap
+from validation.boundary import out_of_bounds_symlinks, resolves_outside
 from validation.cli import UsageError
 from validation.config import Config
 from validation.model import Finding, JsonPath, Manifest, RenderedTarget, Severity, Target, format_path
@@ -24,10 +26,11 @@ from validation.render import (
     manifests_from_files,
     plain_files,
     render_targets,
+    walk_inputs,
 )
 from validation.rules import REGISTRY, SUPPRESS_PREFIX, Context, all_rules, matches
 from validation.source_lint import LintIssue, LoadedFile, lint, load_file, source_files
-from validation.targets import discover, is_kustomization_dir, not_a_target, path_target, repo_relative
+from validation.targets import Refusal, discover, is_kustomization_dir, not_a_target, path_target, repo_relative
 from validation.targets import select as select_targets
 
 Progress = Callable[[str, int, int, str], None]
@@ -37,7 +40,8 @@ PIPELINE_KUSTOMIZATION = "pipeline/kustomization.yaml"
 # Findings about a file's shape as a resource file (what a directory source would skip).
 SHAPE_RULES = frozenset({"YAML-MISSING-KIND", "YAML-NOT-OBJECT", "YAML-EMPTY-DOCUMENT"})
 UNREADABLE = frozenset({"YAML-PARSE", "YAML-ENCODING", "YAML-TOO-LARGE", "YAML-ALIAS-BOMB", "RENDER-FAILED",
-                        "ENGINE-INTERNAL-ERROR"})
+                        "RENDER-OUTSIDE-REPO", "ENGINE-INTERNAL-ERROR"})
+MAX_MESSAGE = 400  # characters: a finding says what and where; a kustomize dump of a huge object is not a message
 CONFIG_SOURCE = "pyproject.toml [tool.validation]"
 
 
@@ -161,6 +165,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     # -- discover
     walked: set[Path] = set()  # files found by walking a plain directory, not named on the command line
     skipped: list[str] = []  # what Argo CD (or the user) would render that is not rendered here
+    refused: list[_Pending] = []  # what leaves the repository: reported, never read
     if paths:
         chosen = []
         for given in paths:
@@ -187,7 +192,11 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
         skipped.extend(found.skipped)
         chosen = select_targets(found.targets, targets) if targets is not None else found.targets
         lint_paths = source_files(root, ["base", config.overlays_dir, config.argocd_dir], [PIPELINE_KUSTOMIZATION])
+        # The repository is a boundary: what leaves it is reported, and not opened.
+        lint_paths = [f for f in lint_paths if resolves_outside(root, f) is None]
         walked.update(lint_paths)  # the tree's folders hold Helm values and tool configs as well as manifests
+        refused.extend(_refused(found.refused, targets, root))
+        refused.extend(_out_of_bounds(root))
     result.timings["discover"] = time.perf_counter() - clock
     if not chosen and targets is None:
         # A gate that checked nothing must not pass. (A scoped run, --env or --changed, that selects nothing is
@@ -203,6 +212,14 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     # -- render and lint side by side (kustomize runs in subprocesses; the lint is Python)
     clock = time.perf_counter()
     built = [t for t in chosen if is_kustomization_dir(t.path)]
+    if not paths:
+        # What kustomize reads as YAML is linted whatever its name (a resource called bomb.txt), inside the root.
+        listed = set(lint_paths)
+        for t in built:
+            if t.path.is_relative_to(root):
+                inputs = walk_inputs(t.path, boundary=root).files
+                lint_paths.extend(sorted(f for f, role in inputs.items() if role != "data" and f not in listed))
+                listed.update(inputs)
     if built and engine is None:
         try:
             engine = find_engine()
@@ -212,14 +229,15 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     display = {p: (p.as_posix() if not p.is_absolute() else repo_relative(root, p)) for p in lint_paths}
     with ThreadPoolExecutor(max_workers=1) as pool:
         linted = pool.submit(lint, root, lint_paths, display)
-        rendered = render_targets(built, root, engine, jobs=jobs, progress=progress) if engine else []
+        rendered = render_targets(built, root, engine, jobs=jobs, progress=progress,
+                                  allow_remote=config.allow_remote_bases) if engine else []
         issues, loaded = linted.result()
     result.timings["render"] = time.perf_counter() - clock
     # A directory holds files that are not manifests (Helm values, a Chart.yaml): skipped as Argo CD skips them,
     # so their shape is nobody's business. A file named on the command line is checked whatever it holds.
     not_manifests = {display[f] for f in walked if f in loaded and not argocd_reads(loaded[f])}
     pending: list[_Pending] = [_from_lint(i) for i in issues
-                               if not (i.rule_id in SHAPE_RULES and i.file in not_manifests)]
+                               if not (i.rule_id in SHAPE_RULES and i.file in not_manifests)] + refused
 
     for t in chosen:
         if t in built:
@@ -269,7 +287,49 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
         findings.setdefault(key, f)
     result.findings = sorted(findings.values(), key=Finding.sort_key)
     result.timings["locate"] = time.perf_counter() - clock
+    _bound_messages(result)
     return result
+
+
+def bounded(text: str, limit: int = MAX_MESSAGE) -> str:
+    """`text` cut in the middle to at most about `limit` characters: the start says what, the end often says why."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 3
+    head = limit - tail - 40
+    return f"{text[:head]} ... ({len(text) - head - tail:,} characters cut) ... {text[-tail:]}"
+
+
+def _bound_messages(result: RunResult) -> None:
+    result.findings = [f if len(f.message) <= MAX_MESSAGE else dataclasses.replace(f, message=bounded(f.message))
+                       for f in result.findings]
+    result.errors = [bounded(e) for e in result.errors]
+    result.notes = [bounded(n) for n in result.notes]
+
+
+def _refused(refusals: list[Refusal], names: list[str] | None, root: Path) -> list[_Pending]:
+    """Targets that leave the repository, as findings at the field that names them (for the selected targets)."""
+    out = []
+    for r in refusals:
+        if names is not None and r.environment not in names and not any(n in (r.name, f"app/{r.name}") for n in names):
+            continue
+        line, column = r.line, None
+        if r.kind and r.name and r.path:
+            loc = sourcemap.locate(root, r.file, r.kind, r.name, r.path)
+            if loc is not None:
+                line, column = loc.line, loc.column
+        out.append(_Pending("RENDER-OUTSIDE-REPO", r.message, target=r.environment, file=r.file, line=line,
+                            column=column))
+    return out
+
+
+def _out_of_bounds(root: Path) -> list[_Pending]:
+    """Symlinks Argo CD refuses (the whole repository, for every Application): one finding each, at the link."""
+    return [_Pending("RENDER-OUTSIDE-REPO",
+                     f"symlink to {target!r} leaves the repository; Argo CD refuses every Application of this "
+                     f"repository (\"repository contains out-of-bounds symlinks. file: {rel}\"), and nothing is "
+                     "read through it", file=rel)
+            for rel, target in out_of_bounds_symlinks(root)]
 
 
 def _from_lint(issue: LintIssue) -> _Pending:
@@ -288,6 +348,8 @@ def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: 
         files = plain_files(t.path, recurse=opts["recurse"], include=opts["include"], exclude=opts["exclude"])
     else:
         files = plain_files(t.path)
+    if t.path.is_relative_to(root):  # a file symlinked from outside is not read (the link itself is reported)
+        files = [f for f in files if resolves_outside(root, f) is None]
     parsed: list[LoadedFile] = []
     skipped: list[str] = []
     for f in files:

@@ -19,13 +19,14 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import yaml
 
 from validation import fastyaml, scratch
+from validation.boundary import is_remote
 from validation.kustomize_shim import is_shim
 from validation.model import Manifest, RenderedTarget, Target
 from validation.source_lint import KUSTOMIZATION_NAMES, MAX_FILE_BYTES, LoadedFile, load_file, safe_resolve
@@ -96,9 +97,33 @@ def _run(engine: KustomizeEngine, directory: Path, timeout: float) -> str:
     except OSError as exc:
         raise ToolMissing(f"cannot run {engine.description}: {exc.strerror}; {INSTALL_HINT}") from None
     if proc.returncode != 0:
-        message = proc.stderr.strip() or f"exit status {proc.returncode}"
+        message = _clip(proc.stderr.strip()) or f"exit status {proc.returncode}"
         raise RenderError(message.removeprefix("Error: ").removeprefix("error: "))
     return proc.stdout
+
+
+MAX_STDERR = 16_384  # characters of kustomize's message kept: a huge object in it is a dump, not a diagnosis
+
+
+_DUMP = "map[string]interface {}{"
+
+
+def _clip(text: str) -> str:
+    """A long kustomize message made short: an object it dumped (Go's %#v of the whole object, which for a big or
+    deeply nested one is megabytes) is replaced by the object's kind and name; what is still long keeps its start
+    and end."""
+    start = text.find(_DUMP)
+    end = text.rfind("}: ")
+    if start != -1 and end > start and end - start > 200:
+        dump = text[start:end + 1]
+        kind = re.search(r'[{ ]"kind":"([^"]*)"', dump)
+        name = re.search(r'[{ ]"name":"([^"]*)"', dump)
+        what = "/".join(m.group(1) for m in (kind, name) if m) or "an object"
+        text = f"{text[:start]}{what} (kustomize printed all {len(dump):,} characters of it){text[end + 1:]}"
+    if len(text) <= MAX_STDERR:
+        return text
+    half = MAX_STDERR // 2
+    return f"{text[:half]} ... ({len(text) - 2 * half:,} characters of kustomize's message cut) ... {text[-half:]}"
 
 
 # ---- Argo CD's kustomize options -------------------------------------------------------------------------
@@ -297,38 +322,45 @@ def _scratch_dir() -> Path:
         raise RenderError(f"cannot create a scratch directory in {tempfile.gettempdir()}: {exc.strerror}") from None
 
 
-def _path_slots(k: dict[str, Any]) -> Iterator[tuple[Any, Any, str, str]]:
-    """(container, key, prefix, path) for every local path a kustomization names: `container[key]` is prefix + path.
-    The prefix is empty except for a generator's `files` entry written `key=path`."""
-    def seq(container: Any, key: str) -> Iterator[tuple[Any, Any, str, str]]:
+def _path_slots(k: dict[str, Any]) -> Iterator[tuple[Any, Any, str, str, str]]:
+    """(container, key, prefix, path, role) for every local path a kustomization names: `container[key]` is
+    prefix + path. The prefix is empty except for a generator's `files` entry written `key=path`. The role says how
+    kustomize reads it: "patch", "yaml" (a resource, a component, a generator's config...) or "data" (generator
+    input, read as bytes or env lines)."""
+    def seq(container: Any, key: str, role: str) -> Iterator[tuple[Any, Any, str, str, str]]:
         items = container.get(key) if isinstance(container, dict) else None
         if isinstance(items, list):
             for i, v in enumerate(items):
                 if isinstance(v, str) and "\n" not in v:
-                    yield items, i, "", v
+                    yield items, i, "", v, role
 
-    def one(container: Any, key: str) -> Iterator[tuple[Any, Any, str, str]]:
+    def one(container: Any, key: str, role: str) -> Iterator[tuple[Any, Any, str, str, str]]:
         if isinstance(container, dict) and isinstance(container.get(key), str) and "\n" not in container[key]:
-            yield container, key, "", container[key]
+            yield container, key, "", container[key], role
 
-    for key in ("resources", "bases", "components", "crds", "patchesStrategicMerge", "generators", "transformers",
-                "validators", "configurations"):
-        yield from seq(k, key)
-    for key in ("patches", "patchesJson6902", "replacements"):
+    if not isinstance(k, dict):
+        return
+    for key in ("resources", "bases", "components", "crds", "generators", "transformers", "validators",
+                "configurations"):
+        yield from seq(k, key, "yaml")
+    for key in ("patches", "patchesJson6902"):  # this order: a patch found first by the source map wins
         for entry in k.get(key) or []:
-            yield from one(entry, "path")
+            yield from one(entry, "path", "patch")
+    yield from seq(k, "patchesStrategicMerge", "patch")
+    for entry in k.get("replacements") or []:
+        yield from one(entry, "path", "yaml")
     for key in ("configMapGenerator", "secretGenerator"):
         for gen in k.get(key) or []:
-            for items, i, _, v in seq(gen, "files"):
+            for items, i, _, v, _ in seq(gen, "files", "data"):
                 name, sep, path = v.rpartition("=")
-                yield items, i, name + sep, path
-            yield from seq(gen, "envs")
-            yield from one(gen, "env")
-    yield from one(k.get("openapi"), "path")
-    yield from one(k.get("helmGlobals"), "chartHome")
+                yield items, i, name + sep, path, "data"
+            yield from seq(gen, "envs", "data")
+            yield from one(gen, "env", "data")
+    yield from one(k.get("openapi"), "path", "yaml")
+    yield from one(k.get("helmGlobals"), "chartHome", "data")
     for chart in k.get("helmCharts") or []:
-        yield from one(chart, "valuesFile")
-        yield from seq(chart, "additionalValuesFiles")
+        yield from one(chart, "valuesFile", "data")
+        yield from seq(chart, "additionalValuesFiles", "data")
 
 
 def _edited_copy(target_dir: Path, options: dict[str, Any], app: dict[str, Any]) -> _Build:
@@ -362,8 +394,8 @@ def _localize(edited: dict[str, Any], target_dir: Path, tmp: Path) -> dict[str, 
     originals. Returns the rewritten references (new -> old) so kustomize's messages can be put back."""
     refs: dict[str, str] = {}
     copied: set[Path] = set()
-    for container, key, prefix, ref in list(_path_slots(edited)):
-        if _is_remote(ref) or os.path.isabs(ref):
+    for container, key, prefix, ref, _ in list(_path_slots(edited)):
+        if is_remote(ref) or os.path.isabs(ref):
             continue
         path = Path(os.path.normpath(target_dir / ref))
         if path.is_dir() or not path.is_relative_to(target_dir):
@@ -392,10 +424,6 @@ def _copy_in(path: Path, dest: Path, target_dir: Path) -> None:
         raise RenderError(f"{path.relative_to(target_dir)}: not a regular file; kustomize would block on it")
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, dest)
-
-
-def _is_remote(ref: str) -> bool:
-    return "://" in ref or ref.startswith(("github.com/", "gitlab.com/", "bitbucket.org/", "git@", "git::"))
 
 
 def _origin_source(origin_text: str, base: Path, root: Path, build: _Build | None = None) -> str | None:
@@ -551,29 +579,38 @@ def referenced_files(directory: Path, limit: int = 2000) -> set[Path]:
     return kustomization_tree(directory, limit)[0]
 
 
-def is_remote(ref: str) -> bool:
-    """A kustomize reference kustomize fetches over the network (a URL, a git repository)."""
-    return "://" in ref or ref.startswith(("github.com/", "gitlab.com/", "bitbucket.org/", "git@", "git::"))
-
-
 def remote_references(directory: Path, limit: int = 2000) -> list[str]:
     """The remote resources, components and generator files the build would fetch, in the order met."""
-    return _tree(directory, limit)[2]
+    return list(dict.fromkeys(ref for _, ref in walk_inputs(directory, limit=limit).remote))
 
 
 def kustomization_tree(directory: Path, limit: int = 2000) -> tuple[set[Path], list[Path]]:
     """(every local file the build reads, the patch files among them, nearest kustomization first)."""
-    files, patches, _ = _tree(directory, limit)
-    return files, patches
+    inputs = walk_inputs(directory, limit=limit)
+    return set(inputs.files), inputs.patches
 
 
-def _tree(directory: Path, limit: int) -> tuple[set[Path], list[Path], list[str]]:
-    remotes: list[str] = []
+@dataclass
+class Inputs:
+    """What a build reads, found before kustomize runs: files with their role, and what must not be read."""
+
+    files: dict[Path, str] = field(default_factory=dict)  # file -> "kustomization" | "yaml" | "data"
+    patches: list[Path] = field(default_factory=list)  # nearest kustomization first
+    outside: list[tuple[Path, Path]] = field(default_factory=list)  # (as named, where it resolves) off the boundary
+    remote: list[tuple[Path, str]] = field(default_factory=list)  # (kustomization file, remote reference)
+
+
+def walk_inputs(directory: Path, *, boundary: Path | None = None, limit: int = 2000,
+                edit: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> Inputs:
+    """Follow a kustomization the way kustomize will: every file it reads (kustomize parses all but generator data
+    as YAML, whatever the extension), every kustomization it descends into. A reference that resolves outside
+    `boundary` or that is remote is recorded, not followed: nothing outside the boundary is opened. `edit` changes
+    the top kustomization's data first (an Application's options)."""
+    inputs = Inputs()
     seen_dirs: set[Path] = set()
-    files: set[Path] = set()
-    patches: list[Path] = []
-    stack = [directory.resolve()]
-    while stack and len(files) < limit:
+    top = directory.resolve()
+    stack = [top]
+    while stack and len(inputs.files) < limit:
         d = stack.pop()
         if d in seen_dirs:
             continue
@@ -581,53 +618,92 @@ def _tree(directory: Path, limit: int) -> tuple[set[Path], list[Path], list[str]
         kfile = kustomization_file(d)
         if kfile is None:
             continue
-        files.add(kfile)
+        if boundary is not None and not safe_resolve(kfile).is_relative_to(boundary):
+            inputs.outside.append((kfile, safe_resolve(kfile)))
+            continue
+        inputs.files[kfile] = "kustomization"
         lf = load_file(kfile, str(kfile))
         data = lf.documents[0].data if lf.ok and lf.documents else None
         if not isinstance(data, dict):
             continue
-        for key in ("patches", "patchesJson6902", "patchesStrategicMerge"):
-            for entry in data.get(key) or []:
-                ref = entry.get("path") if isinstance(entry, dict) else entry
-                if isinstance(ref, str) and "\n" not in ref and (d / ref).is_file():
-                    patches.append(safe_resolve(d / ref))
-        for ref in _refs(data):
-            if is_remote(ref):
-                if ref not in remotes:
-                    remotes.append(ref)
+        if edit is not None and d == top:
+            data = edit(data)
+        for _, _, _, ref, role in _path_slots(data):
+            named = Path(os.path.normpath(d / ref))
+            if is_remote(ref) and not os.path.lexists(named):
+                inputs.remote.append((kfile, ref))
                 continue
-            p = safe_resolve(d / ref)
-            if p.is_dir():
+            p = safe_resolve(named)
+            if boundary is not None and not p.is_relative_to(boundary):
+                inputs.outside.append((named, p))
+            elif p.is_dir():
                 stack.append(p)
             elif os.path.lexists(p):  # a FIFO too: _poison refuses it before kustomize hangs on it
-                files.add(p)
-    return files, patches, remotes
+                inputs.files.setdefault(p, role)
+                if role == "patch":
+                    inputs.patches.append(p)
+    return inputs
 
 
-def _refs(data: dict[str, Any]) -> Iterator[str]:
-    for key in ("resources", "bases", "components", "crds", "patchesStrategicMerge", "generators", "transformers",
-                "validators", "configurations"):
-        for entry in data.get(key) or []:
-            if isinstance(entry, str) and "\n" not in entry:
-                yield entry
-    for key in ("patches", "patchesJson6902", "replacements"):
-        for entry in data.get(key) or []:
-            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-                yield entry["path"]
-    for key in ("configMapGenerator", "secretGenerator"):
-        for gen in data.get(key) or []:
-            if isinstance(gen, dict):
-                for f in (gen.get("files") or []) + (gen.get("envs") or []) + ([gen["env"]] if gen.get("env") else []):
-                    if isinstance(f, str):
-                        yield f.split("=", 1)[-1]
+def refusal(inputs: Inputs, root: Path, poisoned: dict[Path, str] | None = None) -> str | None:
+    """Why a build with these inputs is not handed to kustomize, or None: it reads something outside the repository,
+    or a file that would hang or swamp kustomize (_poison)."""
+    for named, real in inputs.outside:
+        shown = os.path.relpath(named, root)
+        return (f"not rendered: {shown} resolves to {real}, outside the repository; nothing outside it is read "
+                "(Argo CD refuses it too)")
+    for f in sorted(inputs.files):
+        reason = (poisoned or {}).get(f) or _poison(f, parsed=inputs.files[f] != "data")
+        if reason:
+            return f"not rendered: {repo_relative(root, f)}: {reason}"
+    return None
 
 
-def _poison(path: Path) -> str | None:
-    """Why kustomize must not be handed this file: too big, or an alias bomb (it would spin for minutes), or not a
-    regular file (a FIFO would block it until the timeout)."""
+MAX_DEPTH = 500  # nesting levels; Kubernetes objects and CRD schemas stay under 100, kustomize takes minutes on 10,000
+
+
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"{}[]")
+_AS_PARENS = bytes.maketrans(b"{[}]", b"(())")
+
+
+def too_deep(raw: bytes) -> bool:
+    """Do mappings and sequences nest deeper than MAX_DEPTH? Flow nesting is at most how deep the brackets nest
+    (quotes or not); block nesting needs indentation or a `- ` per level at the start of a line. Only when those
+    bounds allow it are the parser's events counted; libyaml's own nesting limit counts as too deep."""
+    # How deep the brackets nest, at C speed: each pass removes the innermost pairs; openers left unclosed count too.
+    brackets = raw.translate(_AS_PARENS, _NOT_BRACKETS)
+    flow = 0
+    while flow < MAX_DEPTH:
+        inner_removed = brackets.replace(b"()", b"")
+        if len(inner_removed) == len(brackets):
+            break
+        brackets, flow = inner_removed, flow + 1
+    flow += max((len(run) for run in re.findall(rb"\(+", brackets)), default=0)
+    block = (MAX_DEPTH - flow) // 2  # a line must start with this many of " -?" for block nesting to make up the rest
+    if block > 0 and not re.search(rb"\n[ \t?-]{%d}" % block, b"\n" + raw[:block]) \
+            and not re.search(rb"\n[ \t?-]{%d}" % block, raw):  # "\n" first: ~6x faster than (?m)^
+        return False
+    depth = 0
+    try:
+        for event in yaml.parse(raw, Loader=yaml.CSafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return True
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        return "nesting depth" in str(exc)  # any other syntax error is kustomize's to report
+    return False
+
+
+def _poison(path: Path, parsed: bool = True) -> str | None:
+    """Why kustomize must not be handed this file: too big, nested too deep or an alias bomb (it would spin for
+    minutes, then print the whole object), or not a regular file (a FIFO would block it until the timeout).
+    `parsed`: kustomize reads it as YAML (everything but generator data), whatever its extension."""
     try:
         st = path.stat()
-        key = (str(path), st.st_mtime_ns, st.st_size)
+        key = (str(path), st.st_mtime_ns, st.st_size, parsed)
     except OSError:
         return None
     if key not in _poison_cache:
@@ -636,17 +712,20 @@ def _poison(path: Path) -> str | None:
             reason = "not a regular file"
         elif st.st_size > MAX_FILE_BYTES:
             reason = f"file is {st.st_size / 2**20:.1f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit"
-        elif path.suffix in (".yaml", ".yml", ".json") or path.name == "Kustomization":
+        elif parsed:
             with open(path, "rb") as fh:
-                has_anchor = b"&" in fh.read()
-            if has_anchor:
+                raw = fh.read(MAX_FILE_BYTES + 1)
+            if too_deep(raw):
+                reason = (f"mappings and lists nest more than {MAX_DEPTH} levels deep (kustomize would spend "
+                          "minutes on it, then print the whole object)")
+            elif b"&" in raw:
                 bombs = [i for i in load_file(path, str(path)).issues if i.rule_id == "YAML-ALIAS-BOMB"]
                 reason = bombs[0].message if bombs else None
         _poison_cache[key] = reason
     return _poison_cache[key]
 
 
-_poison_cache: dict[tuple[str, int, int], str | None] = {}
+_poison_cache: dict[tuple[str, int, int, bool], str | None] = {}
 
 
 # ---- the stage ---------------------------------------------------------------------------------------------
@@ -654,9 +733,10 @@ _poison_cache: dict[tuple[str, int, int], str | None] = {}
 
 def render_targets(targets: list[Target], root: Path, engine: KustomizeEngine | None, *, jobs: int | None = None,
                    poisoned: dict[Path, str] | None = None, progress: Progress | None = None,
-                   timeout: float = RENDER_TIMEOUT) -> list[RenderedTarget]:
+                   timeout: float = RENDER_TIMEOUT, allow_remote: bool = False) -> list[RenderedTarget]:
     """Render kustomization targets in parallel; identical builds (an Application with no options pointing at an
-    overlay) are done once. A target that fails carries .error; nothing raises for bad input."""
+    overlay) are done once. A target that fails carries .error; nothing raises for bad input. A target inside the
+    repository reads nothing outside it (a PATH given on the command line outside it is the user's own choice)."""
     poisoned = poisoned or {}
     keyed: dict[str, list[Target]] = {}
     for t in targets:
@@ -666,16 +746,24 @@ def render_targets(targets: list[Target], root: Path, engine: KustomizeEngine | 
     def one(group: list[Target]) -> tuple[list[Manifest], str | None, float, str | None]:
         t = group[0]
         start = time.perf_counter()
-        remote = remote_references(t.path)
-        if remote:  # offline by design: kustomize would fetch these over the network
+        options = app_kustomize_options(t.application, t.source_index)
+        edit = (lambda data: apply_app_options(data, options, t.application or {})) if options else None
+        boundary = root if t.path.is_relative_to(root) else None  # a PATH given outside the repo is read as given
+        try:
+            inputs = walk_inputs(t.path, boundary=boundary, edit=edit)
+        except RenderError:  # the Application's options cannot apply: the build below says why
+            inputs = walk_inputs(t.path, boundary=boundary)
+        if inputs.outside:
+            return [], refusal(inputs, root), 0.0, None
+        remote = [] if allow_remote else list(dict.fromkeys(ref for _, ref in inputs.remote))
+        if remote:  # offline by design: kustomize would fetch these over the network, with its own time-outs
             shown = ", ".join(remote[:3]) + (f" and {len(remote) - 3} more" if len(remote) > 3 else "")
-            return [], None, 0.0, f"not rendered offline: it reads remote {shown}"
+            return [], None, 0.0, f"not rendered offline: it reads remote {shown} (--allow-remote-bases fetches it)"
         if engine is None:
             return [], "no kustomize engine", 0.0, None
-        for f in sorted(referenced_files(t.path)):
-            reason = poisoned.get(f) or _poison(f)
-            if reason:
-                return [], f"not rendered: {repo_relative(root, f)}: {reason}", 0.0, None
+        reason = refusal(inputs, root, poisoned)
+        if reason:
+            return [], reason, 0.0, None
         try:
             manifests = build_kustomization(engine, t.path, root, t.name, t.application, timeout, t.source_index)
             return manifests, None, time.perf_counter() - start, None

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from validation.boundary import is_remote
 from validation.buckets import kustomization_file
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -25,7 +26,6 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 VALIDATOR_INPUTS = ("pyproject.toml", "validation/", "pipeline/", ".dvc/config")
 PIPELINE_CODE_SUFFIXES = (".py",)
 
-_REMOTE_PREFIXES = ("http://", "https://", "git@", "git::", "ssh://", "github.com/", "gitlab.com/", "bitbucket.org/")
 
 
 @dataclass
@@ -39,8 +39,9 @@ class Graph:
         return path in self.files or any(path.is_relative_to(folder) for folder in self.folders)
 
 
-def kustomization_graph(directory: Path, _seen: dict[Path, Graph] | None = None) -> Graph:
-    """Every file the kustomization in `directory` reads, following referenced kustomizations recursively."""
+def kustomization_graph(directory: Path, _seen: dict[Path, Graph] | None = None, boundary: Path | None = None) -> Graph:
+    """Every file the kustomization in `directory` reads, following referenced kustomizations recursively; nothing
+    outside `boundary` (the repository) is followed: no file there can be part of a change."""
     seen = {} if _seen is None else _seen
     directory = directory.resolve()
     if directory in seen:
@@ -58,13 +59,15 @@ def kustomization_graph(directory: Path, _seen: dict[Path, Graph] | None = None)
     if not isinstance(kust, dict):
         return graph
     for ref in _references(kust):
-        if _is_remote(ref):
+        if is_remote(ref):
             continue
         path = (directory / ref).resolve()
+        if boundary is not None and not path.is_relative_to(boundary):
+            continue
         if not path.exists():
             graph.folders.add(path)  # deleted (a file or a whole folder): whatever was under it counts
         elif path.is_dir():
-            sub = kustomization_graph(path, seen)
+            sub = kustomization_graph(path, seen, boundary)
             graph.files |= sub.files
             graph.folders |= sub.folders
         else:
@@ -137,7 +140,7 @@ def _git(cwd: Path, *args: str) -> str:
 def _target_graph(root: Path, target: Any, seen: dict[Path, Graph]) -> Graph:
     path = Path(target.path)
     if path.is_dir():
-        sub = kustomization_graph(path, seen)
+        sub = kustomization_graph(path, seen, root)
         graph = Graph(set(sub.files), set(sub.folders))
     elif not path.exists():
         graph = Graph(folders={path.resolve()})  # an Application whose source folder was deleted
@@ -198,10 +201,6 @@ def _references(kust: dict[str, Any]) -> Iterable[str]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _is_remote(ref: str) -> bool:
-    return ref.startswith(_REMOTE_PREFIXES) or "?ref=" in ref or "//" in ref.split("?", 1)[0].lstrip("/")
 
 
 def _absolute(root: Path, name: str | Path) -> Path:

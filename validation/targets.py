@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from validation.boundary import app_path_problem, resolves_outside
 from validation.cli import UsageError
 from validation.config import Config
 from validation.model import Target
@@ -21,11 +22,26 @@ class TargetError(UsageError):
     """A target named on the command line does not exist."""
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A target that leaves the repository: reported, never read. `path` is the JSON path of the field at fault in
+    `file` (an Application's source path), if any."""
+
+    file: str
+    message: str
+    environment: str | None = None
+    kind: str | None = None  # the object in `file` that names it (Application), for locating `path`
+    name: str | None = None
+    path: tuple = ()
+    line: int | None = None
+
+
 @dataclass
 class Discovery:
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things seen and deliberately not rendered
     skipped: list[str] = field(default_factory=list)  # what Argo CD would render that is not rendered here at all
+    refused: list[Refusal] = field(default_factory=list)  # targets outside the repository
 
 
 def kustomization_file(directory: Path) -> Path | None:
@@ -43,22 +59,28 @@ def repo_relative(root: Path, path: Path) -> str:
         return str(path)
 
 
-def _overlays(config: Config) -> list[Target]:
+def _overlays(config: Config, notes: list[str]) -> list[Target]:
     top = config.root / config.overlays_dir
-    if not top.is_dir():
+    root = config.root.resolve()
+    if not top.is_dir() or resolves_outside(root, top):
         return []
     found = []
     for d in sorted(p for p in top.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if resolves_outside(root, d):  # the symlink itself is reported (out-of-bounds symlinks)
+            notes.append(f"{config.overlays_dir}/{d.name}: resolves outside the repository; not rendered")
+            continue
         if kustomization_file(d):
             found.append(Target(name=d.name, kind="overlay", path=d.resolve(), environment=d.name))
     return found
 
 
-def _yaml_files(top: Path) -> Iterable[Path]:
+def _yaml_files(top: Path, root: Path) -> Iterable[Path]:
+    if resolves_outside(root, top):
+        return
     for dirpath, dirnames, filenames in os.walk(top):
         dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
         for name in sorted(filenames):
-            if name.endswith(YAML_SUFFIXES):
+            if name.endswith(YAML_SUFFIXES) and not resolves_outside(root, Path(dirpath) / name):
                 yield Path(dirpath) / name
 
 
@@ -150,13 +172,15 @@ def _describe(source: dict[str, Any]) -> str:
     return f"path {source.get('path')!r} of {source.get('repoURL', 'this repository')}"
 
 
-def _applications(config: Config, overlay_envs: set[str], notes: list[str], skipped: list[str]) -> list[Target]:
+def _applications(config: Config, overlay_envs: set[str], notes: list[str], skipped: list[str],
+                  refused: list[Refusal]) -> list[Target]:
     top = config.root / config.argocd_dir
     if not top.is_dir():
         return []
+    root = config.root.resolve()
     # (file, name, app, its sources, whether they are spec.sources, the path sources)
     apps: list[tuple[str, str, dict[str, Any], list[dict[str, Any]], bool, list[dict[str, Any]]]] = []
-    for f in _yaml_files(top):
+    for f in _yaml_files(top, root):
         rel = repo_relative(config.root, f)
         loaded = load_file(f, rel)
         if not loaded.ok:
@@ -195,6 +219,14 @@ def _applications(config: Config, overlay_envs: set[str], notes: list[str], skip
                          "Set repo-url in [tool.validation] if this repository has another URL")
             skipped.append(f"Application {name}")
             continue
+        # Argo CD refuses the whole Application when a source path leaves the repository: so do we, unread.
+        outside = next(((s, why) for s in here if (why := app_path_problem(root, str(s["path"])))), None)
+        if outside:
+            field_path = ("spec", "sources", sources.index(outside[0]), "path") if many else ("spec", "source", "path")
+            refused.append(Refusal(rel, f"Application {name}: {outside[1]}; Argo CD refuses it, and nothing there is "
+                                        "read", _environment_of(obj, "", config, overlay_envs), "Application", name,
+                                   field_path))
+            continue
         skips = {id(s): _skip_reason(config, s, str(s["path"]).strip("/") or ".") for s in here}
         chosen = next((s for s in here if skips[id(s)] is None), None)
         if chosen is None:
@@ -224,25 +256,48 @@ def _applications(config: Config, overlay_envs: set[str], notes: list[str], skip
 
 
 def discover(config: Config) -> Discovery:
-    """Every overlay, every Application under argocd/, and the extra targets from config."""
+    """Every overlay, every Application under argocd/, and the extra targets from config; whatever of those
+    resolves outside the repository is refused instead (Argo CD refuses it too)."""
     result = Discovery()
+    root = config.root.resolve()
     overlays = []
-    for t in _overlays(config):
+    for t in _overlays(config, result.notes):
         why = not_a_target(t.path)
         if why:
             result.notes.append(f"{repo_relative(config.root, t.path)} {why}; not a target of its own")
         else:
             overlays.append(t)
     result.targets.extend(overlays)
-    result.targets.extend(_applications(config, {t.name for t in overlays}, result.notes, result.skipped))
-    for extra in config.targets:
-        t = path_target(Path(extra), config.root)
+    result.targets.extend(_applications(config, {t.name for t in overlays}, result.notes, result.skipped,
+                                        result.refused))
+    for extra in config.targets:  # relative to the repository root, where the config is
+        full = Path(os.path.normpath(root / extra))
+        real = resolves_outside(root, full) if full.is_relative_to(root) else safe_resolve(full)
+        if real is not None:
+            result.refused.append(Refusal("pyproject.toml", f"[tool.validation] targets: {extra!r} resolves to "
+                                          f"{real}, outside the repository; not read", line=_config_line(root, extra)))
+            continue
+        if not full.exists():
+            raise TargetError(f"[tool.validation] targets: {extra}: no such file or directory under {root}")
+        t = Target(name=str(extra), kind="path", path=full.resolve())
         why = not_a_target(t.path)
         if why:
             result.notes.append(f"targets: {extra} {why}; not a target of its own")
         else:
             result.targets.append(t)
     return result
+
+
+def _config_line(root: Path, value: str) -> int | None:
+    """The pyproject.toml line that spells `value` in quotes, for a finding about it."""
+    try:
+        text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for n, line in enumerate(text.splitlines(), 1):
+        if f'"{value}"' in line or f"'{value}'" in line:
+            return n
+    return None
 
 
 def path_target(path: Path, root: Path) -> Target:

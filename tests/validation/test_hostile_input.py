@@ -213,3 +213,209 @@ def test_a_clean_copy_of_the_repository_passes(repo):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(proc.stdout)
     assert report["findings"] == [] and report["errors"] == []
+
+
+# -- Rows: the repository is a boundary ----------------------------------------------------------------------------
+
+AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+
+
+def plant_outside(tmp_path: Path) -> Path:
+    """A directory next to the repository holding what must never be read: a manifest with a credential in it (if
+    it were read, ENV-CREDENTIALS would say so) and a kustomization."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "evil.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: evil}\n"
+                                       f"data: {{key: {AWS_KEY}}}\n")
+    (outside / "kustomization.yaml").write_text("resources: [evil.yaml]\n")
+    return outside
+
+
+def add_config(pyproject: Path, line: str) -> None:
+    """One more key in [tool.validation], wherever the table is."""
+    text = pyproject.read_text()
+    if "[tool.validation]\n" in text:
+        text = text.replace("[tool.validation]\n", f"[tool.validation]\n{line}\n", 1)
+    else:
+        text += f"\n[tool.validation]\n{line}\n"
+    pyproject.write_text(text)
+
+
+def findings(proc: subprocess.CompletedProcess[str]) -> list[dict]:
+    return json.loads(proc.stdout)["findings"]
+
+
+def test_an_application_path_above_the_repository_is_refused_without_walking_it(repo, tmp_path):
+    plant_outside(tmp_path)
+    app = repo / "argocd/apps/dev.yaml"
+    app.write_text(app.read_text().replace("    path: overlays/dev\n",
+                                           "    path: '../..'\n    directory: {recurse: true}\n"))
+    start = time.monotonic()
+    proc = validation(repo, "check", "--format", "json", timeout=60)
+    assert time.monotonic() - start < 60
+    assert proc.returncode == 1, proc.stderr
+    hits = [f for f in findings(proc) if f["rule_id"] == "RENDER-OUTSIDE-REPO"]
+    assert [(f["file"], f["line"]) for f in hits] == [("argocd/apps/dev.yaml", 14)]
+    assert "app path outside root" in hits[0]["message"]
+    assert AWS_KEY not in proc.stdout and "evil" not in proc.stdout
+
+
+def test_an_absolute_application_path_is_refused(repo):
+    app = repo / "argocd/apps/dev.yaml"
+    app.write_text(app.read_text().replace("    path: overlays/dev\n", "    path: /etc\n"))
+    proc = validation(repo, "check", "--format", "json")
+    hits = [f for f in findings(proc) if f["rule_id"] == "RENDER-OUTSIDE-REPO"]
+    assert hits and "/etc: app path is absolute" in hits[0]["message"]
+
+
+def test_a_directory_symlink_out_of_the_repository_is_refused(repo, tmp_path):
+    outside = plant_outside(tmp_path)
+    (repo / "overlays/qa").symlink_to(outside)
+    proc = validation(repo, "check", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    hits = [f for f in findings(proc) if f["rule_id"] == "RENDER-OUTSIDE-REPO"]
+    assert [f["file"] for f in hits] == ["overlays/qa"]
+    assert "out-of-bounds symlinks" in hits[0]["message"]
+    assert "qa" not in json.loads(proc.stdout)["summary"] and AWS_KEY not in proc.stdout
+    assert not any(t["name"] == "qa" for t in json.loads(proc.stdout)["targets"])
+
+
+def test_a_file_symlink_out_of_the_repository_is_refused_and_not_read(repo, tmp_path):
+    outside = plant_outside(tmp_path)
+    (repo / "overlays/dev/evil.yaml").symlink_to(outside / "evil.yaml")
+    kust = repo / "overlays/dev/kustomization.yaml"
+    kust.write_text(kust.read_text().replace("  - post-sync-run.yaml", "  - post-sync-run.yaml\n  - evil.yaml"))
+    proc = validation(repo, "check", "--format", "json")
+    assert proc.returncode in (1, 2), proc.stderr
+    out = findings(proc)
+    assert any(f["rule_id"] == "RENDER-OUTSIDE-REPO" and f["file"] == "overlays/dev/evil.yaml" for f in out)
+    assert any(f["rule_id"] == "RENDER-FAILED" and "overlays/dev/evil.yaml resolves to" in f["message"] for f in out)
+    assert AWS_KEY not in proc.stdout
+
+
+def test_a_symlink_that_stays_inside_the_repository_is_fine(repo):
+    (repo / "overlays/dev/params-link.yaml").symlink_to("params.yaml")
+    proc = validation(repo, "check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_kustomization_base_outside_the_repository_is_not_rendered(repo, tmp_path):
+    plant_outside(tmp_path)
+    kust = repo / "overlays/dev/kustomization.yaml"
+    kust.write_text(kust.read_text().replace("  - ../../base\n", "  - ../../base\n  - ../../../outside\n"))
+    proc = validation(repo, "check", "--format", "json")
+    assert proc.returncode == 2
+    failed = [f for f in findings(proc) if f["rule_id"] == "RENDER-FAILED"]
+    assert failed and all("../outside resolves to" in f["message"] for f in failed)
+    assert AWS_KEY not in proc.stdout
+
+
+def test_a_configured_target_outside_the_repository_is_refused(repo, tmp_path):
+    plant_outside(tmp_path)
+    pyproject = repo / "pyproject.toml"
+    add_config(pyproject, 'targets = ["../outside"]')
+    proc = validation(repo, "check", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    hits = [f for f in findings(proc) if f["rule_id"] == "RENDER-OUTSIDE-REPO"]
+    assert [f["file"] for f in hits] == ["pyproject.toml"] and hits[0]["line"]
+    assert AWS_KEY not in proc.stdout
+
+
+def test_nothing_outside_the_root_is_opened_or_listed(repo, tmp_path, monkeypatch):
+    """Every hostile shape at once, checked in-process with an audit hook on open/listdir/scandir: the only paths
+    touched are the repository, the validator's own installation and its scratch directories."""
+    import tempfile
+
+    from validation import config as config_mod
+    from validation import engine
+
+    outside = plant_outside(tmp_path)
+    (outside / "deep").mkdir()
+    (outside / "deep" / "x.yaml").write_text("kind: ConfigMap\n")
+    app = repo / "argocd/apps/staging.yaml"
+    app.write_text(app.read_text().replace("    path: overlays/staging\n",
+                                           "    path: ../..\n    directory: {recurse: true}\n"))
+    (repo / "overlays/qa").symlink_to(outside)
+    (repo / "overlays/dev/evil.yaml").symlink_to(outside / "evil.yaml")
+    (repo / "base/linked").symlink_to(outside / "deep")
+    kust = repo / "overlays/prod/kustomization.yaml"
+    kust.write_text(kust.read_text().replace("  - ../../base\n", "  - ../../base\n  - ../../../outside\n"))
+    pyproject = repo / "pyproject.toml"
+    add_config(pyproject, 'targets = ["../outside/deep"]')
+
+    touched: list[str] = []
+    recording = [True]
+    root = str(repo.resolve())
+    allowed = (root, str(Path(tempfile.gettempdir()).resolve() / "argo-ml-render-"), sys.prefix, sys.base_prefix,
+               str(Path(engine.__file__).resolve().parents[1]), "/proc", "/dev", "/usr", "/lib", "/etc/ld.so")
+
+    def hook(event, args):
+        if recording[0] and event in ("open", "os.listdir", "os.scandir") and args and isinstance(args[0], str):
+            path = os.path.abspath(args[0])
+            if not path.startswith(allowed):
+                touched.append(f"{event} {path}")
+
+    sys.addaudithook(hook)
+    monkeypatch.chdir(repo)
+    try:
+        result = engine.run(config_mod.load(repo))
+    finally:
+        recording[0] = False
+    assert touched == []
+    ids = {f.rule_id for f in result.findings}
+    assert "RENDER-OUTSIDE-REPO" in ids and "ENV-CREDENTIALS" not in ids
+
+
+# -- Rows: bounded time and output ---------------------------------------------------------------------------------
+
+
+def test_an_alias_bomb_in_a_txt_resource_is_yaml_alias_bomb_at_once(repo):
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{chr(96 + i)}"] * 9) + "]" for i in range(1, 9)]
+    (repo / "overlays/dev/bomb.txt").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n"
+                                                + "".join(f"  {line}\n" for line in lines))
+    kust = repo / "overlays/dev/kustomization.yaml"
+    kust.write_text(kust.read_text().replace("  - post-sync-run.yaml", "  - post-sync-run.yaml\n  - bomb.txt"))
+    start = time.monotonic()
+    proc = validation(repo, "check", "--format", "json", timeout=60)
+    assert time.monotonic() - start < 60
+    assert any(f["rule_id"] == "YAML-ALIAS-BOMB" and f["file"] == "overlays/dev/bomb.txt" for f in findings(proc))
+    assert "timed out" not in proc.stdout and "did not finish" not in proc.stdout
+
+
+def test_a_deeply_nested_object_is_named_in_short_messages_not_dumped(repo):
+    depth = 10_000
+    (repo / "overlays/prod/deep.yaml").write_text(
+        "apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: deep}\nspec: " + "{a: " * depth + "1"
+        + "}" * depth + "\n")
+    kust = repo / "overlays/prod/kustomization.yaml"
+    kust.write_text(kust.read_text().replace("resources:\n", "resources:\n  - deep.yaml\n", 1))
+    start = time.monotonic()
+    proc = validation(repo, "check", "--format", "json", timeout=60)
+    assert time.monotonic() - start < 60
+    assert len(proc.stdout) + len(proc.stderr) < 20_000
+    report = json.loads(proc.stdout)
+    assert all(len(f["message"]) <= 400 for f in report["findings"])
+    assert all(len(e) <= 400 for e in report["errors"])
+    assert any("overlays/prod/deep.yaml" in f["message"] and "nest more than" in f["message"]
+               for f in report["findings"])
+    assert "map[string]interface" not in proc.stdout
+
+
+def test_a_remote_base_is_not_fetched_offline_and_the_flag_lets_kustomize_try(repo):
+    """Offline, a target that reads a remote base is not handed to kustomize (its git time-outs are not ours to
+    wait for); it is said so, not failed: Argo CD fetches it. --allow-remote-bases hands it to kustomize."""
+    remote = "https://127.0.0.1:9/example/bases.git//ml?ref=v1.0.0"  # nothing listens on port 9
+    kust = repo / "overlays/dev/kustomization.yaml"
+    kust.write_text(kust.read_text().replace("  - ../../base\n", f"  - ../../base\n  - {remote}\n"))
+    start = time.monotonic()
+    proc = validation(repo, "check", "--format", "json", timeout=60)
+    assert time.monotonic() - start < 30
+    report = json.loads(proc.stdout)
+    assert any("not rendered offline" in n and remote in n and "--allow-remote-bases" in n for n in report["notes"])
+    assert not any(f["rule_id"] == "RENDER-FAILED" for f in report["findings"])
+
+    proc = validation(repo, "check", "--format", "json", "--allow-remote-bases", timeout=LIMIT)
+    report = json.loads(proc.stdout)
+    failed = [f["message"] for f in report["findings"] if f["rule_id"] == "RENDER-FAILED"]
+    assert failed and not any("not rendered offline" in n for n in report["notes"])  # kustomize's own failure now

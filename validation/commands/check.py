@@ -41,6 +41,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(default: the newest vendored, or config)")
     parser.add_argument("--ignore-missing-schemas", action="store_true",
                         help="a kind with no schema is not a finding")
+    parser.add_argument("--allow-remote-bases", action="store_true",
+                        help="let kustomize fetch remote bases over the network (default: refused, offline)")
     parser.add_argument("--changed", nargs="*", default=None, metavar="FILE",
                         help="render only the targets these changed files can affect (for the commit hook)")
     parser.add_argument("--staged", action="store_true",
@@ -133,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
         cfg.argo_version = args.argo_version
     if args.ignore_missing_schemas:
         cfg.ignore_missing_schemas = True
+    if args.allow_remote_bases:
+        cfg.allow_remote_bases = True
     fail_on = Severity.parse(args.fail_on) if args.fail_on else cfg.fail_on
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")

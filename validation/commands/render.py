@@ -17,12 +17,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", metavar="ENV|APP", help="an environment (dev), or an Application (app/NAME or NAME)")
     parser.add_argument("--output", type=Path, default=None, metavar="FILE", help="write here instead of stdout")
     parser.add_argument("--root", type=Path, default=None, help="repository root (default: found from the cwd)")
+    parser.add_argument("--allow-remote-bases", action="store_true",
+                        help="let kustomize fetch remote bases over the network (default: refused, offline)")
 
 
 def run(args: argparse.Namespace) -> int:
     from validation import config as config_mod
     from validation.atomic import write_atomic
     from validation.commands.check import find_root
+    from validation.engine import bounded
     from validation.render import ToolMissing, find_engine, render_targets
     from validation.targets import discover, is_kustomization_dir, select
 
@@ -31,7 +34,11 @@ def run(args: argparse.Namespace) -> int:
         cfg = config_mod.load(root)
     except config_mod.ConfigError as exc:
         raise UsageError(str(exc)) from None
-    targets = select(discover(cfg).targets, [args.target])
+    found = discover(cfg)
+    for refused in found.refused:  # a target outside the repository is not rendered: say why, not "unknown"
+        if args.target in (refused.environment, refused.name, f"app/{refused.name}"):
+            raise UsageError(f"{refused.file}: {refused.message}")
+    targets = select(found.targets, [args.target])
     # An environment name selects its overlay and its Application; Argo CD applies the Application's render.
     target = next((t for t in targets if t.kind == "application"), targets[0])
     if is_kustomization_dir(target.path):
@@ -40,13 +47,14 @@ def run(args: argparse.Namespace) -> int:
         except ToolMissing as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ERROR
-        rendered = render_targets([target], root, engine)[0]
+        rendered = render_targets([target], root, engine,
+                                  allow_remote=args.allow_remote_bases or cfg.allow_remote_bases)[0]
     else:
         from validation.engine import _read_plain
 
         rendered = _read_plain(target, root, {}, [])
     if rendered.error:
-        print(f"error: cannot render {target.name}: {rendered.error}", file=sys.stderr)
+        print(f"error: cannot render {target.name}: {bounded(rendered.error)}", file=sys.stderr)
         return EXIT_ERROR
     text = yaml.dump_all([m.obj for m in rendered.manifests], Dumper=yaml.CSafeDumper, sort_keys=False,
                          default_flow_style=False, allow_unicode=True, width=1 << 20)
