@@ -579,11 +579,6 @@ def referenced_files(directory: Path, limit: int = 2000) -> set[Path]:
     return kustomization_tree(directory, limit)[0]
 
 
-def remote_references(directory: Path, limit: int = 2000) -> list[str]:
-    """The remote resources, components and generator files the build would fetch, in the order met."""
-    return list(dict.fromkeys(ref for _, ref in walk_inputs(directory, limit=limit).remote))
-
-
 def kustomization_tree(directory: Path, limit: int = 2000) -> tuple[set[Path], list[Path]]:
     """(every local file the build reads, the patch files among them, nearest kustomization first)."""
     inputs = walk_inputs(directory, limit=limit)

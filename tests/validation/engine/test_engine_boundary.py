@@ -70,7 +70,7 @@ def test_an_application_path_through_a_symlinked_directory_is_refused(tmp_path):
     ("git@github.com:org/repo.git//base", True), ("ssh://git@example.com/org/repo.git", True),
     ("example.com/org/repo//dir?ref=main", True),
 ])
-def test_remote_references_are_told_from_paths(ref, remote):
+def test_remote_references_are_told_from_local_paths(ref, remote):
     assert is_remote(ref) is remote
 
 
