@@ -15,7 +15,7 @@ from validation import sourcemap
 from validation.boundary import out_of_bounds_symlinks, resolves_outside
 from validation.cli import UsageError
 from validation.config import Config
-from validation.model import Finding, JsonPath, Manifest, RenderedTarget, Severity, Target, format_path
+from validation.model import Finding, JsonPath, Manifest, RenderCause, RenderedTarget, Severity, Target, format_path
 from validation.render import (
     KustomizeEngine,
     ToolMissing,
@@ -84,6 +84,9 @@ class _Pending:
     line: int | None = None
     column: int | None = None
     severity: Severity | None = None
+    span: tuple[int, int] | None = None  # a source finding's unit (a patch operation): rendered findings inside fold
+    cause: RenderCause | None = None  # RENDER-FAILED: why
+    broken: tuple[Target, ...] = ()  # RENDER-FAILED: the targets it breaks
 
 
 def _label(t: Target) -> str:
@@ -255,11 +258,8 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
                     "is missing")
             if note not in result.notes:
                 result.notes.append(note)
-        if rt.error is None or (engine is None and rt.target in built):
-            continue
-        pending.append(_render_failed(rt, root))
-        if rt.target.kind != "application":
-            result.errors.append(f"cannot render {rt.target.name} ({repo_relative(root, rt.target.path)}): {rt.error}")
+    pending.extend(_render_failures([rt for rt in rendered if not (engine is None and rt.target in built)], root,
+                                    result))
 
     ok = [rt for rt in rendered if rt.error is None]
 
@@ -279,13 +279,14 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     clock = time.perf_counter()
     pending = _suppress(pending, ok)
     kept = [p for p in pending if p.rule_id in UNREADABLE or enabled(p.rule_id)]
-    findings: dict[tuple, Finding] = {}
+    findings: dict[tuple, tuple[_Pending, Finding]] = {}
     tree_patches: dict[Path, list[str]] = {}
     for p in kept:
         f = _finish(p, config, root, tree_patches)
         key = (f.rule_id, f.target, f.object_ref, f.json_path, f.message, f.file)
-        findings.setdefault(key, f)
-    result.findings = sorted(findings.values(), key=Finding.sort_key)
+        findings.setdefault(key, (p, f))
+    once = _one_report_per_mistake(list(findings.values()), root)
+    result.findings = sorted(_merge_same_place(once), key=Finding.sort_key)
     result.timings["locate"] = time.perf_counter() - clock
     _bound_messages(result)
     return result
@@ -332,8 +333,73 @@ def _out_of_bounds(root: Path) -> list[_Pending]:
             for rel, target in out_of_bounds_symlinks(root)]
 
 
+def _one_report_per_mistake(items: list[tuple[_Pending, Finding]], root: Path) -> list[Finding]:
+    """Drop what repeats a source finding in other words.
+
+    A file with a source error (YAML-PARSE, a KUSTOMIZE-* finding) is why kustomize then refuses a build that reads
+    it: that RENDER-FAILED goes. So does a finding on a rendered value that a broken patch operation produced (its
+    line falls inside the operation a source finding is about).
+    """
+    source_errors = {f.file for p, f in items
+                     if p.manifest is None and p.cause is None and f.file and f.severity >= Severity.ERROR}
+    # another rule's error at the very line a render failure points at explains it better (an Application's path)
+    error_lines = {(f.file, f.line) for p, f in items if p.cause is None and f.severity >= Severity.ERROR}
+    spans = [(f.file, p.span) for p, f in items if p.span is not None and f.severity >= Severity.ERROR]
+    trees: dict[Path, set[str]] = {}
+
+    def reads_broken_file(t: Target) -> bool:
+        if t.path not in trees:
+            trees[t.path] = {repo_relative(root, f) for f in kustomization_tree(t.path)[0]} \
+                if is_kustomization_dir(t.path) else set()
+        return bool(trees[t.path] & source_errors)
+
+    out = []
+    for p, f in items:
+        if p.cause is not None:
+            if p.cause.file in source_errors or (not p.cause.located and any(map(reads_broken_file, p.broken))) \
+                    or (f.file, f.line) in error_lines:
+                continue
+        elif p.manifest is not None and f.file and f.line is not None and any(
+                file == f.file and span[0] <= f.line <= span[1] for file, span in spans):
+            continue
+        out.append(f)
+    return out
+
+
+def _merge_same_place(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule, line and message: a base file rendered into three environments, or a patch applied to
+    two objects, is one mistake to fix. The merged finding names every environment and object it showed up in."""
+    groups: dict[tuple, list[Finding]] = {}
+    out: list[Finding] = []
+    for f in findings:
+        if f.file is None or f.line is None:
+            out.append(f)
+            continue
+        groups.setdefault((f.rule_id, f.file, f.line, f.column, f.message), []).append(f)
+    for group in groups.values():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        labels = sorted({label for f in group for label in (f.target or "").split(", ") if label})
+        refs = list(dict.fromkeys(f.object_ref for f in group if f.object_ref))
+        if len(refs) > 1:  # the same object in several namespaces reads as one
+            refs = list(dict.fromkeys(_without_namespace(r) for r in refs))
+        first = group[0]
+        out.append(dataclasses.replace(first, target=", ".join(labels) or None,
+                                       object_ref=", ".join(refs) or None,
+                                       json_path=first.json_path if len({f.json_path for f in group}) == 1 else
+                                       first.json_path))
+    return out
+
+
+def _without_namespace(ref: str) -> str:
+    parts = ref.split("/")
+    return f"{parts[0]}/{parts[-1]}" if len(parts) == 3 else ref
+
+
 def _from_lint(issue: LintIssue) -> _Pending:
-    return _Pending(issue.rule_id, issue.message, file=issue.file, line=issue.line, column=issue.column)
+    return _Pending(issue.rule_id, issue.message, file=issue.file, line=issue.line, column=issue.column,
+                    span=issue.span)
 
 
 def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: list[_Pending],
@@ -342,7 +408,14 @@ def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: 
     start = time.perf_counter()
     if not t.path.exists():
         where = repo_relative(root, t.path)
-        return RenderedTarget(t, error=f"source path {where} does not exist")
+        message = f"source path {where} does not exist"
+        cause = RenderCause(repo_relative(root, t.path), None, None, message, False)
+        if t.kind == "application" and t.application_file:
+            name = str((t.application or {}).get("metadata", {}).get("name", ""))
+            loc = sourcemap.locate(root, t.application_file, "Application", name, ("spec", "source", "path"))
+            cause = RenderCause(t.application_file, loc.line if loc else None, loc.column if loc else None,
+                                f"Application {name}: {message}", loc is not None)
+        return RenderedTarget(t, error=message, cause=cause)
     if t.kind == "application":
         opts = directory_options(t.application, t.source_index)
         files = plain_files(t.path, recurse=opts["recurse"], include=opts["include"], exclude=opts["exclude"])
@@ -368,19 +441,44 @@ def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: 
     return RenderedTarget(t, manifests_from_files(parsed, t.name), render_seconds=time.perf_counter() - start)
 
 
-def _render_failed(rt: RenderedTarget, root: Path) -> _Pending:
+def _render_failures(rendered: list[RenderedTarget], root: Path, result: RunResult) -> list[_Pending]:
+    """One RENDER-FAILED per cause, at the cause, naming every target it breaks.
+
+    A failure of the tool itself (a timeout, a crash) is not a finding about the input: it is a tool error (exit 2).
+    """
+    groups: dict[tuple, tuple[RenderCause, list[RenderedTarget]]] = {}
+    for rt in rendered:
+        if rt.error is None:
+            continue
+        cause = _application_cause(rt, root, rendered) or rt.cause
+        if rt.tool_error or cause is None:
+            result.errors.append(f"cannot render {rt.target.name} ({repo_relative(root, rt.target.path)}): {rt.error}")
+            continue
+        key = (cause.file, cause.line, cause.column, cause.message)
+        groups.setdefault(key, (cause, []))[1].append(rt)
+    out = []
+    for cause, rts in groups.values():
+        labels = sorted({_label(rt.target) for rt in rts})
+        out.append(_Pending("RENDER-FAILED", f"{cause.message} (kustomize cannot build {', '.join(labels)})",
+                            target=", ".join(labels), file=cause.file, line=cause.line, column=cause.column,
+                            cause=cause, broken=tuple(rt.target for rt in rts)))
+    return out
+
+
+def _application_cause(rt: RenderedTarget, root: Path, rendered: list[RenderedTarget]) -> RenderCause | None:
+    """An Application whose overlay renders on its own fails through its own kustomize options: point at those."""
     t = rt.target
-    if t.kind == "application" and t.application_file:
-        name = str((t.application or {}).get("metadata", {}).get("name", ""))
-        loc = sourcemap.locate(root, t.application_file, "Application", name, ("spec", "source", "path"))
-        return _Pending("RENDER-FAILED", f"Application {name}: its source does not render: {rt.error}",
-                        target=_label(t), path=("spec", "source", "path"), file=t.application_file,
-                        line=loc.line if loc else None, column=loc.column if loc else None)
-    kfile = next((n for n in ("kustomization.yaml", "kustomization.yml", "Kustomization") if (t.path / n).is_file()),
-                 None)
-    file = repo_relative(root, t.path / kfile) if kfile else repo_relative(root, t.path)
-    return _Pending("RENDER-FAILED", f"{t.name}: kustomize failed: {rt.error}", target=_label(t), file=file,
-                    line=1 if kfile else None, column=1 if kfile else None)
+    if t.kind != "application" or not t.application_file or (rt.cause is not None and rt.cause.located):
+        return None
+    if any(o.target.kind != "application" and o.target.path == t.path and o.error is not None for o in rendered):
+        return None  # the overlay fails too: the cause is in the overlay's files
+    name = str((t.application or {}).get("metadata", {}).get("name", ""))
+    options = ("spec", "source", "kustomize") if (t.application or {}).get("spec", {}).get("source", {}).get(
+        "kustomize") else ("spec", "source", "path")
+    loc = sourcemap.locate(root, t.application_file, "Application", name, options)
+    message = rt.cause.message if rt.cause is not None else str(rt.error)
+    return RenderCause(t.application_file, loc.line if loc else None, loc.column if loc else None,
+                       f"Application {name}: {message}", loc is not None)
 
 
 def _unique_manifests(rendered: list[RenderedTarget]) -> list[tuple[Manifest, RenderedTarget]]:

@@ -81,6 +81,17 @@ class Manifest:
         return "/".join(p for p in (self.kind, self.namespace, self.name) if p)
 
 
+@dataclass(frozen=True)
+class RenderCause:
+    """What made a render fail, read back from kustomize's message (validation.kustomize.errors)."""
+
+    file: str | None  # repository-relative file to edit
+    line: int | None
+    column: int | None
+    message: str  # short, repository-relative, the same for every target the cause breaks
+    located: bool  # True: the entry at fault was found; False: only its kustomization (or nothing) is known
+
+
 @dataclass
 class RenderedTarget:
     target: Target
@@ -88,6 +99,8 @@ class RenderedTarget:
     render_seconds: float = 0.0
     error: str | None = None  # set when the target could not be rendered
     offline: str | None = None  # why it was not rendered: it needs the network (a remote base), which we do not use
+    cause: RenderCause | None = None  # why, when kustomize refused the input
+    tool_error: bool = False  # the tool itself failed (timeout, crash), not the input: exit 2
 
     @property
     def incomplete(self) -> str | None:

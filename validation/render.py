@@ -27,8 +27,9 @@ import yaml
 
 from validation import fastyaml, scratch
 from validation.boundary import is_remote
+from validation.kustomize import errors as kustomize_errors
 from validation.kustomize_shim import is_shim
-from validation.model import Manifest, RenderedTarget, Target
+from validation.model import Manifest, RenderCause, RenderedTarget, Target
 from validation.source_lint import KUSTOMIZATION_NAMES, MAX_FILE_BYTES, LoadedFile, load_file, safe_resolve
 from validation.targets import kustomization_file, repo_relative
 
@@ -52,7 +53,12 @@ class ToolMissing(RuntimeError):
 
 
 class RenderError(RuntimeError):
-    """kustomize refused to build a target; the message is kustomize's own."""
+    """kustomize refused to build a target (the message is kustomize's own), or could not run to the end (`tool`)."""
+
+    def __init__(self, message: str, *, tool: bool = False, cause: RenderCause | None = None) -> None:
+        super().__init__(message)
+        self.tool = tool  # a timeout, a signal, unreadable output, no scratch space: the tool failed, not the input
+        self.cause = cause
 
 
 @dataclass(frozen=True)
@@ -91,9 +97,9 @@ def _run(engine: KustomizeEngine, directory: Path, timeout: float) -> str:
     try:
         proc = scratch.run([*engine.argv, str(directory)], timeout)
     except scratch.Interrupted:
-        raise RenderError("not rendered: the validator is shutting down on a signal") from None
+        raise RenderError("not rendered: the validator is shutting down on a signal", tool=True) from None
     except subprocess.TimeoutExpired:
-        raise RenderError(f"kustomize did not finish within {timeout:.0f} s") from None
+        raise RenderError(f"kustomize did not finish within {timeout:.0f} s", tool=True) from None
     except OSError as exc:
         raise ToolMissing(f"cannot run {engine.description}: {exc.strerror}; {INSTALL_HINT}") from None
     if proc.returncode != 0:
@@ -284,21 +290,14 @@ class _Build:
             return self.copy_of / path.relative_to(self.directory)
         return path
 
-    def user_message(self, message: str, target_dir: Path, root: Path) -> str:
-        """kustomize's message about this build, in the repo's terms instead of our temporary files'."""
-        shown = repo_relative(root, target_dir)
-        if self.target_ref is not None:
-            # The wrapper's own layer: "accumulating resources from '../../x/overlays/dev': ... recursed
-            # accumulation of path '/abs/overlays/dev': <the real error>". Keep the real error.
-            wrapper = re.match(r"accumulating resources: accumulation err='accumulating resources from '"
-                               + re.escape(self.target_ref) + r"': .*?recursed accumulation of path '"
-                               + re.escape(str(target_dir)) + r"': ", message, re.DOTALL)
-            if wrapper:
-                message = message[wrapper.end():]
-            message = message.replace(f"'{self.target_ref}'", f"'{shown}'")
+    def user_terms(self, message: str, target_dir: Path) -> str:
+        """kustomize's message with our scratch files named as the user's: a working copy's directory as the source
+        directory, its rewritten references as written."""
         for rewritten, original in self.refs.items():
             message = message.replace(f"'{rewritten}'", f"'{original}'")
-        return message.replace(str(self.directory), shown)
+        if self.copy_of is not None:
+            message = message.replace(str(self.directory), str(target_dir))
+        return message
 
 
 def _wrapper(target_dir: Path) -> _Build:
@@ -317,9 +316,10 @@ def _scratch_dir() -> Path:
     try:
         return scratch.make_dir()
     except scratch.Interrupted:
-        raise RenderError("not rendered: the validator is shutting down on a signal") from None
+        raise RenderError("not rendered: the validator is shutting down on a signal", tool=True) from None
     except OSError as exc:
-        raise RenderError(f"cannot create a scratch directory in {tempfile.gettempdir()}: {exc.strerror}") from None
+        raise RenderError(f"cannot create a scratch directory in {tempfile.gettempdir()}: {exc.strerror}",
+                          tool=True) from None
 
 
 def _path_slots(k: dict[str, Any]) -> Iterator[tuple[Any, Any, str, str, str]]:
@@ -467,21 +467,42 @@ def parse_rendered(text: str, target: str, origin_base: Path, root: Path,
 
 def build_kustomization(engine: KustomizeEngine, directory: Path, root: Path, target: str,
                         application: dict[str, Any] | None = None, timeout: float = RENDER_TIMEOUT,
-                        source_index: int | None = None) -> list[Manifest]:
-    """Render one kustomization directory (with an Application's options, if given) into manifests."""
+                        source_index: int | None = None, application_file: Path | None = None) -> list[Manifest]:
+    """Render one kustomization directory (with an Application's options, if given) into manifests.
+
+    A refusal raises RenderError with its cause read back from kustomize's message (validation.kustomize.errors).
+    """
     options = app_kustomize_options(application, source_index)
     build = _edited_copy(directory, options, application or {}) if options else _wrapper(directory)
     try:
         text = _run(engine, build.directory, timeout)
     except RenderError as exc:
-        # kustomize names our temporary directory; name the user's instead
-        raise RenderError(build.user_message(str(exc), directory, root)) from None
+        if exc.tool:
+            raise
+        app_name = str((application or {}).get("metadata", {}).get("name", ""))
+
+        def app_patches() -> Iterator[tuple[Path, yaml.Node, Any]]:
+            if application_file is not None and options.get("patches"):
+                yield from kustomize_errors.application_patches(application_file, app_name)
+
+        # kustomize names our scratch files; read its message in the user's terms
+        cause = kustomize_errors.explain(build.user_terms(str(exc), directory), directory, root,
+                                         extra_patches=app_patches)
+        raise RenderError(describe(cause), cause=cause) from None
     finally:
         scratch.remove(build.cleanup)
     try:
         return parse_rendered(text, target, build.origin_base, root, build)
     except yaml.YAMLError as exc:
-        raise RenderError(f"kustomize output is not valid YAML: {exc}") from None
+        raise RenderError(f"kustomize output is not valid YAML: {exc}", tool=True) from None
+
+
+def describe(cause: RenderCause) -> str:
+    """One line for a person: where, then what."""
+    where = cause.file or ""
+    if where and cause.line:
+        where += f":{cause.line}"
+    return f"{where}: {cause.message}" if where and cause.located else cause.message
 
 
 # ---- files that are not kustomizations ---------------------------------------------------------------------
@@ -574,11 +595,6 @@ def directory_options(app: dict[str, Any] | None, source_index: int | None = Non
 # ---- files a kustomization reads (so a poisoned file is caught before kustomize chokes on it) ------------
 
 
-def referenced_files(directory: Path, limit: int = 2000) -> set[Path]:
-    """Every local file a kustomization reads, following resources/components into other kustomizations."""
-    return kustomization_tree(directory, limit)[0]
-
-
 def kustomization_tree(directory: Path, limit: int = 2000) -> tuple[set[Path], list[Path]]:
     """(every local file the build reads, the patch files among them, nearest kustomization first)."""
     inputs = walk_inputs(directory, limit=limit)
@@ -640,17 +656,18 @@ def walk_inputs(directory: Path, *, boundary: Path | None = None, limit: int = 2
     return inputs
 
 
-def refusal(inputs: Inputs, root: Path, poisoned: dict[Path, str] | None = None) -> str | None:
+def refusal(inputs: Inputs, root: Path, poisoned: dict[Path, str] | None = None) -> RenderCause | None:
     """Why a build with these inputs is not handed to kustomize, or None: it reads something outside the repository,
     or a file that would hang or swamp kustomize (_poison)."""
     for named, real in inputs.outside:
         shown = os.path.relpath(named, root)
-        return (f"not rendered: {shown} resolves to {real}, outside the repository; nothing outside it is read "
-                "(Argo CD refuses it too)")
+        return RenderCause(None, None, None, f"not rendered: {shown} resolves to {real}, outside the repository; "
+                           "nothing outside it is read (Argo CD refuses it too)", False)
     for f in sorted(inputs.files):
         reason = (poisoned or {}).get(f) or _poison(f, parsed=inputs.files[f] != "data")
         if reason:
-            return f"not rendered: {repo_relative(root, f)}: {reason}"
+            shown = repo_relative(root, f)
+            return RenderCause(shown, None, None, f"not rendered: {shown}: {reason}", False)
     return None
 
 
@@ -738,7 +755,7 @@ def render_targets(targets: list[Target], root: Path, engine: KustomizeEngine | 
         options = app_kustomize_options(t.application, t.source_index)
         keyed.setdefault(json.dumps([str(t.path), options], sort_keys=True, default=str), []).append(t)
 
-    def one(group: list[Target]) -> tuple[list[Manifest], str | None, float, str | None]:
+    def one(group: list[Target]) -> RenderedTarget:
         t = group[0]
         start = time.perf_counter()
         options = app_kustomize_options(t.application, t.source_index)
@@ -749,32 +766,39 @@ def render_targets(targets: list[Target], root: Path, engine: KustomizeEngine | 
         except RenderError:  # the Application's options cannot apply: the build below says why
             inputs = walk_inputs(t.path, boundary=boundary)
         if inputs.outside:
-            return [], refusal(inputs, root), 0.0, None
+            cause = refusal(inputs, root)
+            return RenderedTarget(t, error=cause.message if cause else None, cause=cause)
         remote = [] if allow_remote else list(dict.fromkeys(ref for _, ref in inputs.remote))
         if remote:  # offline by design: kustomize would fetch these over the network, with its own time-outs
             shown = ", ".join(remote[:3]) + (f" and {len(remote) - 3} more" if len(remote) > 3 else "")
-            return [], None, 0.0, f"not rendered offline: it reads remote {shown} (--allow-remote-bases fetches it)"
+            return RenderedTarget(t, offline=f"not rendered offline: it reads remote {shown} "
+                                             "(--allow-remote-bases fetches it)")
         if engine is None:
-            return [], "no kustomize engine", 0.0, None
-        reason = refusal(inputs, root, poisoned)
-        if reason:
-            return [], reason, 0.0, None
+            return RenderedTarget(t, error="no kustomize engine", tool_error=True)
+        cause = refusal(inputs, root, poisoned)
+        if cause:
+            return RenderedTarget(t, error=cause.message, cause=cause)
+        app_file = root / t.application_file if t.application_file else None
         try:
-            manifests = build_kustomization(engine, t.path, root, t.name, t.application, timeout, t.source_index)
-            return manifests, None, time.perf_counter() - start, None
-        except (RenderError, ToolMissing) as exc:
-            return [], str(exc), time.perf_counter() - start, None
+            manifests = build_kustomization(engine, t.path, root, t.name, t.application, timeout, t.source_index,
+                                            app_file)
+            return RenderedTarget(t, manifests, time.perf_counter() - start)
+        except RenderError as exc:
+            return RenderedTarget(t, render_seconds=time.perf_counter() - start, error=str(exc), cause=exc.cause,
+                                  tool_error=exc.tool)
+        except ToolMissing as exc:
+            return RenderedTarget(t, render_seconds=time.perf_counter() - start, error=str(exc), tool_error=True)
 
     groups = list(keyed.values())
     results: list[RenderedTarget] = []
     workers = max(1, min(jobs or (os.cpu_count() or 2), len(groups) or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for done, (group, (manifests, error, seconds, offline)) in enumerate(zip(groups, pool.map(one, groups),
-                                                                                 strict=True), start=1):
+        for done, (group, built) in enumerate(zip(groups, pool.map(one, groups), strict=True), start=1):
             for t in group:
-                own = [Manifest(obj=m.obj, target=t.name, index=m.index, source=m.source) for m in manifests]
-                results.append(RenderedTarget(target=t, manifests=own, render_seconds=seconds, error=error,
-                                              offline=offline))
+                own = [Manifest(obj=m.obj, target=t.name, index=m.index, source=m.source) for m in built.manifests]
+                results.append(RenderedTarget(target=t, manifests=own, render_seconds=built.render_seconds,
+                                              error=built.error, cause=built.cause, tool_error=built.tool_error,
+                                              offline=built.offline))
             if progress:
                 progress("render", done, len(groups), group[0].name)
     order = {t.name: i for i, t in enumerate(targets)}

@@ -18,6 +18,8 @@ from typing import Any, Iterable
 import yaml
 
 from validation.fastyaml import FastSafeLoader
+from validation.kustomize import kustomization, nodes, patches
+from validation.kustomize.patches import looks_like_json6902
 
 MAX_FILE_BYTES = 25 * 1024 * 1024  # a 10,000-resource corpus is ~5 MB; 50 MB is someone's mistake
 MAX_EXPANDED_NODES = 1_000_000  # nodes a document may have once its aliases are expanded
@@ -32,6 +34,7 @@ class LintIssue:
     file: str
     line: int | None = None
     column: int | None = None
+    span: tuple[int, int] | None = None  # lines of the unit it is about (a patch operation), for one report per mistake
 
 
 @dataclass
@@ -413,9 +416,35 @@ def lint(root: Path, files: list[Path], display: dict[Path, str] | None = None) 
         resolved = safe_resolve(f)
         if resolved in roles.generator_inputs:
             continue
-        resource = resolved not in roles.kustomizations and resolved not in roles.patches
-        issues.extend(shape_issues(lf, resource=resource))
+        if resolved in roles.kustomizations or f.name in KUSTOMIZATION_NAMES:
+            issues.extend(kustomize_issues(lf, "kustomization"))
+        elif resolved in roles.patches or (len(lf.documents) == 1 and looks_like_json6902(lf.documents[0].data)):
+            # A list of operations is a JSON6902 patch even when no kustomization names it (a typo in
+            # `patches:`): checked as one, never as "not a Kubernetes object".
+            issues.extend(kustomize_issues(lf, "patch"))
+        else:
+            issues.extend(shape_issues(lf, resource=True))
+            continue
+        issues.extend(shape_issues(lf, resource=False))
     return issues, loaded
+
+
+def kustomize_issues(lf: LoadedFile, role: str) -> list[LintIssue]:
+    """A kustomization checked against kustomize's schema, or a patch file checked as a patch."""
+    if not lf.ok:
+        return []  # YAML-PARSE (or a sibling) already says why
+    try:
+        text = lf.path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return []
+    if role == "kustomization":
+        found = kustomization.check_text(text)
+    else:
+        try:
+            found = [i for doc in nodes.compose_all(text) for i in patches.check_node(doc)]
+        except Exception:  # noqa: BLE001 - it parsed a moment ago; a file changing under us is not a finding
+            return []
+    return [LintIssue(i.rule_id, i.message, lf.display, i.line, i.column, i.span) for i in found]
 
 
 def _rel(root: Path, path: Path) -> str:

@@ -231,12 +231,12 @@ def test_missing_engine_exits_2_with_the_hint(repo: Path, run_cli, monkeypatch) 
     assert "Traceback" not in out + err
 
 
-def test_kustomize_failing_exits_2_naming_target_and_message(repo: Path, run_cli) -> None:
+def test_kustomize_refusing_the_input_is_a_finding_at_the_entry_not_a_tool_error(repo: Path, run_cli) -> None:
     write(repo, {"overlays/prod/kustomization.yaml": "resources:\n  - ../../base\npatches:\n  - path: gone.yaml\n"})
     code, out, err = run_cli("check", "--root", str(repo), "--select", "RENDER")
-    assert code == 2
-    assert "cannot render prod (overlays/prod)" in out
-    assert "gone.yaml" in out
+    assert code == 1
+    assert "overlays/prod/kustomization.yaml:4:11: error RENDER-FAILED patches: gone.yaml does not exist" in out
+    assert "cannot render" not in out + err and "tool error" not in out  # stderr repeats nothing
     assert "Traceback" not in out + err
 
 
@@ -291,13 +291,17 @@ def test_kustomize_message_names_the_target_by_its_repo_path(repo: Path) -> None
     assert "'../" not in rt.error.replace("'../../base-typo'", "")
 
 
-def test_wrapper_relative_path_in_a_message_becomes_the_repo_path(tmp_path: Path) -> None:
-    from validation.render import _Build
+def test_a_working_copy_in_a_message_becomes_the_repo_path(tmp_path: Path) -> None:
+    from validation.kustomize.errors import explain
 
-    target = tmp_path / "repo/overlays/dev"
-    build = _Build(tmp_path / "wrapper", tmp_path / "wrapper", tmp_path / "wrapper", "../repo/overlays/dev")
-    message = build.user_message("trouble in '../repo/overlays/dev': bad", target, tmp_path / "repo")
-    assert message == "trouble in 'overlays/dev': bad"
+    write(tmp_path, {"overlays/dev/kustomization.yaml": "resources: [gone.yaml]\n"})
+    copy = tmp_path / "overlays/.argo-ml-render-x"
+    cause = explain(f"accumulating resources: accumulation err='accumulating resources from 'gone.yaml': "
+                    f"evalsymlink failure on '{copy}/gone.yaml' : lstat {copy}/gone.yaml: no such file or "
+                    f"directory': must build at directory: not a valid directory", tmp_path / "overlays/dev", tmp_path,
+                    replace={str(copy): tmp_path / "overlays/dev"})
+    assert (cause.file, cause.line, cause.column) == ("overlays/dev/kustomization.yaml", 1, 13)
+    assert cause.message == "resources: gone.yaml does not exist" and str(tmp_path) not in cause.message
 
 
 def test_the_working_copy_lives_in_the_temp_dir_keeps_dotfiles_but_not_virtualenvs_or_caches(
