@@ -192,7 +192,8 @@ def test_a_commit_that_only_deletes_or_renames_a_referenced_file_is_refused(repo
     assert head(repo, gate_env) == before
     check = hook_output(output, "render and check")
     assert "Failed" in check, check
-    assert "RENDER-FAILED" in check and "params.yaml" in check and "no such file" in check, check
+    # at the kustomization entry that names the file
+    assert "overlays/dev/kustomization.yaml:13:12: error RENDER-FAILED patches: params.yaml does not exist" in check, check
     assert set(attempted_targets(check)) == {"dev", "app/ml-pipeline-dev"}  # still only what the change affects
 
 
@@ -240,3 +241,18 @@ def test_the_yamllint_config_passes_the_tree_as_it_is():
     assert done.returncode == 0, done.stdout
     config = yaml.safe_load((REPO / ".yamllint.yaml").read_text())
     assert config["extends"] == "default"
+
+
+def test_a_syntax_error_is_reported_once_by_the_first_yaml_hook(repo, gate_env):
+    target = repo / "overlays/dev/kustomization.yaml"
+    target.write_text(target.read_text().replace("namespace: ml-dev", "namespace: [ml-dev"))
+    done = commit(repo, gate_env, "overlays/dev/kustomization.yaml", message="syntax error")
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    block = hook_output(output, "YAML parses")
+    assert "overlays/dev/kustomization.yaml:4:10: error YAML-PARSE" in block, block
+    # yamllint ("syntax error") and the render (kustomize's "invalid Kustomization: yaml: line 3") would say it
+    # again: the hook order and yaml-parse's fail_fast keep them from running at all.
+    assert output.count("YAML-PARSE") == 1, output
+    assert "syntax error" not in output and "invalid Kustomization" not in output and "RENDER-FAILED" not in output
+    assert "yamllint" not in output and "render and check" not in output, output
