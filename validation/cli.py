@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 from typing import Sequence
 
 # Subcommand name -> module under validation.commands. Each module defines
@@ -58,11 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except ModuleNotFoundError as exc:  # run outside the project's venv, most often
-        print(
-            f"error: the Python package {exc.name!r} is missing; install the project first: "
-            "pip install -c constraints.txt -e .",
-            file=sys.stderr,
-        )
+        print(f"error: {missing_module_hint(exc.name or '')}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # never a raw traceback; say what broke and where to look
         import traceback
@@ -92,6 +89,35 @@ def _recover(args: argparse.Namespace) -> None:
         journal.recover(root.resolve())
     except journal.JournalError as exc:
         raise UsageError(str(exc)) from None
+
+
+def missing_module_hint(name: str, start: Path | None = None, prefix: str | None = None) -> str:
+    """What to do about a missing package: activate the project's venv when it is installed there, else install."""
+    top = name.split(".")[0]
+    here = (start or Path.cwd()).resolve()
+    root = next((d for d in (here, *here.parents) if (d / "pyproject.toml").is_file()), here)
+    active = Path(prefix or sys.prefix).resolve()
+    for venv in (root / ".venv", root / "venv"):
+        if not (venv / "bin" / "python").exists() and not (venv / "Scripts" / "python.exe").exists():
+            continue
+        shown = venv.name
+        if venv.resolve() == active:
+            break  # that venv is the one running: the package really is missing from it
+        if top and _installed_in(venv, top):
+            return (f"the Python package {name!r} is not importable here, but the project is installed in {shown}, "
+                    f"which is not active: run `. {shown}/bin/activate` first (or use `{shown}/bin/python -m "
+                    "validation ...`)")
+        return (f"the Python package {name!r} is missing; activate {shown} and install the project into it: "
+                f"`. {shown}/bin/activate && pip install -c constraints.txt -e '.[dev]'`")
+    return (f"the Python package {name!r} is missing; install the project first: "
+            "pip install -c constraints.txt -e .")
+
+
+def _installed_in(venv: Path, top: str) -> bool:
+    for site in [*venv.glob("lib/python*/site-packages"), venv / "Lib" / "site-packages"]:
+        if (site / top).is_dir() or any(site.glob(f"{top}.*")) or any(site.glob(f"{top}-*.dist-info")):
+            return True
+    return False
 
 
 def _debug() -> bool:
