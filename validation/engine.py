@@ -16,6 +16,7 @@ from validation.boundary import out_of_bounds_symlinks, resolves_outside
 from validation.cli import UsageError
 from validation.config import Config
 from validation.model import Finding, JsonPath, Manifest, RenderCause, RenderedTarget, Severity, Target, format_path
+from validation.provenance import Provenance
 from validation.render import (
     KustomizeEngine,
     ToolMissing,
@@ -43,6 +44,8 @@ UNREADABLE = frozenset({"YAML-PARSE", "YAML-ENCODING", "YAML-TOO-LARGE", "YAML-A
                         "RENDER-OUTSIDE-REPO", "ENGINE-INTERNAL-ERROR"})
 MAX_MESSAGE = 400  # characters: a finding says what and where; a kustomize dump of a huge object is not a message
 CONFIG_SOURCE = "pyproject.toml [tool.validation]"
+# Findings about a field's name rather than its value: a patch that adds the field is fixed in its pointer.
+KEY_RULES = frozenset({"SCHEMA-UNKNOWN-FIELD"})
 
 
 @dataclass
@@ -280,9 +283,9 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     pending = _suppress(pending, ok)
     kept = [p for p in pending if p.rule_id in UNREADABLE or enabled(p.rule_id)]
     findings: dict[tuple, tuple[_Pending, Finding]] = {}
-    tree_patches: dict[Path, list[str]] = {}
+    provenances: dict[str, Provenance] = {}
     for p in kept:
-        f = _finish(p, config, root, tree_patches)
+        f = _finish(p, config, root, provenances)
         key = (f.rule_id, f.target, f.object_ref, f.json_path, f.message, f.file)
         findings.setdefault(key, (p, f))
     once = _one_report_per_mistake(list(findings.values()), root)
@@ -382,7 +385,7 @@ def _merge_same_place(findings: list[Finding]) -> list[Finding]:
             continue
         labels = sorted({label for f in group for label in (f.target or "").split(", ") if label})
         refs = list(dict.fromkeys(f.object_ref for f in group if f.object_ref))
-        if len(refs) > 1:  # the same object in several namespaces reads as one
+        if len({r.split("/")[1] for r in refs if r.count("/") == 2}) > 1:  # one object, an environment each
             refs = list(dict.fromkeys(_without_namespace(r) for r in refs))
         first = group[0]
         out.append(dataclasses.replace(first, target=", ".join(labels) or None,
@@ -592,39 +595,25 @@ def _value_at(obj: Any, path: JsonPath) -> Any:
     return obj
 
 
-def _finish(p: _Pending, config: Config, root: Path, tree_patches: dict[Path, list[str]]) -> Finding:
+def _finish(p: _Pending, config: Config, root: Path, provenances: dict[str, Provenance]) -> Finding:
     rule = REGISTRY.get(p.rule_id)
     severity = config.severity.get(p.rule_id) or p.severity or (rule.severity if rule else Severity.ERROR)
     m = p.manifest
     file, line, column = p.file, p.line, p.column
     if m is not None and line is None:
-        file = file or m.source
         loc = None
-        if file:
-            loc = sourcemap.locate(root, file, m.kind, m.name, p.path, m.source_line)
         rt = p.rendered
-        if rt is not None and p.path and is_kustomization_dir(rt.target.path) and m.source_line is None:
-            exact_here = loc is not None and loc.exact and file is not None and sourcemap.value_matches(
-                root, file, m.kind, m.name, p.path, _value_at(m.obj, p.path))
-            if not exact_here:
-                if rt.target.path not in tree_patches:
-                    tree_patches[rt.target.path] = [repo_relative(root, f)
-                                                    for f in kustomization_tree(rt.target.path)[1]]
-                patched = sourcemap.find_in_patches(root, tree_patches[rt.target.path], m.kind, m.name, p.path,
-                                                    _value_at(m.obj, p.path), lambda prefix: _value_at(m.obj, prefix))
-                # a patch that holds the value, or that added the part of the object the path runs through
-                if patched is not None and (patched.exact or loc is None or not loc.exact):
-                    loc, file = patched, patched.file
-                app = rt.target
-                if (patched is None or not patched.exact) and app.kind == "application" and app.application_file:
-                    # not in the overlay's files: maybe Argo CD's own kustomize options on the Application set it
-                    app_name = str((app.application or {}).get("metadata", {}).get("name", ""))
-                    in_app = sourcemap.find_in_application(root, app.application_file, app_name, p.path,
-                                                           _value_at(m.obj, p.path))
-                    if in_app is not None and (in_app.exact or loc is None or not loc.exact):
-                        loc, file = in_app, in_app.file
+        if rt is not None and m.source_line is None and is_kustomization_dir(rt.target.path):
+            # rendered by kustomize: the line that set the value in this target's build, overlay edits included
+            prov = provenances.get(rt.target.name)
+            if prov is None:
+                prov = provenances[rt.target.name] = Provenance(root, rt.target, rt.manifests)
+            loc = prov.locate(m, p.path, about_key=p.rule_id in KEY_RULES)
+        if loc is None:
+            file = file or m.source
+            loc = sourcemap.locate(root, file, m.kind, m.name, p.path, m.source_line, m.obj) if file else None
         if loc is not None:
-            line, column = loc.line, loc.column
+            file, line, column = loc.file, loc.line, loc.column
     return Finding(
         rule_id=p.rule_id,
         severity=severity,

@@ -8,7 +8,6 @@ a big file where the object's first line is known, only that document's text is 
 from __future__ import annotations
 
 import os
-import re
 import threading
 from dataclasses import dataclass
 from itertools import accumulate
@@ -49,6 +48,7 @@ class Location:
     line: int
     column: int
     exact: bool  # the whole JSON path was found (not only a parent of it)
+    depth: int = 0  # how many parts of the JSON path were found
 
 
 class _File:
@@ -160,28 +160,58 @@ def _generator_entry(docs: list[yaml.Node], name: str) -> yaml.Node | None:
     return best
 
 
-def walk(node: yaml.Node, path: JsonPath) -> tuple[yaml.Mark, yaml.Node, bool]:
-    """The mark of the deepest node on `path` (a mapping key's own position), that node, and whether all was found."""
+def walk(node: yaml.Node, path: JsonPath, rendered: Any = None) -> tuple[yaml.Mark, yaml.Node, bool, int]:
+    """The mark of the deepest node on `path` (a mapping key's own position), that node, whether all was found, and
+    how many parts were.
+
+    With `rendered` (the rendered value at the same place as `node`), a list index is matched by the item's `name`
+    when the rendered item has one: kustomize's patches insert, append and merge by name, so the source's index
+    is not the rendered one.
+    """
     mark = node.start_mark
-    for part in path:
+    for depth, part in enumerate(path):
         if isinstance(part, str) and isinstance(node, yaml.MappingNode):
             for k, v in node.value:
                 if isinstance(k, yaml.ScalarNode) and k.value == part:
                     mark, node = k.start_mark, v
                     break
             else:
-                return mark, node, False
-        elif isinstance(part, int) and isinstance(node, yaml.SequenceNode) and 0 <= part < len(node.value):
-            node = node.value[part]
+                return mark, node, False, depth
+            rendered = rendered.get(part) if isinstance(rendered, dict) else None
+        elif isinstance(part, int) and isinstance(node, yaml.SequenceNode):
+            item = rendered[part] if isinstance(rendered, list) and 0 <= part < len(rendered) else None
+            chosen = _by_name(node, item)
+            if chosen is None:
+                if isinstance(item, dict) and item.get("name") is not None and _named(node):
+                    return mark, node, False, depth  # named items, none of them this one
+                if not 0 <= part < len(node.value):
+                    return mark, node, False, depth
+                chosen = node.value[part]
+            node, rendered = chosen, item
             mark = node.start_mark
         else:
-            return mark, node, False
-    return mark, node, True
+            return mark, node, False, depth
+    return mark, node, True, len(path)
+
+
+def _named(seq: yaml.SequenceNode) -> bool:
+    return any(isinstance(i, yaml.MappingNode) and _get(i, "name") is not None for i in seq.value)
+
+
+def _by_name(seq: yaml.SequenceNode, item: Any) -> yaml.Node | None:
+    if not isinstance(item, dict) or item.get("name") is None:
+        return None
+    want = str(item["name"])
+    for candidate in seq.value:
+        if _scalar(_get(candidate, "name")) == want:
+            return candidate
+    return None
 
 
 def locate(root: Path, file: str, kind: str, name: str, path: JsonPath,
-           source_line: int | None = None) -> Location | None:
-    """Line and column (1-based) of the deepest part of `path` that exists in `file`'s copy of the object."""
+           source_line: int | None = None, rendered: Any = None) -> Location | None:
+    """Line and column (1-based) of the deepest part of `path` that exists in `file`'s copy of the object.
+    `rendered` is the rendered object, to follow list items by name (see walk)."""
     full = Path(file) if os.path.isabs(file) else root / file
     f = _load(full)
     if f is None:
@@ -199,148 +229,5 @@ def locate(root: Path, file: str, kind: str, name: str, path: JsonPath,
                 return Location(file, entry.start_mark.line + 1, entry.start_mark.column + 1, False)
     if doc is None:
         return None
-    mark, _, exact = walk(doc, path)
-    return Location(file, mark.line + 1 + offset, mark.column + 1, exact)
-
-
-def value_matches(root: Path, file: str, kind: str, name: str, path: JsonPath, value: Any) -> bool:
-    """Whether the source holds `value` at `path` (so the rendered value came from this file, not a patch)."""
-    full = root / file
-    f = _load(full)
-    if f is None:
-        return False
-    doc = _pick(f.documents(), kind, name)
-    if doc is None:
-        return False
-    _, node, exact = walk(doc, path)
-    return exact and _same(node, value)
-
-
-def _same(node: yaml.Node, value: Any) -> bool:
-    if isinstance(node, yaml.ScalarNode):
-        if isinstance(value, bool):
-            return node.value.lower() == str(value).lower()
-        return node.value == ("" if value is None else str(value))
-    return True  # collections: the path matched, good enough
-
-
-def _pointer_parts(pointer: str) -> list[str]:
-    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
-
-
-def _added_item(op: yaml.Node, path: JsonPath, rendered: Any) -> tuple[yaml.Node, JsonPath] | None:
-    """An add/replace op whose path is a prefix of `path` (`-` = any index) and whose value is the rendered part
-    (same `name`, when it has one): returns the op's value node and the rest of the path inside it."""
-    pointer = _scalar(_get(op, "path"))
-    value = _get(op, "value")
-    if _scalar(_get(op, "op")) not in ("add", "replace") or not pointer or value is None:
-        return None
-    parts = _pointer_parts(pointer)
-    if len(parts) > len(path):
-        return None
-    for want, have in zip(parts, path, strict=False):
-        if not (want == str(have) or (want == "-" and isinstance(have, int))):
-            return None
-    part = rendered(path[: len(parts)])
-    op_name = _scalar(_get(value, "name"))
-    if op_name is not None and not (isinstance(part, dict) and part.get("name") == op_name):
-        return None
-    return value, path[len(parts):]
-
-
-def find_in_patches(root: Path, patches: list[str], kind: str, name: str, path: JsonPath,
-                    value: Any, rendered: Any = None) -> Location | None:
-    """The overlay patch that sets `value` at `path`: a JSON6902 op or a strategic-merge patch of the object.
-
-    `rendered(prefix)` returns the rendered object's value at a path prefix; given it, an op that added a whole
-    list item or subtree (`add /spec/templates/-`) is found too, and the path is followed inside its value.
-    """
-    pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
-    best: Location | None = None
-    other_name: Location | None = None
-    for file in patches:
-        f = _load(root / file)
-        if f is None:
-            continue
-        for doc in f.documents():
-            if isinstance(doc, yaml.SequenceNode):  # JSON6902: a list of operations
-                for op in doc.value:
-                    if _scalar(_get(op, "op")) in ("add", "replace") and _scalar(_get(op, "path")) == pointer:
-                        v = _get(op, "value")
-                        if v is not None and _same(v, value):
-                            return Location(file, v.start_mark.line + 1, v.start_mark.column + 1, True)
-                    found = _added_item(op, path, rendered) if rendered is not None else None
-                    if found is not None:
-                        mark, node, exact = walk(*found)
-                        exact = exact and _same(node, value)
-                        loc = Location(file, mark.line + 1, mark.column + 1, exact)
-                        if exact:
-                            return loc
-                        best = best or loc
-            elif isinstance(doc, yaml.MappingNode) and _scalar(_get(doc, "kind")) == kind:
-                mark, node, exact = walk(doc, path)
-                if not (exact and _same(node, value)):
-                    continue
-                loc = Location(file, mark.line + 1, mark.column + 1, True)
-                doc_name = _name_of(doc)
-                if not doc_name or doc_name in name:
-                    return loc
-                # another name: a patch applied through `target:` (its own name is ignored), or one for a sibling
-                other_name = other_name or loc
-    return best or other_name
-
-
-_BLOCK_SCALAR = re.compile(r"[|>][0-9+-]*\s*(#.*)?$")
-
-
-def find_in_application(root: Path, file: str, name: str, path: JsonPath, value: Any) -> Location | None:
-    """Where an Application's own kustomize options (spec.source.kustomize) set `value` at `path`.
-
-    Argo CD applies those options on top of the overlay, so a field they add exists in no overlay file. An inline
-    patch that names the field's key comes first (the line inside the patch when it is a block scalar); then the
-    options that set a value of their own: `images` for an image, `namespace`, and `replicas` counts.
-    """
-    f = _load(root / file)
-    if f is None:
-        return None
-    app = _pick(f.documents(), "Application", name)
-    options = _get(_get(_get(app, "spec"), "source"), "kustomize") if app is not None else None
-    if options is None:
-        return None
-    key = next((p for p in reversed(path) if isinstance(p, str)), None)
-    for entry in _items(_get(options, "patches")):
-        patch = _get(entry, "patch")
-        if key and isinstance(patch, yaml.ScalarNode) and re.search(rf"(^|[/\s{{,]){re.escape(key)}\b", patch.value):
-            return _inside_scalar(f, file, patch, key)
-    candidates: list[yaml.Node] = []
-    if key == "image" and isinstance(value, str):
-        # entries read `name=new-name:tag` or `name:tag`; the rendered image is what follows any `=`
-        candidates = [n for n in _items(_get(options, "images"))
-                      if isinstance(n, yaml.ScalarNode) and (n.value == value or n.value.endswith("=" + value))]
-    elif tuple(path) == ("metadata", "namespace"):
-        candidates = [n for n in [_get(options, "namespace")] if n is not None and _same(n, value)]
-    elif key == "replicas":
-        candidates = [c for c in (_get(e, "count") for e in _items(_get(options, "replicas")))
-                      if c is not None and _same(c, value)]
-    if candidates:
-        mark = candidates[0].start_mark
-        return Location(file, mark.line + 1, mark.column + 1, True)
-    return None
-
-
-def _items(node: yaml.Node | None) -> list[yaml.Node]:
-    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
-
-
-def _inside_scalar(f: _File, file: str, node: yaml.ScalarNode, key: str) -> Location:
-    """The source line in a multi-line scalar that mentions `key`; the scalar's own line unless it is a block."""
-    line = node.start_mark.line  # 0-based
-    text_line = f.text[f.line_starts[line]:f.line_starts[line + 1] if line + 1 < len(f.line_starts) else None]
-    if not _BLOCK_SCALAR.search(text_line.rstrip("\n")):
-        return Location(file, line + 1, node.start_mark.column + 1, False)
-    for number in range(line + 1, min(line + 1 + node.value.count("\n") + 2, len(f.line_starts))):
-        end = f.line_starts[number + 1] if number + 1 < len(f.line_starts) else len(f.text)
-        column = f.text.find(key, f.line_starts[number], end)
-        if column != -1:
-            return Location(file, number + 1, column - f.line_starts[number] + 1, True)
-    return Location(file, line + 1, node.start_mark.column + 1, False)
+    mark, _, exact, depth = walk(doc, path, rendered)
+    return Location(file, mark.line + 1 + offset, mark.column + 1, exact, depth)

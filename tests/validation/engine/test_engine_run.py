@@ -166,7 +166,7 @@ def test_generated_configmap_maps_to_its_generator_entry(repo: Path, monkeypatch
     monkeypatch.setitem(REGISTRY, "TESTX-GEN", Rule(id="TESTX-GEN", name="g", severity=Severity.ERROR, scope=(),
                                                     summary="s", remediation="r", check=check))
     [f] = run(repo, targets=["dev"], select=["TESTX"]).findings
-    assert (f.file, f.line) == ("base/kustomization.yaml", 5)  # `- name: code`
+    assert (f.file, f.line) == ("base/kustomization.yaml", 6)  # `literals: [greeting=hello]`: the literal set it
 
 
 def test_plain_files_in_a_big_stream_get_their_own_lines(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Line lookup: deepest existing node, multi-document files, decorated names, patches."""
+"""Line lookup: deepest existing node, multi-document files, decorated names (edits: test_engine_provenance.py)."""
 
 from __future__ import annotations
 
@@ -59,22 +59,6 @@ def test_cache_notices_edits(tmp_path: Path) -> None:
     assert sourcemap.locate(tmp_path, "m.yaml", "ConfigMap", "first", ("data", "a")).line == 8
 
 
-def test_json6902_patch_value_is_found(tmp_path: Path) -> None:
-    write(tmp_path, {"bucket.yaml": """\
-        - op: test
-          path: /spec/arguments/parameters/4/name
-          value: dvc-s3-bucket
-        - op: replace
-          path: /spec/arguments/parameters/4/value
-          value: mlops-data-bucket-dev
-        """})
-    loc = sourcemap.find_in_patches(tmp_path, ["bucket.yaml"], "WorkflowTemplate", "ml-pipeline",
-                                    ("spec", "arguments", "parameters", 4, "value"), "mlops-data-bucket-dev")
-    assert (loc.file, loc.line, loc.column) == ("bucket.yaml", 6, 10)
-    assert sourcemap.find_in_patches(tmp_path, ["bucket.yaml"], "WorkflowTemplate", "ml-pipeline",
-                                     ("spec", "arguments", "parameters", 4, "value"), "other") is None
-
-
 def test_a_field_added_by_an_applications_inline_patch_points_into_that_patch(tmp_path: Path) -> None:
     from validation import config, engine
 
@@ -96,39 +80,3 @@ def test_a_field_added_by_an_applications_inline_patch_points_into_that_patch(tm
     assert finding.file == "argocd/apps/dev.yaml"
     assert lines[finding.line - 1].strip() == "path: /automountServiceAccountTokn"
     assert lines[finding.line - 1][finding.column - 1:].startswith("automountServiceAccountTokn")
-
-
-def test_an_image_set_by_application_options_points_at_the_option(tmp_path: Path) -> None:
-    from validation import sourcemap
-
-    from .helpers import application, write
-
-    write(tmp_path, {"app.yaml": application("dev", 'images: ["nginx=registry.example.com/nginx:latest"]\n')})
-    loc = sourcemap.find_in_application(tmp_path, "app.yaml", "demo-dev", ("spec", "containers", 0, "image"),
-                                        "registry.example.com/nginx:latest")
-    assert loc is not None and loc.exact
-    assert "nginx=registry.example.com/nginx:latest" in (tmp_path / "app.yaml").read_text().splitlines()[loc.line - 1]
-    assert sourcemap.find_in_application(tmp_path, "app.yaml", "demo-dev", ("spec", "replicas"), 3) is None
-
-
-def test_a_targeted_strategic_merge_patch_is_found_whatever_its_placeholder_name(tmp_path: Path) -> None:
-    from validation import sourcemap
-
-    (tmp_path / "patch.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: any  # the kustomization's target picks\n"
-        "data:\n  regoin: eu-west-1\n"
-    )
-    loc = sourcemap.find_in_patches(tmp_path, ["patch.yaml"], "ConfigMap", "settings", ("data", "regoin"), "eu-west-1")
-    assert loc is not None and (loc.file, loc.line, loc.column, loc.exact) == ("patch.yaml", 6, 3, True)
-    # the same path with another value is not this object's source
-    assert sourcemap.find_in_patches(tmp_path, ["patch.yaml"], "ConfigMap", "settings", ("data", "regoin"), "x") is None
-
-
-def test_an_unrelated_application_option_with_the_same_value_is_not_the_source(tmp_path: Path) -> None:
-    from validation import sourcemap
-
-    from .helpers import application, write
-
-    write(tmp_path, {"app.yaml": application("dev", "commonLabels: {team: ml}\nforceCommonLabels: false\n")})
-    assert sourcemap.find_in_application(tmp_path, "app.yaml", "demo-dev", ("automountServiceAccountTokn",),
-                                         False) is None

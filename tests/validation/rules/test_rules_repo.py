@@ -162,7 +162,9 @@ MUTATIONS = [
     Mutation("ARGOCD-REPO-URL-MISMATCH", "argocd/apps/prod.yaml", OWN_URL + r"(.*?)  source:\n",
              lambda repo: rf"\1  source:\n    repoURL: {_repo_url(repo).removesuffix('.git')}-typo.git\n", regex=True),
     Mutation("ARGOCD-REPO-NOT-ALLOWED", "argocd/project.yaml", OWN_URL + r"(.*?)  sourceRepos: \[\][^\n]*\n",
-             r"\1  sourceRepos: [https://example.com/other.git]\n", expect=("argocd/apps/dev.yaml",), regex=True),
+             r"\1  sourceRepos: [https://example.com/other.git]\n",
+             # the Application's repoURL is set by the replacement from repository/repository.yaml: that value's line
+             expect=("argocd/apps/dev.yaml", "repository/repository.yaml"), regex=True),
     Mutation("ARGOCD-PROJECT-MISSING", "argocd/apps/dev.yaml", "project: ml-pipeline\n", "project: ml-pipelines\n"),
     Mutation("ARGOCD-PROJECT-DESTINATION", "argocd/project.yaml",
              "    - {server: https://kubernetes.default.svc, namespace: ml-staging}\n", "",
