@@ -263,6 +263,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
                 result.notes.append(note)
     pending.extend(_render_failures([rt for rt in rendered if not (engine is None and rt.target in built)], root,
                                     result))
+    _label_source_findings(pending, rendered, root)
 
     ok = [rt for rt in rendered if rt.error is None]
 
@@ -442,6 +443,23 @@ def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: 
         notes.append(f"{t.name}: skipped {len(skipped)} file(s) that are not Kubernetes manifests (kustomization "
                      f"files, YAML without a kind such as Helm values), as Argo CD's directory source does: {shown}")
     return RenderedTarget(t, manifests_from_files(parsed, t.name), render_seconds=time.perf_counter() - start)
+
+
+def _label_source_findings(pending: list[_Pending], rendered: list[RenderedTarget], root: Path) -> None:
+    """A finding about a source file names the environments whose build reads that file, so the text report shows
+    it under them (a typo in overlays/staging/params.yaml is staging's, one in base/ everyone's)."""
+    readers: dict[str, set[str]] = {}
+    for rt in rendered:
+        t = rt.target
+        if is_kustomization_dir(t.path):
+            files = kustomization_tree(t.path)[0]
+        else:
+            files = {m_source for m_source in (root / m.source for m in rt.manifests if m.source)}
+        for f in files:
+            readers.setdefault(repo_relative(root, f), set()).add(_label(t))
+    for p in pending:
+        if p.target is None and p.manifest is None and p.file in readers:
+            p.target = ", ".join(sorted(readers[p.file]))
 
 
 def _render_failures(rendered: list[RenderedTarget], root: Path, result: RunResult) -> list[_Pending]:

@@ -139,8 +139,15 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
     return size(root)
 
 
+# Constructs whose end is missing: libyaml notices at the next token (often the next line), but the line to edit
+# is where the construct opens, which it gives as the context mark.
+_UNCLOSED = ("while parsing a flow", "while scanning a quoted scalar")
+
+
 def _mark(exc: yaml.YAMLError) -> tuple[int | None, int | None]:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    context = getattr(exc, "context", None) or ""
+    mark = getattr(exc, "context_mark", None) if context.startswith(_UNCLOSED) else None
+    mark = mark or getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if mark is None:
         return None, None
     return mark.line + 1, mark.column + 1
@@ -247,6 +254,9 @@ def load_text(text: str, display: str, path: Path | None = None) -> LoadedFile:
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             context = getattr(exc, "context", None)
             message = f"{context}: {problem}" if context else str(problem)
+            noticed = getattr(exc, "problem_mark", None)
+            if context and context.startswith(_UNCLOSED) and noticed is not None and noticed.line + 1 != line:
+                message += f" (noticed on line {noticed.line + 1}: the construct opened here is not closed)"
             loaded.issues.append(LintIssue("YAML-PARSE", f"cannot parse: {message}", display, line, column))
     except RecursionError:
         loaded.ok = False

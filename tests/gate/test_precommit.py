@@ -250,7 +250,7 @@ def test_a_syntax_error_is_reported_once_by_the_first_yaml_hook(repo, gate_env):
     output = done.stdout + done.stderr
     assert done.returncode != 0, output
     block = hook_output(output, "YAML parses")
-    assert "overlays/dev/kustomization.yaml:4:10: error YAML-PARSE" in block, block
+    assert "overlays/dev/kustomization.yaml:3:12: error YAML-PARSE" in block, block  # the line with the open `[`
     # yamllint ("syntax error") and the render (kustomize's "invalid Kustomization: yaml: line 3") would say it
     # again: the hook order and yaml-parse's fail_fast keep them from running at all.
     assert output.count("YAML-PARSE") == 1, output
