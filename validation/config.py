@@ -50,6 +50,8 @@ class Config:
     production_environments: list[str] = field(default_factory=lambda: ["prod"])
     require_digest: list[str] = field(default_factory=list)  # environments whose images must be pinned by digest
     environment_label: str = "environment"
+    # command prefix ("python -m pipeline") -> "module:function" building that CLI's argparse parser (POD-CLI-ARGS)
+    command_parsers: dict[str, str] = field(default_factory=dict)
 
 
 def _newest_argo() -> str:
@@ -111,6 +113,12 @@ def from_table(table: dict[str, Any], cfg: Config | None = None) -> Config:
             if not isinstance(value, dict):
                 raise ConfigError("[tool.validation] severity: expected a table of RULE-ID = \"error|warning|info\"")
             cfg.severity = {str(k).upper(): _severity(f"severity.{k}", v) for k, v in value.items()}
+        elif key == "command-parsers":
+            if not isinstance(value, dict) or not all(
+                    isinstance(k, str) and k.split() and isinstance(v, str) and ":" in v for k, v in value.items()):
+                raise ConfigError("[tool.validation.command-parsers]: expected \"command prefix\" = "
+                                  "\"module:function\" entries, e.g. \"python -m pipeline\" = \"pipeline.cli:build_parser\"")
+            cfg.command_parsers = {" ".join(k.split()): v for k, v in value.items()}
         elif key == "external":
             if not isinstance(value, dict):
                 raise ConfigError("[tool.validation] external: expected a table")
