@@ -112,9 +112,12 @@ def _template_path(holders: list[Manifest], template: dict[str, Any]) -> tuple[M
 
 def _workflow(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, _ = workflow_spec(m)
-    if m.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate") and not spec.get("entrypoint"):
-        return  # a library of templates: the workflow that calls them supplies the volumes
     declared = _names(spec.get("volumes")) | _claims(spec)
+    if m.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate") and (
+            not spec.get("entrypoint") or not declared or _called_by_others(ctx, m)):
+        # A library of templates: the workflow that calls them (templateRef) supplies the volumes, and is checked
+        # with them. A template object that declares no volume of its own, or that others call, is one.
+        return
     start: dict[str, Any] = spec
     referenced = workflow_template_ref(ctx, m, spec)
     if isinstance(spec.get("workflowTemplateRef"), dict):
@@ -156,10 +159,35 @@ def _workflow(m: Manifest, ctx: Context) -> Iterator[Problem]:
                     yield _problem(holder, key, i, name, own, where + " or its workflow", mpath)
 
 
+def _called_by_others(ctx: Context, template_object: Manifest) -> bool:
+    """Whether another rendered workflow object calls into this one with templateRef."""
+    cluster = template_object.kind == "ClusterWorkflowTemplate"
+    for other in ctx.of_kind(*WORKFLOW_KINDS):
+        if other is template_object:
+            continue
+        for _, ref in _template_refs(workflow_spec(other)[0]):
+            if str(ref.get("name")) == template_object.name and bool(ref.get("clusterScope")) == cluster:
+                return True
+    return False
+
+
+def _template_refs(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict[str, Any]]]:
+    if isinstance(value, dict):
+        ref = value.get("templateRef")
+        if isinstance(ref, dict):
+            yield path, ref
+        for k, v in value.items():
+            yield from _template_refs(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _template_refs(v, (*path, i))
+
+
 def _reported_by_own_run(ctx: Context, holder: Manifest, template: dict[str, Any], name: str) -> bool:
     """Whether the template's object reports this mount itself (it runs the template and lacks the volume too)."""
     spec = workflow_spec(holder)[0]
-    if not spec.get("entrypoint") or name in _names(spec.get("volumes")) | _claims(spec):
+    own = _names(spec.get("volumes")) | _claims(spec)
+    if not spec.get("entrypoint") or not own or name in own or _called_by_others(ctx, holder):
         return False
     return any(t is template for _, t in _reachable(ctx, holder, spec, spec))
 
@@ -177,8 +205,9 @@ register(Rule(
             "volumeClaimTemplates count). For Argo, that is the "
             "template's `volumes`, the workflow's `spec.volumes`, or a `volumeClaimTemplates` claim (of the "
             "workflow that runs it, through workflowTemplateRef or templateRef too), checked on every template a "
-            "run reaches from its entrypoint, onExit and hooks; a library WorkflowTemplate without an entrypoint "
-            "and a template with podSpecPatch are left alone. Kubernetes refuses such a pod, and Argo fails the "
+            "run reaches from its entrypoint, onExit and hooks. A WorkflowTemplate that is a library (no "
+            "entrypoint, no volume of its own, or called by another workflow with templateRef) is checked through "
+            "the workflows that call it, with their volumes; a template with podSpecPatch is left alone. Kubernetes refuses such a pod, and Argo fails the "
             "step with \"volume not found in workflow spec\".",
     remediation="Fix the name (the message suggests the declared volume meant), or declare the volume in the "
                 "template's `volumes` or the workflow's `spec.volumes`/`volumeClaimTemplates`.",
