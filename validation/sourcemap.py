@@ -180,7 +180,12 @@ def walk(node: yaml.Node, path: JsonPath, rendered: Any = None) -> tuple[yaml.Ma
             rendered = rendered.get(part) if isinstance(rendered, dict) else None
         elif isinstance(part, int) and isinstance(node, yaml.SequenceNode):
             item = rendered[part] if isinstance(rendered, list) and 0 <= part < len(rendered) else None
-            chosen = _by_name(node, item)
+            at_index = node.value[part] if 0 <= part < len(node.value) else None
+            if at_index is not None and isinstance(item, dict) and item.get("name") is not None \
+                    and _scalar(_get(at_index, "name")) == str(item["name"]):
+                chosen = at_index  # the same place and the same name (names may repeat: keep the index)
+            else:
+                chosen = _by_name(node, item)
             if chosen is None:
                 if isinstance(item, dict) and item.get("name") is not None and _named(node):
                     return mark, node, False, depth  # named items, none of them this one
