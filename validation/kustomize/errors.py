@@ -114,7 +114,25 @@ class _Reader:
         return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
 
     def fallback(self, tail: str) -> Cause:
+        """No known shape: if the message names a file that does not exist, point at the entry that names it."""
+        for path in re.findall(r"(?:evalsymlink failure on|open|lstat) '?(/[^'\s:]+)", tail):
+            node = self.entry_for(Path(path))
+            if node is not None:
+                return self.at(node, f"{nodes.text(node)} does not exist")
         return self.at(None, f"kustomize: {tail}")
+
+    def entry_for(self, missing: Path) -> yaml.Node | None:
+        """The string in this kustomization (any field: configurations, crds, generators ...) naming `missing`."""
+        stack = [self._root_node] if self._root_node is not None else []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.ScalarNode):
+                value = nodes.text(node)
+                if value and "\n" not in value and self.resolve(value.split("=", 1)[-1]) == missing:
+                    return node
+            stack.extend(v for _, v in nodes.pairs(node))
+            stack.extend(nodes.items(node))
+        return None
 
     # -- patches
 

@@ -56,6 +56,9 @@ def test_a_missing_generator_file_in_the_base_is_one_finding_at_its_entry_naming
      "configMapGenerator env: envs: .env does not exist"),
     ("namespace: ml-dev\n", "namespace: ml-dev\nconfigMapGenerator:\n  - name: lit\n    literals: [novalue]\n", "novalue",
      "configMapGenerator lit: literal 'novalue' is not KEY=VALUE"),
+    # a message of no known shape that names a missing file: the entry naming it, whichever field it is in
+    ("namespace: ml-dev\n", "namespace: ml-dev\nconfigurations:\n  - config/names.yaml\n", "config/names.yaml",
+     "config/names.yaml does not exist"),
 ])
 def test_a_missing_or_bad_entry_is_found_in_the_overlay(repo: Path, old: str, new: str, where: str,
                                                        message: str) -> None:
