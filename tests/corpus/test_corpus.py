@@ -39,9 +39,9 @@ def test_every_group_of_findings_says_why(outcome):
 
 
 def test_the_tool_did_its_job_on_every_repository(outcome):
-    """Exit 2 only where a target is truly unbuildable as committed, and that is a listed RENDER-FAILED."""
-    render_failed = [f for f in outcome.findings if f.rule_id == "RENDER-FAILED"]
-    assert len(outcome.errors) == len(render_failed), outcome.errors
+    """No tool error anywhere: a target that is truly unbuildable as committed is a RENDER-FAILED finding about the
+    input (exit 1), listed and reviewed like any other."""
+    assert outcome.errors == [], outcome.errors
     assert outcome.objects > 0
 
 
