@@ -111,12 +111,16 @@ def test_staging_on_devs_bucket_points_at_stagings_patch(repo: Path) -> None:
 
 
 def test_a_generator_file_that_does_not_exist(repo: Path) -> None:
-    line = edit(repo, "pipeline/kustomization.yaml", "- cli.py", "- clii.py")
+    # The base gains a generated ConfigMap whose file entry names a file that is not there (issue 11's row was
+    # about pipeline/kustomization.yaml, which the baked image has since replaced; the mistake is the same).
+    edit(repo, "base/kustomization.yaml", "configurations:\n",
+         "configMapGenerator:\n  - name: pipeline-settings\n    files:\n      - settings.ini\nconfigurations:\n")
+    line = line_of(repo, "base/kustomization.yaml", r"- settings\.ini")
     code, findings, err = check(repo)
     f = one(findings)
-    assert code == 1 and (f["file"], f["line"], f["rule_id"]) == ("pipeline/kustomization.yaml", line, "RENDER-FAILED")
+    assert code == 1 and (f["file"], f["line"], f["rule_id"]) == ("base/kustomization.yaml", line, "RENDER-FAILED")
     assert set(f["target"].split(", ")) == set(ENVIRONMENTS)
-    assert str(repo) not in f["message"] and len(f["message"]) < 200 and "clii.py does not exist" in f["message"]
+    assert str(repo) not in f["message"] and len(f["message"]) < 200 and "settings.ini does not exist" in f["message"]
     assert err == ""  # nothing repeated on stderr
 
 
@@ -159,22 +163,19 @@ def test_a_parameter_rendered_as_null(repo: Path) -> None:
 
 
 def test_an_env_key_the_configmap_lacks(repo: Path) -> None:
-    # The steps read one more value from the generated code ConfigMap; kustomize is taught to rewrite that
-    # reference to the hashed name, and the key is misspelt.
-    edit(repo, "base/kustomizeconfig.yaml", "      - {kind: WorkflowTemplate, path: spec/templates/volumes/configMap/name}\n",
-         "      - {kind: WorkflowTemplate, path: spec/templates/volumes/configMap/name}\n"
-         "      - {kind: WorkflowTemplate, path: spec/templates/container/env/valueFrom/configMapKeyRef/name}\n")
-    edit(repo, "base/steps/data-prep.yaml",
-         "        - {name: USER, value: pipeline}  # uid 1000 has no passwd entry in the image\n",
-         "        - {name: USER, value: pipeline}  # uid 1000 has no passwd entry in the image\n"
-         "        - name: REQUIREMENTS\n"
-         "          valueFrom: {configMapKeyRef: {name: ml-pipeline-code, key: requirement.txt}}\n")
-    line = line_of(repo, "base/steps/data-prep.yaml", "requirement.txt")
+    # The steps read one setting from a ConfigMap the base renders, under a misspelt key.
+    (repo / "base/settings.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pipeline-settings\ndata:\n  log-level: info\n")
+    edit(repo, "base/kustomization.yaml", "  - rbac/rolebinding.yaml\n", "  - rbac/rolebinding.yaml\n  - settings.yaml\n")
+    edit(repo, "base/steps/data-prep.yaml", "      env:\n",
+         "      env:\n        - name: LOG_LEVEL\n"
+         "          valueFrom: {configMapKeyRef: {name: pipeline-settings, key: loglevel}}\n")
+    line = line_of(repo, "base/steps/data-prep.yaml", "key: loglevel")
     code, findings, _ = check(repo)
     f = one(findings)
     assert code == 1 and (f["file"], f["line"], f["rule_id"]) == ("base/steps/data-prep.yaml", line,
                                                                   "POD-ENV-KEY-MISSING")
-    assert "did you mean 'requirements.txt'" in f["message"]
+    assert "did you mean 'log-level'" in f["message"]
 
 
 # ---- every environment: a mistake planted in an overlay is reported at that overlay's files only

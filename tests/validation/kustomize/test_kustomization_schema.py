@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from validation.kustomize import kustomization, regen
-from validation.source_lint import source_files
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -29,8 +28,8 @@ def test_the_schema_records_where_it_came_from() -> None:
 
 
 def test_every_kustomization_in_this_repository_passes() -> None:
-    files = [f for f in source_files(REPO, ["base", "overlays", "argocd", "pipeline"]) if f.name == "kustomization.yaml"]
-    assert len(files) >= 6
+    files = [f for f in REPO.rglob("kustomization.yaml") if f.relative_to(REPO).parts[0] not in ("tests", ".venv")]
+    assert len(files) >= 5
     for f in files:
         assert kustomization.check_text(f.read_text()) == [], f
 
