@@ -186,7 +186,8 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
         lint_paths: list[Path] = []
         for t in chosen:
             if is_kustomization_dir(t.path):
-                lint_paths.extend(sorted(f for f in kustomization_tree(t.path)[0] if f.suffix in (".yaml", ".yml")))
+                read = kustomization_tree(t.path, boundary=_inside(t.path, root))[0]
+                lint_paths.extend(sorted(f for f in read if f.suffix in (".yaml", ".yml")))
             else:
                 found_files = plain_files(t.path)
                 lint_paths.extend(found_files)
@@ -328,6 +329,11 @@ def _refused(refusals: list[Refusal], names: list[str] | None, root: Path) -> li
     return out
 
 
+def _inside(path: Path, root: Path) -> Path | None:
+    """The boundary for walking a target's inputs: the repository, unless the user named a PATH outside it."""
+    return root if path.resolve().is_relative_to(root) else None
+
+
 def _out_of_bounds(root: Path) -> list[_Pending]:
     """Symlinks Argo CD refuses (the whole repository, for every Application): one finding each, at the link."""
     return [_Pending("RENDER-OUTSIDE-REPO",
@@ -353,7 +359,8 @@ def _one_report_per_mistake(items: list[tuple[_Pending, Finding]], root: Path) -
 
     def reads_broken_file(t: Target) -> bool:
         if t.path not in trees:
-            trees[t.path] = {repo_relative(root, f) for f in kustomization_tree(t.path)[0]} \
+            trees[t.path] = {repo_relative(root, f)
+                             for f in kustomization_tree(t.path, boundary=_inside(t.path, root))[0]} \
                 if is_kustomization_dir(t.path) else set()
         return bool(trees[t.path] & source_errors)
 
@@ -452,7 +459,7 @@ def _label_source_findings(pending: list[_Pending], rendered: list[RenderedTarge
     for rt in rendered:
         t = rt.target
         if is_kustomization_dir(t.path):
-            files = kustomization_tree(t.path)[0]
+            files = kustomization_tree(t.path, boundary=_inside(t.path, root))[0]
         else:
             files = {m_source for m_source in (root / m.source for m in rt.manifests if m.source)}
         for f in files:

@@ -595,9 +595,11 @@ def directory_options(app: dict[str, Any] | None, source_index: int | None = Non
 # ---- files a kustomization reads (so a poisoned file is caught before kustomize chokes on it) ------------
 
 
-def kustomization_tree(directory: Path, limit: int = 2000) -> tuple[set[Path], list[Path]]:
-    """(every local file the build reads, the patch files among them, nearest kustomization first)."""
-    inputs = walk_inputs(directory, limit=limit)
+def kustomization_tree(directory: Path, limit: int = 2000, *,
+                       boundary: Path | None = None) -> tuple[set[Path], list[Path]]:
+    """(every local file the build reads, the patch files among them, nearest kustomization first); nothing
+    outside `boundary` is opened."""
+    inputs = walk_inputs(directory, limit=limit, boundary=boundary)
     return set(inputs.files), inputs.patches
 
 

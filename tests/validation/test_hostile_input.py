@@ -304,7 +304,7 @@ def test_a_kustomization_base_outside_the_repository_is_not_rendered(repo, tmp_p
     kust = repo / "overlays/dev/kustomization.yaml"
     kust.write_text(kust.read_text().replace("  - ../../base\n", "  - ../../base\n  - ../../../outside\n"))
     proc = validation(repo, "check", "--format", "json")
-    assert proc.returncode == 2
+    assert proc.returncode == 1, proc.stderr  # a finding in the input, not a tool failure
     failed = [f for f in findings(proc) if f["rule_id"] == "RENDER-FAILED"]
     assert failed and all("../outside resolves to" in f["message"] for f in failed)
     assert AWS_KEY not in proc.stdout
@@ -397,8 +397,8 @@ def test_a_deeply_nested_object_is_named_in_short_messages_not_dumped(repo):
     report = json.loads(proc.stdout)
     assert all(len(f["message"]) <= 400 for f in report["findings"])
     assert all(len(e) <= 400 for e in report["errors"])
-    assert any("overlays/prod/deep.yaml" in f["message"] and "nest more than" in f["message"]
-               for f in report["findings"])
+    # reported once, at the file (source lint reads what kustomize reads; the render failure folds into it)
+    assert any(f["file"] == "overlays/prod/deep.yaml" and "nesting depth" in f["message"] for f in report["findings"])
     assert "map[string]interface" not in proc.stdout
 
 
