@@ -197,7 +197,11 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
         found = discover(config)
         result.notes.extend(found.notes)
         skipped.extend(found.skipped)
-        chosen = select_targets(found.targets, targets) if targets is not None else found.targets
+        # A name that only selects a refused target (an Application outside the repository) selects its finding.
+        wanted = [n for n in targets if not _names_refused(found.refused, n) or
+                  any(n in (t.name, t.environment, t.name.removeprefix("app/")) for t in found.targets)] \
+            if targets is not None else None
+        chosen = select_targets(found.targets, wanted) if wanted is not None else found.targets
         lint_paths = source_files(root, ["base", config.overlays_dir, config.argocd_dir], [PIPELINE_KUSTOMIZATION])
         # The repository is a boundary: what leaves it is reported, and not opened.
         lint_paths = [f for f in lint_paths if resolves_outside(root, f) is None]
@@ -313,11 +317,15 @@ def _bound_messages(result: RunResult) -> None:
     result.notes = [bounded(n) for n in result.notes]
 
 
+def _names_refused(refusals: list[Refusal], name: str) -> bool:
+    return any(name in (r.environment, r.name, f"app/{r.name}") for r in refusals if r.name or r.environment)
+
+
 def _refused(refusals: list[Refusal], names: list[str] | None, root: Path) -> list[_Pending]:
     """Targets that leave the repository, as findings at the field that names them (for the selected targets)."""
     out = []
     for r in refusals:
-        if names is not None and r.environment not in names and not any(n in (r.name, f"app/{r.name}") for n in names):
+        if names is not None and not any(_names_refused([r], n) for n in names):
             continue
         line, column = r.line, None
         if r.kind and r.name and r.path:

@@ -88,10 +88,13 @@ def targets_for_files(repo_root: Path, files: list[str]) -> list[str] | None:
     if any(_is_validator_input(root, path) for path in changed):
         return None
     cfg = config_mod.load(root)
-    discovered = targets_mod.discover(cfg).targets
+    found = targets_mod.discover(cfg)
+    discovered = found.targets
     seen: dict[Path, Graph] = {}
     argocd_dir = (root / cfg.argocd_dir).resolve()
-    names: list[str] = []
+    # An Application refused for leaving the repository is checked (reported) when its file changes.
+    names: list[str] = [f"app/{r.name}" for r in found.refused
+                        if r.kind == "Application" and r.name and (root / r.file).resolve() in changed]
     for target in discovered:
         graph = _target_graph(root, target, seen)
         if any(graph.holds(path) for path in changed):

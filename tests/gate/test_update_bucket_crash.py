@@ -228,3 +228,54 @@ def test_staging_files_sit_next_to_their_target_and_the_journal_names_them(repo)
     assert b"x-bucket" in target.read_bytes()
     assert txn.rollback() == []
     assert target.read_bytes() == old and leftovers(repo) == []
+
+
+SLOW_KUSTOMIZE = """#!/bin/sh
+echo $$ >> "$MARKER"
+exec sleep 120
+"""
+
+
+def test_sigterm_during_the_check_after_the_write_puts_every_file_back(repo, tmp_path):
+    """SIGTERM (a CI cancel, a closed terminal) while the check after the write renders: the signal handler stops
+    kustomize and unwinds, update-bucket rolls the change back, and nothing of ours is left."""
+    script = tmp_path / "slow-kustomize"
+    script.write_text(SLOW_KUSTOMIZE)
+    script.chmod(0o755)
+    marker = tmp_path / "pids"
+    before = snapshot(repo)
+    env = {**os.environ, "VALIDATION_KUSTOMIZE": str(script), "MARKER": str(marker), "TMPDIR": str(tmp_path)}
+    # The check before the write must pass for the write to happen: let the first kustomize run be real.
+    env["VALIDATION_KUSTOMIZE"] = str(_hangs_once_written(tmp_path, repo, script))
+    proc = subprocess.Popen([sys.executable, "-m", "validation", "update-bucket", DEV_NEW], cwd=repo, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + LIMIT
+        while not (marker.exists() and marker.read_text().strip()):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert state(repo) == (DEV_NEW, DEV_NEW)  # written, and being checked
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=LIMIT)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert snapshot(repo) == before
+    assert leftovers(repo) == [] and not list(tmp_path.glob("argo-ml-render-*"))
+
+
+def _hangs_once_written(tmp_path: Path, repo: Path, slow: Path) -> Path:
+    """A kustomize that is the real one for the check before the write, and hangs for the check after it."""
+    from validation.render import find_engine
+
+    real = " ".join(find_engine().argv)
+    wrapper = tmp_path / "kustomize-then-hang"
+    wrapper.write_text(f"""#!/bin/sh
+if grep -q {DEV_NEW} "{repo}/overlays/dev/bucket.yaml"; then exec "{slow}"; fi
+exec {real} "$2"
+""")
+    wrapper.chmod(0o755)
+    return wrapper

@@ -260,6 +260,20 @@ def test_an_application_path_above_the_repository_is_refused_without_walking_it(
     assert AWS_KEY not in proc.stdout and "evil" not in proc.stdout
 
 
+def test_a_refused_application_is_reported_by_every_way_of_selecting_it(repo, tmp_path):
+    """The commit hook's --changed, --env with its name, and `render` all say why, rather than passing or
+    calling it unknown."""
+    plant_outside(tmp_path)
+    app = repo / "argocd/apps/dev.yaml"
+    app.write_text(app.read_text().replace("    path: overlays/dev\n", "    path: ../../outside\n"))
+    for args in (["--changed", "argocd/apps/dev.yaml"], ["--env", "app/ml-pipeline-dev"], ["--env", "dev"]):
+        proc = validation(repo, "check", "--format", "json", *args)
+        assert proc.returncode == 1, (args, proc.stderr)
+        assert "RENDER-OUTSIDE-REPO" in [f["rule_id"] for f in findings(proc) if f["file"] == "argocd/apps/dev.yaml"]
+    proc = validation(repo, "render", "app/ml-pipeline-dev")
+    assert proc.returncode == 2 and "app path outside root" in proc.stderr
+
+
 def test_an_absolute_application_path_is_refused(repo):
     app = repo / "argocd/apps/dev.yaml"
     app.write_text(app.read_text().replace("    path: overlays/dev\n", "    path: /etc\n"))

@@ -42,7 +42,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ignore-missing-schemas", action="store_true",
                         help="a kind with no schema is not a finding")
     parser.add_argument("--allow-remote-bases", action="store_true",
-                        help="let kustomize fetch remote bases over the network (default: refused, offline)")
+                        help="let kustomize fetch remote bases over the network (default: offline, not rendered)")
     parser.add_argument("--changed", nargs="*", default=None, metavar="FILE",
                         help="render only the targets these changed files can affect (for the commit hook)")
     parser.add_argument("--staged", action="store_true",

@@ -18,7 +18,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", type=Path, default=None, metavar="FILE", help="write here instead of stdout")
     parser.add_argument("--root", type=Path, default=None, help="repository root (default: found from the cwd)")
     parser.add_argument("--allow-remote-bases", action="store_true",
-                        help="let kustomize fetch remote bases over the network (default: refused, offline)")
+                        help="let kustomize fetch remote bases over the network (default: offline, not rendered)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,8 +53,9 @@ def run(args: argparse.Namespace) -> int:
         from validation.engine import _read_plain
 
         rendered = _read_plain(target, root, {}, [])
-    if rendered.error:
-        print(f"error: cannot render {target.name}: {bounded(rendered.error)}", file=sys.stderr)
+    if rendered.error or rendered.offline:
+        print(f"error: cannot render {target.name}: {bounded(rendered.error or rendered.offline or '')}",
+              file=sys.stderr)
         return EXIT_ERROR
     text = yaml.dump_all([m.obj for m in rendered.manifests], Dumper=yaml.CSafeDumper, sort_keys=False,
                          default_flow_style=False, allow_unicode=True, width=1 << 20)
