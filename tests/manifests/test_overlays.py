@@ -24,7 +24,7 @@ from .conftest import (
 )
 
 CONTRACT_ORDER = ["model-name", "data-version", "epochs", "batch-size", "dvc-s3-bucket", "dvc-s3-region"]
-SEED_DEFAULTS = {"model-name": "bert-classifier", "data-version": "v1.0", "epochs": "3", "batch-size": "16"}
+SEED_DEFAULTS = {"data-version": "v1.0", "epochs": "3", "batch-size": "16"}
 SEED_BUCKET = "mlops-data-bucket-1754148674-amaslovs"
 MIN_ACCURACY = {"dev": "0.7", "staging": "0.75", "prod": "0.8"}
 LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by")
@@ -111,6 +111,7 @@ def test_parameters_keep_the_contract_order_and_the_seed_defaults(
     for key, value in SEED_DEFAULTS.items():
         assert params[key] == value
     assert params["environment"] == env
+    assert params["model-name"] == f"bert-classifier-{env}"
     assert params["min-accuracy"] == MIN_ACCURACY[env]
     assert re.fullmatch(r"http://[a-z0-9-]+\.[a-z0-9-]+\.svc\.cluster\.local:\d+", params["mlflow-tracking-uri"])
     if name == "ml-pipeline-git":
@@ -207,6 +208,16 @@ def test_prod_is_stricter_than_staging_and_staging_than_dev() -> None:
     }
     assert kept["prod"]["secondsAfterFailure"] > kept["dev"]["secondsAfterFailure"]
     assert kept["staging"] == kept["dev"]
+
+
+def test_each_environment_registers_its_own_model() -> None:
+    # One MLflow server serves every environment: a shared name would let a dev run move prod's alias.
+    names = {
+        e: {parameters(one(rendered(f"overlays/{e}"), "WorkflowTemplate", t))["model-name"] for t in TEMPLATES}
+        for e in ENVIRONMENTS
+    }
+    assert all(len(n) == 1 for n in names.values()), names
+    assert len({n.pop() for n in names.values()}) == len(ENVIRONMENTS)
 
 
 def test_overlays_are_small() -> None:
