@@ -59,7 +59,7 @@ def render(report: Report) -> str:
         "tool": {"driver": {
             "name": "argo-ml-validation",
             "version": __version__,
-            "informationUri": "https://github.com/example-org/argo-ml-gitops/blob/main/docs/validation.md",
+            # no informationUri: any absolute URL here would name one fork; each rule carries its help text
             "rules": descriptors,
         }},
         "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the repository root"}}},

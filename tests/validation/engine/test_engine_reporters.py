@@ -86,6 +86,8 @@ def test_sarif_is_structurally_valid_2_1_0() -> None:
     assert loc["region"] == {"startLine": 40, "startColumn": 9}
     assert "physicalLocation" not in results[3]["locations"][0]  # no file: logical location only
     assert run["invocations"][0]["executionSuccessful"] is True
+    # Nothing names one fork's URL: a repository that forks this one gets a report that is still true.
+    assert "informationUri" not in run["tool"]["driver"] and "example-org" not in json.dumps(data)
 
 
 def test_sarif_fingerprint_ignores_line_moves() -> None:
