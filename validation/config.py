@@ -46,6 +46,8 @@ class Config:
     external: External = field(default_factory=External)
     allow_shared_buckets: bool = False
     allow_remote_bases: bool = False  # let kustomize fetch remote bases (network); off: refused at once, offline
+    # Files and plain directories given as PATHs form a closed world: what they refer to must be among them.
+    closed_world: bool = False
     allow_prod_auto_prune: bool = False
     production_environments: list[str] = field(default_factory=lambda: ["prod"])
     require_digest: list[str] = field(default_factory=list)  # environments whose images must be pinned by digest
@@ -73,6 +75,7 @@ _SIMPLE = {
     "missing-schema-kinds": list,
     "allow-shared-buckets": bool,
     "allow-remote-bases": bool,
+    "closed-world": bool,
     "allow-prod-auto-prune": bool,
     "production-environments": list,
     "require-digest": list,

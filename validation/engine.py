@@ -257,6 +257,8 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     order = {t.name: i for i, t in enumerate(chosen)}
     rendered.sort(key=lambda rt: order.get(rt.target.name, 0))
     result.rendered = rendered
+    if paths:
+        _plain_paths_world(rendered, built, config.closed_world, result.notes)
 
     for rt in rendered:
         if rt.offline:
@@ -414,6 +416,28 @@ def _merge_same_place(findings: list[Finding]) -> list[Finding]:
 def _without_namespace(ref: str) -> str:
     parts = ref.split("/")
     return f"{parts[0]}/{parts[-1]}" if len(parts) == 3 else ref
+
+OPEN_WORLD = "PATHs are not a deployment unit"
+
+
+def _plain_paths_world(rendered: list[RenderedTarget], built: list[Target], closed: bool, notes: list[str]) -> None:
+    """Files and plain directories given as PATHs are not a deployment unit: what they refer to may come with Argo's
+    install or be created by hand, so the closed-world rules do not claim it is missing (the world is open). Under
+    --closed-world they are one world: a reference from one PATH may be satisfied by an object in another.
+    A kustomization directory is a deployment unit, and stays its own closed world."""
+    plain = [rt for rt in rendered if rt.target not in built and rt.error is None]
+    if not plain:
+        return
+    if closed:
+        seen: set[int] = set()
+        world = [m for rt in plain for m in rt.manifests if id(m.obj) not in seen and not seen.add(id(m.obj))]
+        for rt in plain:
+            rt.shared = world
+        return
+    for rt in plain:
+        rt.open_world = OPEN_WORLD
+    notes.append(f"closed-world rules skipped: {OPEN_WORLD} (what they refer to may come with Argo's install or be "
+                 "created by hand); --closed-world checks references among the given files")
 
 
 def _from_lint(issue: LintIssue) -> _Pending:

@@ -101,15 +101,26 @@ class RenderedTarget:
     offline: str | None = None  # why it was not rendered: it needs the network (a remote base), which we do not use
     cause: RenderCause | None = None  # why, when kustomize refused the input
     tool_error: bool = False  # the tool itself failed (timeout, crash), not the input: exit 2
+    # Why the world is open although everything was rendered: files given as PATHs are not a deployment unit (what
+    # they refer to may come with Argo's install or be made by hand). None for overlays, Applications, kustomizations.
+    open_world: str | None = None
+    # With --closed-world, the objects of every plain PATH of the run: they are checked as one world.
+    shared: list[Manifest] | None = None
 
     @property
     def incomplete(self) -> str | None:
-        """Why what was rendered is not everything Argo CD would apply for this target, or None."""
+        """Why what was rendered is not the whole world the closed-world rules need ("X is not rendered, so it is
+        missing"), or None: part of it was not rendered, or the input is not a deployment unit."""
         if self.offline:
             return self.offline
         if self.target.unrendered:
             return "not rendered: " + "; ".join(self.target.unrendered)
-        return None
+        return self.open_world
+
+    @property
+    def world(self) -> list[Manifest]:
+        """The objects that exist alongside this target's: its own, or every plain PATH's under --closed-world."""
+        return self.manifests if self.shared is None else self.shared
 
 
 JsonPath = tuple[str | int, ...]

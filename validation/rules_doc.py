@@ -31,6 +31,13 @@ Every finding of `python -m validation check` carries one of these rule IDs.
 - Rules marked *policy* encode one repository's way of working (its labels, one bucket per environment): they run
   only where `[tool.validation] policy = ["ENV"]` (IDs or prefixes) turns them on, as this repository does, so
   pointing `check` at another tree does not hold it to this one's conventions. `--select` cannot turn them on.
+- Rules marked *closed-world* conclude that something is missing because it is not rendered (a Secret, a
+  ServiceAccount, a Role, a WorkflowTemplate, executor RBAC). They speak where the rendered set is a whole deployment
+  unit: an overlay, an Argo CD Application with every source rendered, a kustomization directory given as a PATH,
+  a configured target; objects under `[tool.validation.external]` count as rendered. They are silent where the
+  world is open: files and plain directories given as PATHs, which the cluster completes (Argo's install, objects
+  made by hand), unless `--closed-world` (or `closed-world = true`) makes the given files one world; and a target
+  part of which is not rendered offline (a remote base, a Helm chart, another repository's source).
 - **Add a rule:** register a `Rule(...)` in its family (`validation/rules/<family>.py`, or the module of
   `validation/rules/argo/` for its concern) with ID, name, severity, scope, summary, remediation, a passing and a
   failing snippet, and `check(manifest, ctx)` yielding `Problem`s with the most precise JSON path; add `tests/validation/rules/fixtures/<RULE-ID>/fires*.yaml` and `passes*.yaml`; regenerate this file.
@@ -50,6 +57,7 @@ def rule_dict(rule: Rule) -> dict[str, Any]:
         "failing": rule.failing,
         "engine": rule.check is None,
         "policy": rule.policy,
+        "closed_world": rule.closed_world,
     }
 
 
@@ -77,7 +85,8 @@ def render_markdown(rules: list[Rule] | None = None) -> str:
             out.append(f"### {r.id}\n")
             engine = " (engine)" if r.check is None else ""
             policy = " · *policy*: on only where `[tool.validation] policy` names it" if r.policy else ""
-            out.append(f"`{r.name}`{engine} · default severity **{r.severity}** · scope: {_scope(r)}{policy}\n")
+            closed = " · *closed-world*: silent where the world is open" if r.closed_world else ""
+            out.append(f"`{r.name}`{engine} · default severity **{r.severity}** · scope: {_scope(r)}{policy}{closed}\n")
             out.append(f"{r.summary}\n")
             out.append(f"**Fix:** {r.remediation}\n")
             if r.failing:

@@ -21,6 +21,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", type=Path,
                         help="check these files or directories instead of the repo's targets "
                              "(a directory with a kustomization is rendered, other YAML is read as it is)")
+    parser.add_argument("--closed-world", action=argparse.BooleanOptionalAction, default=None,
+                        help="PATHs of plain files are the whole world: what they refer to must be among them "
+                             "(default: open, as they are not a deployment unit; or config)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME",
                         help="only this environment or Application (repeatable)")
     parser.add_argument("--format", action="append", default=[], choices=FORMATS, dest="formats",
@@ -137,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
         cfg.ignore_missing_schemas = True
     if args.allow_remote_bases:
         cfg.allow_remote_bases = True
+    if args.closed_world is not None:
+        cfg.closed_world = args.closed_world
     fail_on = Severity.parse(args.fail_on) if args.fail_on else cfg.fail_on
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")

@@ -25,10 +25,12 @@ CLUSTER_SCOPED = {
 }
 
 
-def _rule(id: str, name: str, severity: Severity, summary: str, remediation: str, passing: str, failing: str):
+def _rule(id: str, name: str, severity: Severity, summary: str, remediation: str, passing: str, failing: str,
+          closed_world: bool = False):
     def deco(check):
         register(Rule(id=id, name=name, severity=severity, scope=APP, summary=summary, remediation=remediation,
-                      passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY))
+                      passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY,
+                      closed_world=closed_world))
         return check
     return deco
 
@@ -146,14 +148,15 @@ def _glob(value: str, pattern: str) -> bool:
 
 
 @_rule("ARGOCD-PROJECT-MISSING", "project-missing", Severity.ERROR,
-       "The Application's project is an AppProject rendered from argocd/ (or Argo CD's built-in `default`). "
-       "Silent when something the run should render is not rendered (a remote source, a failed target).",
+       "The Application's project is an AppProject rendered in the run (or Argo CD's built-in `default`). The "
+       "project may come from any target, so the rule is silent when any target of the run is not rendered in full "
+       "(a remote source, a failed target) or its world is open.",
        "Fix spec.project, or add the AppProject.",
        """
 spec: {project: ml-pipeline}   # AppProject ml-pipeline is in argocd/
 """, """
 spec: {project: ml-pipline}
-""")
+""", closed_world=True)
 def check_project(m: Manifest, ctx: Context) -> Iterator[Problem]:
     name = str(as_dict(m.obj.get("spec")).get("project", ""))
     if not ctx.everything_rendered:
@@ -262,7 +265,7 @@ def check_project_resources(m: Manifest, ctx: Context) -> Iterator[Problem]:
 @_rule("ARGOCD-DESTINATION-NAMESPACE", "destination-namespace", Severity.ERROR,
        "The Application's destination namespace equals the namespace its source renders into (kustomize's "
        "`namespace:`). A source whose objects name several namespaces, or leave some to the destination, is "
-       "deliberate and not checked; nor is one with sources not rendered offline.",
+       "deliberate and not checked.",
        "Make spec.destination.namespace and the overlay's `namespace:` agree.",
        """
 # overlays/dev: namespace: ml-dev
@@ -270,7 +273,7 @@ spec: {destination: {namespace: ml-dev}}
 """, """
 # overlays/dev: namespace: ml-dev
 spec: {destination: {namespace: ml-prod}}
-""")
+""", closed_world=True)
 def check_destination_namespace(m: Manifest, ctx: Context) -> Iterator[Problem]:
     dest_ns = as_dict(as_dict(m.obj.get("spec")).get("destination")).get("namespace")
     rt = app_target(ctx, m)

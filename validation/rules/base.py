@@ -36,10 +36,11 @@ class Context:
     skipped: list[str] = field(default_factory=list)  # what the run should have rendered and could not
 
     # Closed-world rules ("X is not rendered, so it is missing") may only say so where the rendered set is the
-    # whole world: not where a source was left unrendered (a remote Helm chart, a remote base).
+    # whole world: a deployment unit rendered in full. Not where a source was left unrendered (a remote Helm chart,
+    # a remote base), nor for files given as PATHs, which the cluster completes (unless the run is --closed-world).
     @property
     def complete(self) -> bool:
-        """This target's render is everything Argo CD applies for it."""
+        """This target's render is the whole world its references may point into."""
         return self.target.incomplete is None
 
     @property
@@ -48,14 +49,14 @@ class Context:
         return not self.skipped and all(rt.incomplete is None for rt in self.targets)
 
     def find(self, kind: str, name: str, namespace: str | None = None) -> Manifest | None:
-        for m in self.target.manifests:
+        for m in self.target.world:
             if m.kind == kind and m.metadata.get("name") == name:
                 if namespace is None or m.namespace in (None, namespace):
                     return m
         return None
 
     def of_kind(self, *kinds: str) -> Iterator[Manifest]:
-        return (m for m in self.target.manifests if m.kind in kinds)
+        return (m for m in self.target.world if m.kind in kinds)
 
 
 Check = Callable[[Manifest, Context], Iterable[Problem]]
@@ -76,6 +77,9 @@ class Rule:
     # A rule that encodes one repository's way of working (its labels, its buckets) rather than a mistake anywhere:
     # it runs only where `[tool.validation] policy` names it, so pointing `check` at another tree stays quiet.
     policy: bool = False
+    # A rule that concludes "X is not rendered, so it is missing": it speaks only where the rendered set is the whole
+    # world (Context.complete / everything_rendered), and docs/rules.md says so.
+    closed_world: bool = False
 
     def applies_to(self, manifest: Manifest) -> bool:
         return not self.scope or manifest.kind in self.scope

@@ -64,10 +64,11 @@ def agent_permissions(version: str) -> list[Permission]:
 
 
 def _rule(id: str, name: str, severity: Severity, scope: tuple[str, ...], summary: str, remediation: str,
-          passing: str, failing: str):
+          passing: str, failing: str, closed_world: bool = False):
     def deco(check):
         register(Rule(id=id, name=name, severity=severity, scope=scope, summary=summary, remediation=remediation,
-                      passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY))
+                      passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY,
+                      closed_world=closed_world))
         return check
     return deco
 
@@ -152,14 +153,13 @@ def check_cluster_admin(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 @_rule("RBAC-BINDING-ROLE-MISSING", "binding-role-missing", Severity.ERROR, BINDING_KINDS,
        "A binding's roleRef names a Role or ClusterRole rendered in the same environment (or a built-in ClusterRole); "
-       "a RoleBinding's Role lives in the binding's namespace. "
-       "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
+       "a RoleBinding's Role lives in the binding's namespace.",
        "Fix roleRef.name/kind, or render the Role with the binding.",
        """
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ml-pipeline-executor}   # rendered
 """, """
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ml-pipeline-exec}   # no such Role
-""")
+""", closed_world=True)
 def check_binding_role(m: Manifest, ctx: Context) -> Iterator[Problem]:
     if not ctx.complete:
         return  # part of this target is not rendered: the Role may be there
@@ -186,13 +186,13 @@ def check_binding_role(m: Manifest, ctx: Context) -> Iterator[Problem]:
 @_rule("RBAC-BINDING-SUBJECT-MISSING", "binding-subject-missing", Severity.ERROR, BINDING_KINDS,
        "Every ServiceAccount subject of a binding is rendered in the same environment (or declared external), in "
        "the namespace the subject names, or created by an operator the target renders (an ArgoCD instance's "
-       "accounts). A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
+       "accounts).",
        "Fix the subject's name/namespace, or render the ServiceAccount.",
        """
 subjects: [{kind: ServiceAccount, name: ml-pipeline, namespace: ml-dev}]   # rendered in ml-dev
 """, """
 subjects: [{kind: ServiceAccount, name: ml-pipeline, namespace: ml-prod}]   # rendered in ml-dev
-""")
+""", closed_world=True)
 def check_binding_subjects(m: Manifest, ctx: Context) -> Iterator[Problem]:
     for i, s in enumerate(as_list(m.obj.get("subjects"))):
         if not isinstance(s, dict) or s.get("kind") != "ServiceAccount" or not s.get("name"):
@@ -206,7 +206,7 @@ def check_binding_subjects(m: Manifest, ctx: Context) -> Iterator[Problem]:
         if name == "default" or name in ctx.config.external.serviceaccounts or not ctx.complete:
             continue  # (an incomplete render may hold the account in its unrendered part)
         candidates = [sa for sa in ctx.of_kind("ServiceAccount") if sa.metadata.get("name") == name]
-        if not candidates and produced(ctx.target.manifests, "ServiceAccount", name, ns) is not None:
+        if not candidates and produced(ctx.target.world, "ServiceAccount", name, ns) is not None:
             continue  # created by an operator the target renders (an ArgoCD instance's accounts)
         if not candidates:
             yield Problem(m, f"subject ServiceAccount {name!r} is not rendered", ("subjects", i, "name"))
@@ -236,7 +236,7 @@ def _rbac_world(ctx: Context) -> list[Manifest]:
     """The objects whose bindings can grant this target's accounts: its own render, and for an Argo CD Application
     every Application of the run, since they sync into one cluster (RBAC often has an Application of its own)."""
     if ctx.target.target.kind != "application":
-        return ctx.target.manifests
+        return ctx.target.world
     seen: set[int] = set()
     out = []
     for rt in [ctx.target, *ctx.targets]:
@@ -330,8 +330,7 @@ def workflow_service_account(spec: dict[str, Any]) -> tuple[str, tuple[str, ...]
 @_rule("RBAC-EXECUTOR-PERMISSIONS", "executor-permissions", Severity.ERROR, WORKFLOW_KINDS,
        "The ServiceAccount each workflow runs as (serviceAccountName, else `default`) is bound to a Role granting what "
        "Argo's executor needs for `argo-version` (3.4+: create and patch workflowtaskresults; up to 3.3: patch pods), "
-       "plus the agent's workflowtasksets permissions for http/plugin templates and the verbs of resource templates. "
-       "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
+       "plus the agent's workflowtasksets permissions for http/plugin templates and the verbs of resource templates.",
        "Bind the workflow's ServiceAccount to a Role with the missing permissions (the message lists them).",
        """
 kind: Role
@@ -342,7 +341,7 @@ rules:
 kind: Role
 rules:
   - {apiGroups: [argoproj.io], resources: [workflowtaskresults], verbs: [create]}
-""")
+""", closed_world=True)
 def check_executor(m: Manifest, ctx: Context) -> Iterator[Problem]:
     if not ctx.complete or (ctx.target.target.kind == "application" and not ctx.everything_rendered):
         return  # part of the world is not rendered: a binding there may grant what is needed

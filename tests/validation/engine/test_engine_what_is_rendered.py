@@ -177,7 +177,8 @@ def test_a_multi_source_application_renders_its_path_source_and_says_the_rest_is
 
 
 def test_the_same_reference_in_a_complete_target_is_dangling(tmp_path: Path) -> None:
-    write(tmp_path, {"pyproject.toml": "", "app/deploy.yaml": DEPLOYMENT})
+    write(tmp_path, {"pyproject.toml": "", "app/deploy.yaml": DEPLOYMENT,
+                     "app/kustomization.yaml": "resources: [deploy.yaml]\n"})
     assert "ARGO-DANGLING-REFERENCE" in _rules(_run(tmp_path, "app"))
 
 

@@ -23,7 +23,7 @@ from validation.rules.controllers import produced
 def _has(ctx: Context, kind: str, name: str, namespace: str | None) -> bool:
     """Rendered, or created by a controller the target renders (a cert-manager Certificate's Secret)."""
     return (ctx.find(kind, name, namespace) is not None
-            or produced(ctx.target.manifests, kind, name, namespace) is not None)
+            or produced(ctx.target.world, kind, name, namespace) is not None)
 
 
 def _external_names(ctx: Context, kind: str) -> list[str]:
@@ -34,8 +34,7 @@ def _external_names(ctx: Context, kind: str) -> list[str]:
 
 @argo_rule("ARGO-SERVICE-ACCOUNT-MISSING", "service-account-missing", Severity.ERROR,
            "A workflow's serviceAccountName (spec, template or executor level) names a ServiceAccount rendered in the "
-           "same environment or declared external. `default` exists in every namespace. "
-           "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
+           "same environment or declared external. `default` exists in every namespace.",
            "Render the ServiceAccount with the environment, fix the name, or declare it under "
            "[tool.validation.external] serviceaccounts.",
            """
@@ -44,7 +43,7 @@ spec:
 """, """
 spec:
   serviceAccountName: ml-pipeline-sa   # nothing of that name is rendered or external
-""")
+""", closed_world=True)
 def check_service_account(m: Manifest, ctx: Context) -> Iterator[Problem]:
     if not ctx.complete:
         return  # part of this target is not rendered: the account may be there
@@ -136,7 +135,7 @@ def references(obj: Any, path: JsonPath) -> Iterator[tuple[str, str, JsonPath, b
            "it), unless the object is rendered under a hash-suffixed name: then the reference was meant for it. An "
            "object a controller rendered in the same target creates counts as rendered: a cert-manager Certificate's "
            "secretName, an Issuer's ACME key, a SealedSecret, an ExternalSecret's target, an OpenShift "
-           "serving-cert Service annotation. A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
+           "serving-cert Service annotation.",
            "Fix the name, render the object, declare it under [tool.validation.external], or teach kustomize to rewrite "
            "the reference (configurations: nameReference for the Argo kind).",
            """
@@ -147,7 +146,7 @@ volumes:
 volumes:
   - name: code
     configMap: {name: pipeline-code}   # kustomize rendered pipeline-code-7c9fmh2k5d
-""", scope=WORKFLOW_KINDS + POD_KINDS)
+""", scope=WORKFLOW_KINDS + POD_KINDS, closed_world=True)
 def check_dangling(m: Manifest, ctx: Context) -> Iterator[Problem]:
     if not ctx.complete:
         return  # part of this target is not rendered: the object may be there

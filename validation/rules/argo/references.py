@@ -92,8 +92,7 @@ def check_template_refs(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 @argo_rule("ARGO-TEMPLATEREF-UNRESOLVED", "templateref-unresolved", Severity.ERROR,
            "Every `templateRef:` (and workflowTemplateRef) names a WorkflowTemplate or ClusterWorkflowTemplate, and a "
-           "template inside it, that is rendered in the same environment or declared external in config. "
-           "A closed-world rule: silent where part of the target is not rendered offline (a remote Helm chart or base).",
+           "template inside it, that is rendered in the same environment or declared external in config.",
            "Fix the name, render the WorkflowTemplate with this environment, or list it under "
            "[tool.validation.external] workflowtemplates (\"name\" or \"name/template\").",
            """
@@ -104,7 +103,7 @@ steps:
 steps:
   - - name: train
       templateRef: {name: ml-pipeline, template: train}   # no such template in ml-pipeline
-""")
+""", closed_world=True)
 def check_template_ref(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
     for call in calls(spec):

@@ -20,7 +20,7 @@ class Resolved:
 
 def lookup_template_object(ctx: Context, name: str, cluster: bool, namespace: str | None) -> Manifest | None:
     kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
-    for m in ctx.target.manifests:
+    for m in ctx.target.world:
         if m.kind == kind and m.metadata.get("name") == name:
             if cluster or namespace is None or m.namespace in (None, namespace):
                 return m

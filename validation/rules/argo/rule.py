@@ -10,10 +10,11 @@ FAMILY = "argo"
 
 
 def argo_rule(id: str, name: str, severity: Severity, summary: str, remediation: str, passing: str, failing: str,
-              scope: tuple[str, ...] = WORKFLOW_KINDS):
+              scope: tuple[str, ...] = WORKFLOW_KINDS, closed_world: bool = False):
     def deco(check):
         register(Rule(id=id, name=name, severity=severity, scope=scope, summary=summary, remediation=remediation,
-                      passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY))
+                      passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY,
+                      closed_world=closed_world))
         return check
     return deco
 
