@@ -35,7 +35,6 @@ from validation.targets import Refusal, discover, is_kustomization_dir, not_a_ta
 from validation.targets import select as select_targets
 
 Progress = Callable[[str, int, int, str], None]
-PIPELINE_KUSTOMIZATION = "pipeline/kustomization.yaml"
 # Input the tool could not read or render: whatever --select/--ignore say, these are reported and counted, since
 # a check that silently skipped the input would pass it (kubeconform fails in these cases too).
 # Findings about a file's shape as a resource file (what a directory source would skip).
@@ -202,7 +201,9 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
                   any(n in (t.name, t.environment, t.name.removeprefix("app/")) for t in found.targets)] \
             if targets is not None else None
         chosen = select_targets(found.targets, wanted) if wanted is not None else found.targets
-        lint_paths = source_files(root, ["base", config.overlays_dir, config.argocd_dir], [PIPELINE_KUSTOMIZATION])
+        # The environments' and Applications' folders, whole; everything else only as far as a target reads it
+        # (below), so a folder no build reads (docs, Helm values, CI config) is not held to manifest rules.
+        lint_paths = source_files(root, [config.overlays_dir, config.argocd_dir])
         # The repository is a boundary: what leaves it is reported, and not opened.
         lint_paths = [f for f in lint_paths if resolves_outside(root, f) is None]
         walked.update(lint_paths)  # the tree's folders hold Helm values and tool configs as well as manifests

@@ -235,3 +235,17 @@ def test_a_helm_chart_inside_a_folder_is_helms_business(tmp_path: Path) -> None:
     result = _run(tmp_path, "apps")
     assert _rules(result) == {}
     assert [m.source for rt in result.rendered for m in rt.manifests] == ["apps/cm.yaml"]
+
+
+def test_the_repository_lint_reads_what_the_targets_read_and_not_other_folders(repo: Path, run_cli) -> None:
+    # base/ is no special name: a file there that no build reads is not a manifest anyone applies; a folder
+    # outside overlays/ and argocd/ that a build reads (here lib/, through base) is linted like base
+    write(repo, {"base/notes.yaml": "apiVersion: v1\nmetadata: {name: x}\ndata: {kind: oops}\n",
+                 "lib/kustomization.yaml": "resources: [cm.yaml]\n",
+                 "lib/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nkind: ConfigMap\nmetadata: {name: lib}\n"})
+    kustomization = repo / "base/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - ../lib\n"))
+    code, out, _ = run_cli("check", "--root", str(repo), "--select", "YAML")
+    assert "base/notes.yaml" not in out
+    assert "lib/cm.yaml:3:1: error YAML-DUPLICATE-KEY" in out, out
+    assert code == 1
