@@ -9,7 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from validation import sourcemap
 from validation.boundary import out_of_bounds_symlinks, resolves_outside
@@ -640,17 +640,6 @@ def _suppression(m: Manifest, rule_id: str) -> str | None:
         if str(key).lower() == wanted:
             return str(value if value is not None else "").strip()
     return None
-
-
-def _value_at(obj: Any, path: JsonPath) -> Any:
-    for part in path:
-        if isinstance(part, int) and isinstance(obj, list) and 0 <= part < len(obj):
-            obj = obj[part]
-        elif isinstance(part, str) and isinstance(obj, dict) and part in obj:
-            obj = obj[part]
-        else:
-            return None
-    return obj
 
 
 def _finish(p: _Pending, config: Config, root: Path, provenances: dict[str, Provenance]) -> Finding:
