@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 # Subcommand name -> module under validation.commands. Each module defines
 # HELP (one line), configure(parser) and run(args) -> exit code.
@@ -26,8 +26,24 @@ class UsageError(Exception):
     """Bad input the user can fix; printed without a traceback, exit 2."""
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage errors in one line that points at --help, exit 2 (argparse would print its usage block first).
+
+    Subcommand parsers are made with this class too, so each reports its own unknown flags under its own name.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+    def parse_known_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 - argparse's signature
+        parsed, extra = super().parse_known_args(args, namespace)
+        if extra:
+            self.error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed, extra
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m validation",
         description="Render every environment as Argo CD would, and check it offline before it syncs.",
     )

@@ -323,3 +323,23 @@ def test_missing_aws_credentials_name_the_remote_and_where_credentials_come_from
     assert "cannot read s3://mlops-data-bucket-test/dvc/versions/v1.0.json" in result.stderr
     assert "AWS credentials come only from the environment" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "prog"),
+    [
+        (["run", "--epochs", "0"], "python -m pipeline run"),
+        (["run", "--no-such-flag"], "python -m pipeline run"),
+        (["data", "pull"], "python -m pipeline data pull"),
+        (["data", "list", "--nope"], "python -m pipeline data list"),
+        (["deploy"], "python -m pipeline"),
+        ([], "python -m pipeline"),
+    ],
+)
+def test_a_usage_error_is_one_line_that_points_at_help(argv: list[str], prog: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"{prog}: error: "), err
+    assert err.rstrip().endswith(f"(see `{prog} --help`)") and "usage:" not in err

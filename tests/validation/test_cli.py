@@ -26,3 +26,37 @@ def test_an_unexpected_error_is_exit_2_and_names_where(monkeypatch, capsys, exc)
     assert cli.main(["rules"]) == cli.EXIT_ERROR
     err = capsys.readouterr().err
     assert err.startswith("internal error:") and "test_cli.py" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "prog"),
+    [
+        (["check", "--no-such-flag"], "python -m validation check"),
+        (["check", "--fail-on", "nope"], "python -m validation check"),
+        (["update-bucket"], "python -m validation update-bucket"),
+        (["--no-such-flag", "check"], "python -m validation"),
+        (["deploy"], "python -m validation"),
+        ([], "python -m validation"),
+    ],
+)
+def test_a_usage_error_is_one_line_that_points_at_help(argv: list[str], prog: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    assert exited.value.code == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"{prog}: error: "), err
+    assert err.rstrip().endswith(f"(see `{prog} --help`)") and "usage:" not in err
+
+
+@pytest.mark.parametrize("argv", [["update-bucket", "mlops-new-bucket"], ["update-image", "--from", "dev"],
+                                  ["render", "dev"]])
+def test_run_outside_the_repository_says_so_and_names_root(argv: list[str], tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(argv) == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert f"{tmp_path} is not inside the repository" in err and "pass --root DIR" in err, err
+
+
+def test_an_explicit_root_is_trusted_and_not_second_guessed(tmp_path, capsys) -> None:
+    assert cli.main(["update-bucket", "mlops-new-bucket", "--root", str(tmp_path)]) == cli.EXIT_ERROR
+    assert capsys.readouterr().err.strip() == f"error: no environments under {tmp_path / 'overlays'}"

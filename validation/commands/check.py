@@ -66,6 +66,16 @@ def find_root(start: Path) -> Path:
     return here
 
 
+def root_hint(root: Path, given: Path | None) -> str:
+    """For "found nothing under ROOT": the usual cause is a command run outside the repository."""
+    if given is not None:
+        return ""  # the person chose the root; the message names it
+    if not (root / "pyproject.toml").is_file():
+        return (f"; {root} is not inside the repository (no pyproject.toml there or above): "
+                "run the command from the repository, or pass --root DIR")
+    return f"; if the repository is not {root}, pass --root DIR"
+
+
 def _split(values: list[str]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 

@@ -24,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from validation import config as config_mod
     from validation.atomic import write_atomic
-    from validation.commands.check import find_root
+    from validation.commands.check import find_root, root_hint
     from validation.engine import bounded
     from validation.render import ToolMissing, find_engine, render_targets
     from validation.targets import discover, is_kustomization_dir, select
@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
     for refused in found.refused:  # a target outside the repository is not rendered: say why, not "unknown"
         if args.target in (refused.environment, refused.name, f"app/{refused.name}"):
             raise UsageError(f"{refused.file}: {refused.message}")
+    if not found.targets:
+        raise UsageError(f"nothing to render under {root}{root_hint(root, args.root)}")
     targets = select(found.targets, [args.target])
     # An environment name selects its overlay and its Application; Argo CD applies the Application's render.
     target = next((t for t in targets if t.kind == "application"), targets[0])

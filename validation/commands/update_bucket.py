@@ -89,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
 def _update(args: argparse.Namespace, root: Path, cfg) -> int:
     known = buckets.environments(root, cfg.overlays_dir)
     if not known:
-        raise UsageError(f"no environments under {root / cfg.overlays_dir}")
+        from validation.commands.check import root_hint
+
+        raise UsageError(f"no environments under {root / cfg.overlays_dir}{root_hint(root, args.root)}")
     if args.env == "all":
         selected = known
     elif args.env in known:

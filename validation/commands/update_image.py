@@ -161,7 +161,9 @@ def _update(args: argparse.Namespace, root: Path, cfg: Any, command: str = "") -
 
     known = buckets.environments(root, cfg.overlays_dir)
     if not known:
-        raise UsageError(f"no environments under {root / cfg.overlays_dir}")
+        from validation.commands.check import root_hint
+
+        raise UsageError(f"no environments under {root / cfg.overlays_dir}{root_hint(root, args.root)}")
     if args.env == "all":
         selected = list(known)
     elif args.env in known:
