@@ -390,7 +390,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             probe(settings.tracking_uri)  # an unreachable server is refused before data is versioned
         for name in STEPS if step == "run" else [step]:
             step = name
-            run_step(name, settings)
+            result = run_step(name, settings)
+        if step == "register-model":
+            print(result.where(), flush=True)  # where the model went, and how to load it
     except PipelineError as exc:
         print(f"pipeline {step}: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pipeline import files, tracking, train_model
 from pipeline.errors import GateFailed, PipelineError
@@ -21,10 +23,29 @@ class Registration:
     version: str
     alias: str
     tags: dict[str, str]
+    tracking_uri: str = ""
 
     def summary(self) -> str:
         tags = ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items()))
         return f"registered {self.name} version {self.version} as @{self.alias} ({tags})"
+
+    def where(self) -> str:
+        """Where the model is and the exact line that loads it (with the store MLflow must be pointed at)."""
+        uri = shown_uri(self.tracking_uri)
+        model = f"models:/{self.name}@{self.alias}"
+        code = (f'import mlflow, pandas as pd; m = mlflow.pyfunc.load_model("{model}"); '
+                'print(m.predict(pd.DataFrame({"text": ["a truly wonderful film", "the service was rude and slow"]})))')
+        return (f"model: {model} (version {self.version}) in the MLflow registry at {uri}\n"
+                f"load it: MLFLOW_TRACKING_URI={shlex.quote(uri)} python -c {shlex.quote(code)}")
+
+
+def shown_uri(uri: str) -> str:
+    """The tracking URI without a password, fit for a log line."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def check_gate(settings: Settings, run_id: str) -> None:
@@ -88,7 +109,8 @@ def run(settings: Settings) -> Registration:
         train_model.model_uri(trained), tags, settings.alias
     )
     files.write_text(settings.outputs / "model-version", version)
-    return Registration(name=settings.model_name, version=version, alias=settings.alias, tags=tags)
+    return Registration(name=settings.model_name, version=version, alias=settings.alias, tags=tags,
+                        tracking_uri=settings.tracking_uri)
 
 
 LINK_TAG = "mlflow.modelVersions"  # on the logged model: the registered versions made from it, as MLflow keeps it
