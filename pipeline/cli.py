@@ -399,6 +399,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"pipeline {step}: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:  # most often: run outside the project's venv, in a new shell
+        print(
+            f"pipeline {step}: error: the Python package {exc.name!r} is not installed for {sys.executable}; "
+            "activate the project's venv first (`. .venv/bin/activate`), or install the project: "
+            "pip install -c constraints.txt -e '.[pipeline]'",
+            file=sys.stderr,
+        )
+        return 2
     except Exception as exc:  # noqa: BLE001 - the CLI boundary: a message, never a traceback
         if os.environ.get("PIPELINE_DEBUG"):
             raise

@@ -256,3 +256,21 @@ def test_a_syntax_error_is_reported_once_by_the_first_yaml_hook(repo, gate_env):
     assert output.count("YAML-PARSE") == 1, output
     assert "syntax error" not in output and "invalid Kustomization" not in output and "RENDER-FAILED" not in output
     assert "yamllint" not in output and "render and check" not in output, output
+
+
+def test_outside_the_venv_a_commit_is_refused_not_waved_through(repo, gate_env):
+    """docs/gitops-gate.md: without `. .venv/bin/activate` the hooks run the first python on PATH, and refuse."""
+    env = dict(gate_env)
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not p.startswith(sys.prefix))
+    env.pop("VIRTUAL_ENV", None)
+    probe = subprocess.run(["python", "-c", "import yamllint, ruff, jsonschema_rs"], env=env, capture_output=True)
+    if probe.returncode == 0:
+        pytest.skip("the python outside the venv has the project's tools: there is no 'outside' here")
+    start = head(repo, gate_env)
+    append_comment(repo / "overlays" / "dev" / "params.yaml")
+    done = commit(repo, env, "overlays/dev/params.yaml")
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and head(repo, gate_env) == start, output
+    # The first hook that fails says why: a module the python on PATH lacks (which one depends on the hook order).
+    assert re.search(r"No module named|is missing|not installed|Executable `python` not found", output), output
+    assert ". .venv/bin/activate" in output or "No module named" in output, output

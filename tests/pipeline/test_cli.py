@@ -343,3 +343,16 @@ def test_a_usage_error_is_one_line_that_points_at_help(argv: list[str], prog: st
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"{prog}: error: "), err
     assert err.rstrip().endswith(f"(see `{prog} --help`)") and "usage:" not in err
+
+
+def test_a_missing_package_says_to_activate_the_venv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
+    """A new shell without `. .venv/bin/activate`: the step's first heavy import fails; say what to do, exit 2."""
+    from pipeline import cli, data_prep
+
+    def outside_the_venv(settings):
+        raise ModuleNotFoundError("No module named 'dvc'", name="dvc")
+
+    monkeypatch.setattr(data_prep, "run", outside_the_venv)
+    assert cli.main(["data-prep", "--workdir", str(tmp_path / "w")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'dvc' is not installed" in err and "`. .venv/bin/activate`" in err, err
