@@ -135,3 +135,16 @@ def test_the_text_report_says_it_once_and_stderr_adds_nothing(repo: Path, capsys
     assert code == 1 and err == ""
     assert out.count("RENDER-FAILED") == 1 and out.count("greeting.txt") == 1, out
     assert "base/kustomization.yaml:6:" in out and "tool error" not in out
+
+
+@pytest.mark.parametrize("old, new", [
+    ("namespace: ml-dev\n", "namespace: ml-dev\nconfigurations:\n  - config/names.yaml\n"),  # no known shape
+    ("- ../../base", "- ../../base\n  - missing.yaml"),
+])
+def test_through_an_applications_working_copy_messages_name_repository_paths(repo: Path, old: str, new: str) -> None:
+    """docs/validation.md: the scratch copy an Application's kustomize options are applied to never shows."""
+    write(repo, {"argocd/apps/dev.yaml": application("dev", "namePrefix: x-\n")})
+    edit(repo, "overlays/dev/kustomization.yaml", old, new)
+    found = failures(repo)  # also: no absolute path of the repository (the app's failure is folded into dev's)
+    for f in found:
+        assert "argo-ml-render" not in f.message and f.file == "overlays/dev/kustomization.yaml", f.message
