@@ -321,3 +321,16 @@ def test_run_stops_at_a_failed_gate_and_registers_nothing(
     assert "register-model:" not in out
     assert (embedded_copy.outputs / "gate").read_text() == "failed"
     assert len(_versions(embedded_copy)) == before
+
+
+def test_a_refused_registration_is_one_line_on_stderr(embedded_copy: Settings, tmp_path: Path) -> None:
+    """What a person sees when the registry refuses the version: one line, none of MLflow's logging or tracebacks."""
+    before = _snapshot(embedded_copy)
+    result = run_cli(
+        "register-model", "--workdir", str(embedded_copy.workdir), "--mlflow-tracking-uri", embedded_copy.tracking_uri,
+        "--git-commit", "f" * 100_001, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("pipeline register-model: error: could not "
+                                                                       "register run"), result.stderr
+    assert "model:" not in result.stdout and _snapshot(embedded_copy) == before
