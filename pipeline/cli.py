@@ -258,17 +258,23 @@ def common_flags() -> argparse.ArgumentParser:
 class Parser(argparse.ArgumentParser):
     """Usage errors in one line that points at --help, exit 2 (argparse would print its usage block first).
 
-    Step parsers are made with this class too, so each reports its own unknown flags under its own name.
+    Step parsers are made with this class too, so each reports its own errors under its own name.
     """
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
-    def parse_known_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 - argparse's signature
-        parsed, extra = super().parse_known_args(args, namespace)
-        if extra:
-            self.error(f"unrecognized arguments: {' '.join(extra)}")
-        return parsed, extra
+    def parse_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 - argparse's signature
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:  # reported by the subcommand they were given to, so its --help is the one pointed at
+            self._chosen(parsed).error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed
+
+    def _chosen(self, parsed: argparse.Namespace) -> argparse.ArgumentParser:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and getattr(parsed, action.dest, None) in action.choices:
+                return action.choices[getattr(parsed, action.dest)]._chosen(parsed)
+        return self
 
 
 def _formatter(prog: str) -> argparse.HelpFormatter:

@@ -34,7 +34,7 @@ def test_an_unexpected_error_is_exit_2_and_names_where(monkeypatch, capsys, exc)
         (["check", "--no-such-flag"], "python -m validation check"),
         (["check", "--fail-on", "nope"], "python -m validation check"),
         (["update-bucket"], "python -m validation update-bucket"),
-        (["--no-such-flag", "check"], "python -m validation"),
+        (["--no-such-flag", "check"], "python -m validation check"),  # the command it was given with
         (["deploy"], "python -m validation"),
         ([], "python -m validation"),
     ],
