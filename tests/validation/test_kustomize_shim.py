@@ -37,7 +37,7 @@ def shim() -> Path:
 
 def test_the_readme_build_command_works_with_only_the_venv(shim: Path) -> None:
     """`kustomize build overlays/dev`, as the README writes it, prints what kubectl's kustomize prints."""
-    assert "kustomize build overlays/dev | kubectl apply -f -" in (REPO / "README.md").read_text()
+    assert "kustomize build overlays/dev | kubectl apply " in (REPO / "README.md").read_text()
     path = _path_without_kustomize()
     shell = _run(["sh", "-c", "kustomize build overlays/dev"], path)
     assert shell.returncode == 0, shell.stderr
