@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,8 @@ from tests.manifests.conftest import NAMESPACES, rendered
 BLOCKS = all_blocks()
 RUNNABLE = [b for b in BLOCKS if b.runs]
 VENV = REPO / ".venv" if (REPO / ".venv" / "bin" / "activate").is_file() else Path(sys.prefix)
+# Where the README's install put the programs: the venv's bin, or (CI installs without a venv) the interpreter's.
+SCRIPTS = VENV / "bin" if (VENV / "bin" / "activate").is_file() else Path(sysconfig.get_path("scripts"))
 # Namespaces a command may name: the environments', and those the set-up creates for Argo, Argo CD and MLflow.
 NAMESPACES_KNOWN = {*NAMESPACES.values(), "argo", "argocd", "mlflow"}
 SHELL_BUILTINS = {"cd", "echo", "set", "export", "source", ".", "true", "false", "test", "[", "printf"}
@@ -71,7 +74,7 @@ def test_a_quick_offline_block_runs_as_written(block: Block, tmp_path: Path) -> 
     """In a new shell, from the root of a copy of the repository (a git checkout with the installed .venv)."""
     root = _checkout(tmp_path / "repo")
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(VENV)))
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if Path(p) != SCRIPTS)
     env["HOME"] = str(tmp_path / "home")  # pre-commit and git keep their state there
     env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit")
     script = ("set -eo pipefail\n" + (". .venv/bin/activate\n" if block.venv else "") + block.body)
@@ -101,7 +104,7 @@ def _check(block: Block, words: list[str]) -> list[str]:
         if "cluster" not in block.markers and block.lang != "console":
             problems.append(f"{shown}: {program} needs a cluster or a cloud account: mark the block `bash cluster`")
     elif program.startswith(".venv/bin/"):
-        if not (VENV / "bin" / program.removeprefix(".venv/bin/")).exists():
+        if not (SCRIPTS / program.removeprefix(".venv/bin/")).exists():
             problems.append(f"{shown}: the README's install puts no {program} in the venv")
     elif program not in SHELL_BUILTINS and "cluster" not in block.markers and not _on_path(program):
         problems.append(f"{shown}: {program} is neither installed by the README's install nor on PATH")
@@ -186,7 +189,7 @@ def _flag(args: list[str], *names: str) -> str | None:
 
 
 def _on_path(program: str) -> bool:
-    return bool(shutil.which(program, path=os.pathsep.join([str(VENV / "bin"), os.environ.get("PATH", "")])))
+    return bool(shutil.which(program, path=os.pathsep.join([str(SCRIPTS), os.environ.get("PATH", "")])))
 
 
 def _section(path: Path, heading: str) -> str:
@@ -197,12 +200,14 @@ def _section(path: Path, heading: str) -> str:
 
 
 def _checkout(root: Path) -> Path:
-    """The working tree's files in a fresh git repository, with the installed venv's programs under .venv."""
+    """The working tree's files in a fresh git repository, with the installed programs under .venv/bin."""
     copy_repo(root)
-    (root / ".venv").mkdir()
-    for part in ("bin", "lib", "pyvenv.cfg"):
-        if (VENV / part).exists():
-            (root / ".venv" / part).symlink_to(VENV / part)
+    bin_dir = root / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for program in SCRIPTS.iterdir():
+        (bin_dir / program.name).symlink_to(program)
+    if not (bin_dir / "activate").exists():  # installed without a venv (CI): activating puts those programs first
+        (bin_dir / "activate").write_text(f'export PATH="{SCRIPTS}:$PATH"\n')
     git = ["git", "-c", "user.name=docs", "-c", "user.email=docs@example.invalid"]
     subprocess.run([*git, "init", "-q", "-b", "main"], cwd=root, check=True)
     subprocess.run([*git, "add", "-A"], cwd=root, check=True)
