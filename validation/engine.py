@@ -20,6 +20,7 @@ from validation.provenance import Provenance
 from validation.render import (
     KustomizeEngine,
     ToolMissing,
+    app_source,
     argocd_reads,
     directory_options,
     find_engine,
@@ -223,7 +224,9 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
 
     # -- render and lint side by side (kustomize runs in subprocesses; the lint is Python)
     clock = time.perf_counter()
-    built = [t for t in chosen if is_kustomization_dir(t.path)]
+    # A multi-source Application is rendered source by source (each with its own options) and then united.
+    split = [(t, t.per_source()) for t in chosen]
+    built = [p for _, parts in split for p in parts if is_kustomization_dir(p.path)]
     if not paths:
         # What kustomize reads as YAML is linted whatever its name (a resource called bomb.txt), inside the root.
         listed = set(lint_paths)
@@ -251,27 +254,28 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     pending: list[_Pending] = [_from_lint(i) for i in issues
                                if not (i.rule_id in SHAPE_RULES and i.file in not_manifests)] + refused
 
-    for t in chosen:
-        if t in built:
-            continue
-        rendered.append(_read_plain(t, root, loaded, pending, result.notes))
+    kustomized = {id(p) for p in built}
+    for _, parts in split:
+        rendered.extend(_read_plain(p, root, loaded, pending, result.notes) for p in parts if id(p) not in kustomized)
+    rendered = united_sources(split, rendered, result.notes)
     order = {t.name: i for i, t in enumerate(chosen)}
     rendered.sort(key=lambda rt: order.get(rt.target.name, 0))
     result.rendered = rendered
     if paths:
         _plain_paths_world(rendered, built, config.closed_world, result.notes)
 
-    for rt in rendered:
-        if rt.offline:
-            where = repo_relative(root, rt.target.path)
-            shown = rt.target.name if where == rt.target.name else f"{rt.target.name} ({where})"
-            note = (f"{shown} {rt.offline}; the rules that need the whole rendered set do not claim that anything "
+    renders = [part for rt in rendered for part in (rt.sources or [rt])]  # each source of an Application on its own
+    for part in renders:
+        if part.offline:
+            where = repo_relative(root, part.target.path)
+            shown = part.target.name if where == part.target.name else f"{part.target.name} ({where})"
+            note = (f"{shown} {part.offline}; the rules that need the whole rendered set do not claim that anything "
                     "is missing")
             if note not in result.notes:
                 result.notes.append(note)
-    pending.extend(_render_failures([rt for rt in rendered if not (engine is None and rt.target in built)], root,
+    pending.extend(_render_failures([p for p in renders if not (engine is None and id(p.target) in kustomized)], root,
                                     result))
-    _label_source_findings(pending, rendered, root)
+    _label_source_findings(pending, renders, root)
 
     ok = [rt for rt in rendered if rt.error is None]
 
@@ -421,6 +425,40 @@ def _without_namespace(ref: str) -> str:
 OPEN_WORLD = "PATHs are not a deployment unit"
 
 
+def united_sources(split: list[tuple[Target, tuple[Target, ...]]], rendered: list[RenderedTarget],
+                   notes: list[str]) -> list[RenderedTarget]:
+    """One RenderedTarget per target: a multi-source Application's renders (one per source) united as Argo CD unites
+    them. An object that several sources render is the last source's (Argo CD: RepeatedResourceWarning); a source
+    that fails fails the Application, and one not rendered offline leaves its world open."""
+    by_part = {id(rt.target): rt for rt in rendered}
+    out = []
+    for t, parts in split:
+        renders = [by_part[id(p)] for p in parts if id(p) in by_part]
+        if len(parts) == 1:
+            out.extend(renders)
+            continue
+        union: dict[tuple, Manifest] = {}
+        for rt in renders:
+            for m in rt.manifests:
+                key = _identity(m)
+                if key in union and key[-1]:
+                    notes.append(f"{t.name}: {m.ref} is rendered by more than one source; Argo CD keeps the last "
+                                 "source's (RepeatedResourceWarning)")
+                union[key] = m
+        out.append(RenderedTarget(
+            t, list(union.values()), render_seconds=sum(rt.render_seconds for rt in renders),
+            error=next((rt.error for rt in renders if rt.error is not None), None),
+            offline="; ".join(rt.offline for rt in renders if rt.offline) or None, sources=renders))
+    return out
+
+
+def _identity(m: Manifest) -> tuple:
+    """What makes two objects one for Argo CD: group, kind, namespace and name (an unnamed object is its own)."""
+    group = m.api_version.split("/")[0] if "/" in m.api_version else ""
+    name = m.metadata.get("name")
+    return (group, m.kind, m.namespace or "", str(name)) if name else (id(m), "")
+
+
 def _plain_paths_world(rendered: list[RenderedTarget], built: list[Target], closed: bool, notes: list[str]) -> None:
     """Files and plain directories given as PATHs are not a deployment unit: what they refer to may come with Argo's
     install or be created by hand, so the closed-world rules do not claim it is missing (the world is open). Under
@@ -456,7 +494,7 @@ def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: 
         cause = RenderCause(repo_relative(root, t.path), None, None, message, False)
         if t.kind == "application" and t.application_file:
             name = str((t.application or {}).get("metadata", {}).get("name", ""))
-            loc = sourcemap.locate(root, t.application_file, "Application", name, ("spec", "source", "path"))
+            loc = sourcemap.locate(root, t.application_file, "Application", name, (*t.source_field, "path"))
             cause = RenderCause(t.application_file, loc.line if loc else None, loc.column if loc else None,
                                 f"Application {name}: {message}", loc is not None)
         return RenderedTarget(t, error=message, cause=cause)
@@ -534,8 +572,7 @@ def _application_cause(rt: RenderedTarget, root: Path, rendered: list[RenderedTa
     if any(o.target.kind != "application" and o.target.path == t.path and o.error is not None for o in rendered):
         return None  # the overlay fails too: the cause is in the overlay's files
     name = str((t.application or {}).get("metadata", {}).get("name", ""))
-    options = ("spec", "source", "kustomize") if (t.application or {}).get("spec", {}).get("source", {}).get(
-        "kustomize") else ("spec", "source", "path")
+    options = (*t.source_field, "kustomize" if app_source(t.application, t.source_index).get("kustomize") else "path")
     loc = sourcemap.locate(root, t.application_file, "Application", name, options)
     message = rt.cause.message if rt.cause is not None else str(rt.error)
     return RenderCause(t.application_file, loc.line if loc else None, loc.column if loc else None,
@@ -649,12 +686,13 @@ def _finish(p: _Pending, config: Config, root: Path, provenances: dict[str, Prov
     file, line, column = p.file, p.line, p.column
     if m is not None and line is None:
         loc = None
-        rt = p.rendered
+        rt = p.rendered.source_of(m) if p.rendered is not None else None  # the build of the source it came from
         if rt is not None and m.source_line is None and is_kustomization_dir(rt.target.path):
             # rendered by kustomize: the line that set the value in this target's build, overlay edits included
-            prov = provenances.get(rt.target.name)
+            key = f"{rt.target.name}#{rt.target.source_index}"
+            prov = provenances.get(key)
             if prov is None:
-                prov = provenances[rt.target.name] = Provenance(root, rt.target, rt.manifests)
+                prov = provenances[key] = Provenance(root, rt.target, rt.manifests)
             loc = prov.locate(m, p.path, about_key=p.rule_id in KEY_RULES)
         if loc is None:
             file = file or m.source

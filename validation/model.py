@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,27 @@ class Target:
     application: dict[str, Any] | None = None  # the Application object, for kind == "application"
     application_file: str | None = None  # repo-relative file the Application came from
     source_index: int | None = None  # which of the Application's spec.sources is rendered (None: spec.source)
+    # The Application's other sources rendered with it, as (absolute path, index in spec.sources): Argo CD renders
+    # every source on its own, with its own options, and syncs the union.
+    more_sources: tuple[tuple[Path, int], ...] = ()
     unrendered: tuple[str, ...] = ()  # the Application's other sources that make objects, not rendered here
+
+    @property
+    def source_field(self) -> tuple[str | int, ...]:
+        """Where the rendered source is in the Application: spec.source, or spec.sources[i]."""
+        return ("spec", "source") if self.source_index is None else ("spec", "sources", self.source_index)
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Every directory (or file) this target renders from."""
+        return (self.path, *(p for p, _ in self.more_sources))
+
+    def per_source(self) -> tuple["Target", ...]:
+        """One target per rendered source, each rendered as a target of its own; (self,) for a single source."""
+        if not self.more_sources:
+            return (self,)
+        return (dataclasses.replace(self, more_sources=()),
+                *(dataclasses.replace(self, path=p, source_index=i, more_sources=()) for p, i in self.more_sources))
 
 
 @dataclass
@@ -106,6 +127,10 @@ class RenderedTarget:
     open_world: str | None = None
     # With --closed-world, the objects of every plain PATH of the run: they are checked as one world.
     shared: list[Manifest] | None = None
+    # A multi-source Application: the render of each source (Target.per_source), whose union is `manifests`.
+    sources: list["RenderedTarget"] = field(default_factory=list)
+    _source_by_manifest: dict[int, "RenderedTarget"] | None = field(default=None, init=False, repr=False,
+                                                                     compare=False)
 
     @property
     def incomplete(self) -> str | None:
@@ -116,6 +141,14 @@ class RenderedTarget:
         if self.target.unrendered:
             return "not rendered: " + "; ".join(self.target.unrendered)
         return self.open_world
+
+    def source_of(self, m: Manifest) -> "RenderedTarget":
+        """The render of the source `m` came from: where its lines are looked up (itself for a single source)."""
+        if not self.sources:
+            return self
+        if self._source_by_manifest is None:
+            self._source_by_manifest = {id(x): part for part in self.sources for x in part.manifests}
+        return self._source_by_manifest.get(id(m), self)
 
     @property
     def world(self) -> list[Manifest]:

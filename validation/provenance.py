@@ -655,10 +655,13 @@ class Provenance:
         app = next((d for d in src.docs if nodes.text(nodes.get(d, "kind")) == "Application"
                     and nodes.text(nodes.get(nodes.get(d, "metadata"), "name")) == name), None)
         spec = nodes.get(app, "spec")
-        source = nodes.get(spec, "source")
-        if source is None:
-            source = next((s for s in nodes.items(nodes.get(spec, "sources")) if nodes.get(s, "path") is not None),
-                          None)
+        many = nodes.items(nodes.get(spec, "sources"))
+        if t.source_index is not None and t.source_index < len(many):
+            source = many[t.source_index]  # the source this build renders, of a multi-source Application
+        else:
+            source = nodes.get(spec, "source")
+            if source is None:
+                source = next((s for s in many if nodes.get(s, "path") is not None), None)
         options = nodes.get(source, "kustomize")
         if options is None:
             return

@@ -141,14 +141,16 @@ def _git(cwd: Path, *args: str) -> str:
 
 
 def _target_graph(root: Path, target: Any, seen: dict[Path, Graph]) -> Graph:
-    path = Path(target.path)
-    if path.is_dir():
-        sub = kustomization_graph(path, seen, root)
-        graph = Graph(set(sub.files), set(sub.folders))
-    elif not path.exists():
-        graph = Graph(folders={path.resolve()})  # an Application whose source folder was deleted
-    else:
-        graph = Graph({path.resolve()})
+    graph = Graph(set(), set())
+    for path in map(Path, getattr(target, "paths", (target.path,))):  # every source of a multi-source Application
+        if path.is_dir():
+            sub = kustomization_graph(path, seen, root)
+            graph.files |= sub.files
+            graph.folders |= sub.folders
+        elif not path.exists():
+            graph.folders.add(path.resolve())  # an Application whose source folder was deleted
+        else:
+            graph.files.add(path.resolve())
     if getattr(target, "application_file", None):
         graph.files.add(_absolute(root, target.application_file))
     return graph

@@ -166,6 +166,11 @@ def _app_sources(spec: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
     return ([spec["source"]] if isinstance(spec.get("source"), dict) else []), False
 
 
+def _index(sources: list[dict[str, Any]], source: dict[str, Any]) -> int:
+    """The position of this very source (not an equal one) in spec.sources."""
+    return next(i for i, s in enumerate(sources) if s is source)
+
+
 def _describe(source: dict[str, Any]) -> str:
     if source.get("chart"):
         return f"Helm chart {source['chart']} {source.get('targetRevision', '')} from {source.get('repoURL', '?')}"
@@ -228,28 +233,33 @@ def _applications(config: Config, overlay_envs: set[str], notes: list[str], skip
                                    field_path))
             continue
         skips = {id(s): _skip_reason(config, s, str(s["path"]).strip("/") or ".") for s in here}
-        chosen = next((s for s in here if skips[id(s)] is None), None)
-        if chosen is None:
+        rendered = [s for s in here if skips[id(s)] is None]
+        if not rendered:
             notes.append(f"{rel}: Application {name} {skips[id(here[0])]}")
             skipped.append(f"Application {name}")
             continue
-        # Every other source that makes objects (a ref-only source only lends its files) is not rendered here.
+        # Argo CD renders every source that makes objects (a path, a chart; a ref-only source only lends its files
+        # to the others) and syncs the union. What is not rendered here leaves the world open.
         unrendered = tuple(
             _describe(s) + (f" ({skips[id(s)]})" if skips.get(id(s)) else "")
-            for s in sources if s is not chosen and (s.get("chart") or s.get("path") is not None))
+            for s in sources if not any(s is r for r in rendered) and (s.get("chart") or s.get("path") is not None))
         if unrendered:
-            notes.append(f"{rel}: Application {name}: only {_describe(chosen)} is rendered, not "
-                         f"{'; '.join(unrendered)}; the rules that need the whole rendered set do not claim that "
-                         "anything is missing there")
-        source_path = str(chosen["path"]).strip("/") or "."
+            notes.append(f"{rel}: Application {name}: rendered {'; '.join(_describe(s) for s in rendered)}; not "
+                         f"rendered {'; '.join(unrendered)}; its world is open: the rules that need the whole rendered "
+                         "set do not claim that anything is missing there")
+        source_paths = [str(s["path"]).strip("/") or "." for s in rendered]
+        index = [_index(sources, s) if many else None for s in rendered]
         found.append(Target(
             name=f"app/{name}",
             kind="application",
-            path=safe_resolve(config.root / source_path),
-            environment=_environment_of(obj, source_path, config, overlay_envs),
+            path=safe_resolve(config.root / source_paths[0]),
+            environment=next((env for p in source_paths if (env := _environment_of(obj, p, config, overlay_envs))),
+                             None),
             application=obj,
             application_file=rel,
-            source_index=sources.index(chosen) if many else None,
+            source_index=index[0],
+            more_sources=tuple((safe_resolve(config.root / p), i) for p, i in zip(source_paths[1:], index[1:],
+                                                                               strict=True) if i is not None),
             unrendered=unrendered,
         ))
     return found

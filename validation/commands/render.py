@@ -43,18 +43,20 @@ def run(args: argparse.Namespace) -> int:
     targets = select(found.targets, [args.target])
     # An environment name selects its overlay and its Application; Argo CD applies the Application's render.
     target = next((t for t in targets if t.kind == "application"), targets[0])
-    if is_kustomization_dir(target.path):
+    parts = target.per_source()  # a multi-source Application: every source, united as Argo CD unites them
+    engine = None
+    if any(is_kustomization_dir(p.path) for p in parts):
         try:
             engine = find_engine()
         except ToolMissing as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ERROR
-        rendered = render_targets([target], root, engine,
-                                  allow_remote=args.allow_remote_bases or cfg.allow_remote_bases)[0]
-    else:
-        from validation.engine import _read_plain
+    from validation.engine import _read_plain, united_sources
 
-        rendered = _read_plain(target, root, {}, [])
+    allow_remote = args.allow_remote_bases or cfg.allow_remote_bases
+    renders = [render_targets([p], root, engine, allow_remote=allow_remote)[0] if is_kustomization_dir(p.path)
+               else _read_plain(p, root, {}, []) for p in parts]
+    rendered = united_sources([(target, parts)], renders, [])[0]
     if rendered.error or rendered.offline:
         print(f"error: cannot render {target.name}: {bounded(rendered.error or rendered.offline or '')}",
               file=sys.stderr)

@@ -36,10 +36,12 @@ def _rule(id: str, name: str, severity: Severity, summary: str, remediation: str
 
 
 def sources(m: Manifest) -> list[tuple[dict[str, Any], JsonPath]]:
+    """The Application's sources with their JSON paths: spec.sources when given (Argo CD then ignores spec.source)."""
     spec = as_dict(m.obj.get("spec"))
-    if isinstance(spec.get("source"), dict):
-        return [(spec["source"], ("spec", "source"))]
-    return [(s, ("spec", "sources", i)) for i, s in enumerate(as_list(spec.get("sources"))) if isinstance(s, dict)]
+    many = [(s, ("spec", "sources", i)) for i, s in enumerate(as_list(spec.get("sources"))) if isinstance(s, dict)]
+    if many:
+        return many
+    return [(spec["source"], ("spec", "source"))] if isinstance(spec.get("source"), dict) else []
 
 
 def _all_manifests(ctx: Context, kind: str) -> list[Manifest]:
@@ -59,18 +61,19 @@ def _project(ctx: Context, name: str) -> Manifest | None:
 
 
 def app_target(ctx: Context, app: Manifest) -> RenderedTarget | None:
-    """What this Application renders: its own target, else the overlay at its source path."""
+    """What this Application renders: its own target (every source it renders), else the overlay at its source path
+    when that is its only source that makes objects (an overlay is not what several sources make together)."""
     name = app.metadata.get("name")
     for rt in ctx.targets:
         t = rt.target
         if t.kind == "application" and as_dict(as_dict(t.application).get("metadata")).get("name") == name:
             return rt
-    for src, _ in sources(app):
-        if src.get("path"):
-            path = (ctx.repo_root / str(src["path"])).resolve()
-            for rt in ctx.targets:
-                if rt.target.kind == "overlay" and rt.target.path.resolve() == path:
-                    return rt
+    making = [src for src, _ in sources(app) if src.get("chart") or src.get("path") is not None]
+    if len(making) == 1 and making[0].get("path") and not making[0].get("chart"):
+        path = (ctx.repo_root / str(making[0]["path"])).resolve()
+        for rt in ctx.targets:
+            if rt.target.kind == "overlay" and rt.target.path.resolve() == path:
+                return rt
     return None
 
 
@@ -212,7 +215,13 @@ def check_project_destination(m: Manifest, ctx: Context) -> Iterator[Problem]:
         denied = [ns for ns in rendered if not _destination_allowed({**dest, "namespace": ns}, allowed)]
         if denied:
             yield Problem(m, f"the source renders into namespace(s) {', '.join(denied)}, which AppProject "
-                             f"{project.metadata.get('name')!r} does not permit ({shown})", ("spec", "source"))
+                             f"{project.metadata.get('name')!r} does not permit ({shown})",
+                          _source_field(m))
+
+
+def _source_field(m: Manifest) -> JsonPath:
+    found = sources(m)
+    return ("spec", "sources") if len(found) > 1 else (found[0][1] if found else ("spec", "source"))
 
 
 def _kind_group(obj: Manifest) -> str:
@@ -263,9 +272,9 @@ def check_project_resources(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 @_rule("ARGOCD-DESTINATION-NAMESPACE", "destination-namespace", Severity.ERROR,
-       "The Application's destination namespace equals the namespace its source renders into (kustomize's "
-       "`namespace:`). A source whose objects name several namespaces, or leave some to the destination, is "
-       "deliberate and not checked.",
+       "The Application's destination namespace equals the namespace its sources render into (kustomize's "
+       "`namespace:`), every source of a multi-source Application together. Objects that name several namespaces, "
+       "or leave some to the destination, are deliberate and not checked.",
        "Make spec.destination.namespace and the overlay's `namespace:` agree.",
        """
 # overlays/dev: namespace: ml-dev

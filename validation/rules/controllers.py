@@ -108,7 +108,8 @@ def argo_workflow_defaults(targets: list[RenderedTarget]) -> dict[str, Any]:
     for rt in targets:
         candidates = [m.obj for m in rt.manifests]
         if rt.offline:
-            candidates += _local_objects(rt.target.path)
+            for path in rt.target.paths:
+                candidates += _local_objects(path)
         for obj in candidates:
             if obj.get("kind") == "ConfigMap" and as_dict(obj.get("metadata")).get("name") == ARGO_CONTROLLER_CONFIGMAP:
                 text = as_dict(obj.get("data")).get("workflowDefaults")

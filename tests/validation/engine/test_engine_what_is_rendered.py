@@ -173,7 +173,7 @@ def test_a_multi_source_application_renders_its_path_source_and_says_the_rest_is
     assert [m.name for m in rt.manifests] == ["x-web"]  # this source's own kustomize options
     # The Secret may come from the chart: the closed-world rule does not claim it is missing.
     assert "ARGO-DANGLING-REFERENCE" not in _rules(result)
-    assert any("only path 'extra'" in n and "do not claim" in n for n in found.notes)
+    assert any("rendered path 'extra'" in n and "world is open" in n for n in found.notes)
 
 
 def test_the_same_reference_in_a_complete_target_is_dangling(tmp_path: Path) -> None:

@@ -14,7 +14,8 @@ def synced_by_argocd(ctx: Context) -> bool:
     if target.kind == "application":
         return True
     here = target.path.resolve()
-    return any(rt.target.kind == "application" and rt.target.path.resolve() == here for rt in ctx.targets)
+    return any(rt.target.kind == "application" and any(p.resolve() == here for p in rt.target.paths)
+               for rt in ctx.targets)
 
 
 HOOK_ANNOTATION = "argocd.argoproj.io/hook"
