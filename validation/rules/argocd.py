@@ -10,7 +10,7 @@ from typing import Any, Iterator
 from validation.model import JsonPath, Manifest, RenderedTarget, Severity
 from validation.rules import Context, Problem, Rule, register
 from validation.rules.argo.spec_walk import as_dict, as_list
-from validation.targets import normalize_repo_url
+from validation.targets import normalize_repo_url, this_repo
 
 FAMILY = "argocd"
 APP = ("Application",)
@@ -53,6 +53,23 @@ def _all_manifests(ctx: Context, kind: str) -> list[Manifest]:
     return list(out.values())
 
 
+_this_repo_cache: dict[int, tuple[list[RenderedTarget], set[str]]] = {}
+
+
+def _this_repo(ctx: Context) -> set[str]:
+    """The normalised repoURL(s) of this repository, decided as target discovery decides it."""
+    hit = _this_repo_cache.get(id(ctx.targets))
+    if hit is not None and hit[0] is ctx.targets:
+        return hit[1]
+    apps = [(a.obj, [s for s, _ in sources(a) if s.get("path") is not None and not s.get("chart")])
+            for a in _all_manifests(ctx, "Application")]
+    local = this_repo(ctx.config, apps)[0]
+    if len(_this_repo_cache) > 64:
+        _this_repo_cache.clear()
+    _this_repo_cache[id(ctx.targets)] = (ctx.targets, local)
+    return local
+
+
 def _project(ctx: Context, name: str) -> Manifest | None:
     for p in _all_manifests(ctx, "AppProject"):
         if p.metadata.get("name") == name:
@@ -78,7 +95,8 @@ def app_target(ctx: Context, app: Manifest) -> RenderedTarget | None:
 
 
 @_rule("ARGOCD-SOURCE-PATH-MISSING", "source-path-missing", Severity.ERROR,
-       "An Application's source path exists in this repository (whether it renders is RENDER-FAILED's job).",
+       "An Application's source path in this repository exists (whether it renders is RENDER-FAILED's job). A path "
+       "of another repository (a multi-source Application's second repository) is not looked for here.",
        "Fix spec.source.path (it is relative to the repository root).",
        """
 spec:
@@ -91,6 +109,8 @@ def check_source_path(m: Manifest, ctx: Context) -> Iterator[Problem]:
     for src, sp in sources(m):
         if src.get("chart") or "path" not in src:
             continue
+        if src.get("repoURL") and normalize_repo_url(str(src["repoURL"])) not in _this_repo(ctx):
+            continue  # a path in another repository
         rel = str(src.get("path") or ".")
         p = (ctx.repo_root / rel).resolve()
         if Path(rel).is_absolute() or ".." in Path(rel).parts or not p.is_dir():
@@ -98,7 +118,8 @@ def check_source_path(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 @_rule("ARGOCD-REPO-URL-MISMATCH", "repo-url-mismatch", Severity.ERROR,
-       "All Applications of this repository use the same repoURL (a stray fork or typo syncs someone else's code).",
+       "All Applications of this repository use the same repoURL (a stray fork or typo syncs someone else's code). "
+       "A multi-source Application that also uses that repoURL combines other repositories on purpose.",
        "Use the one repoURL the other Applications use.",
        """
 # every Application: repoURL: https://github.com/example/argo-ml-gitops.git
@@ -116,6 +137,8 @@ def check_repo_url(m: Manifest, ctx: Context) -> Iterator[Problem]:
         return
     top = max(counts.values())
     majority = sorted(u for u, c in counts.items() if c == top)[0]
+    if len(sources(m)) > 1 and any(normalize_repo_url(str(s.get("repoURL") or "")) == majority for s, _ in sources(m)):
+        return  # its other repositories are there on purpose, next to this one
     for src, sp in sources(m):
         url = src.get("repoURL")
         if url and not src.get("chart") and normalize_repo_url(str(url)) != majority:
