@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -78,6 +79,26 @@ def test_below_min_accuracy_fails_and_records_gate_failed(embedded_copy: Setting
     assert json.loads(s.metrics_json.read_text())["gate"] == "failed"
     run_id = (s.outputs / "run-id").read_text().strip()
     assert mlflow_client(s).get_run(run_id).data.tags["gate"] == "failed"
+
+
+def test_accuracy_exactly_at_min_accuracy_passes_and_just_below_fails(embedded_copy: Settings) -> None:
+    """The gate is `accuracy >= --min-accuracy`: a model that meets the bar exactly is registered."""
+    accuracy = evaluate_model.run(embedded_copy).accuracy
+    at = evaluate_model.run(replace(embedded_copy, min_accuracy=accuracy))
+    assert (at.accuracy, at.gate) == (accuracy, "passed")
+    assert (embedded_copy.outputs / "gate").read_text() == "passed"
+    above = replace(embedded_copy, min_accuracy=math.nextafter(accuracy, 1.0))
+    with pytest.raises(GateFailed, match="is below --min-accuracy"):
+        evaluate_model.run(above)
+    assert (embedded_copy.outputs / "gate").read_text() == "failed"
+
+
+def test_the_gate_compares_accuracy_to_the_bar_inclusively() -> None:
+    def gate(accuracy: float, bar: float) -> str:
+        return evaluate_model.Evaluation("r", accuracy, 0.0, 0.0, 0.0, 10, bar, "binary").gate
+
+    assert [gate(0.7, 0.7), gate(1.0, 1.0), gate(0.0, 0.0), gate(0.8, 0.7)] == ["passed"] * 4
+    assert [gate(math.nextafter(0.7, 0.0), 0.7), gate(0.0, math.ulp(0.0))] == ["failed"] * 2
 
 
 def test_gate_failure_exits_1_with_a_message(embedded_copy: Settings, tmp_path: Path) -> None:
