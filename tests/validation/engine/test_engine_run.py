@@ -215,3 +215,21 @@ def test_a_list_item_added_by_a_json6902_patch_points_into_that_patch(repo: Path
     assert found["data.items[1].size"] == ("base/extra.yaml", 6, 5)
     assert found["data.items[1].colour"] == ("base/extra.yaml", 5, 5)  # the added item itself
     assert found["data.items[0].size"] == ("base/configmap.yaml", 7, 25)
+
+
+def test_a_wildcard_verb_in_a_block_list_is_reported_on_the_item_line(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "", "role.yaml": """\
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata:
+          name: executor
+          namespace: ml
+        rules:
+          - apiGroups: [argoproj.io]
+            resources: [workflowtaskresults]
+            verbs:
+              - create
+              - "*"
+        """})
+    [f] = engine.run(config.load(tmp_path), paths=[tmp_path / "role.yaml"], select=["RBAC-WILDCARD"]).findings
+    assert (f.file, f.line, f.column) == ("role.yaml", 11, 9)  # the `"*"` item, not `verbs:` on line 9

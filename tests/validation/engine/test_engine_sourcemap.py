@@ -80,3 +80,30 @@ def test_a_field_added_by_an_applications_inline_patch_points_into_that_patch(tm
     assert finding.file == "argocd/apps/dev.yaml"
     assert lines[finding.line - 1].strip() == "path: /automountServiceAccountTokn"
     assert lines[finding.line - 1][finding.column - 1:].startswith("automountServiceAccountTokn")
+
+
+ROLE = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: executor
+rules:
+  - apiGroups: [argoproj.io]
+    resources: [workflowtaskresults]
+    verbs:
+      - get
+      - "*"
+"""
+
+
+def test_a_finding_on_an_item_of_a_block_list_points_at_the_item_not_at_its_key(tmp_path: Path) -> None:
+    """RBAC-WILDCARD's path for `verbs: ["*"]` written one item per line ends in the item's index."""
+    write(tmp_path, {"role.yaml": ROLE})
+    loc = sourcemap.locate(tmp_path, "role.yaml", "Role", "executor", ("rules", 0, "verbs", 1))
+    assert (loc.line, loc.column, loc.exact) == (10, 9, True)  # the `"*"`, not `verbs:` on line 8
+    loc = sourcemap.locate(tmp_path, "role.yaml", "Role", "executor", ("rules", 0, "verbs", 0))
+    assert (loc.line, loc.column, loc.exact) == (9, 9, True)
+    loc = sourcemap.locate(tmp_path, "role.yaml", "Role", "executor", ("rules", 0))
+    assert (loc.line, loc.column, loc.exact) == (6, 5, True)  # the list item itself, not `rules:`
+    loc = sourcemap.locate(tmp_path, "role.yaml", "Role", "executor", ("rules", 0, "verbs", 2))
+    assert (loc.line, loc.column, loc.exact) == (8, 5, False)  # no third verb: the list's key
