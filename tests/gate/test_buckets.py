@@ -1,0 +1,247 @@
+"""validation/buckets.py piece by piece: finding the bucket patch, reading and editing its values, DVC remotes.
+Written against mutation testing's survivors (tests/README.md): each test pins decisions the end-to-end
+update-bucket tests pass through without looking at."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from validation import buckets
+
+PATCH = """\
+# dev's bucket and region
+- op: test
+  path: /spec/arguments/parameters/1/name
+  value: dvc-s3-bucket
+- op: replace
+  path: /spec/arguments/parameters/1/value
+  value: old-bucket
+- op: test
+  path: /spec/arguments/parameters/2/name
+  value: dvc-s3-region
+- op: replace
+  path: /spec/arguments/parameters/2/value
+  value: "us-east-1"
+"""
+
+
+def overlay(root: Path, env: str, patch: str = PATCH, kustomization: str | None = None) -> Path:
+    d = root / "overlays" / env
+    d.mkdir(parents=True)
+    (d / "bucket.yaml").write_text(patch)
+    (d / "kustomization.yaml").write_text(kustomization or (
+        "resources: [../../base]\npatches:\n  - path: other.yaml\n  - path: bucket.yaml\n    target: {kind: X}\n"))
+    (d / "other.yaml").write_text("- op: add\n  path: /metadata/labels/a\n  value: b\n")
+    return d
+
+
+def test_environments_are_overlay_directories_kustomize_can_build(tmp_path: Path):
+    assert buckets.environments(tmp_path) == []
+    overlay(tmp_path, "prod")
+    overlay(tmp_path, "dev")
+    (tmp_path / "overlays/.dev.swp").mkdir()
+    (tmp_path / "overlays/.dev.swp/kustomization.yaml").write_text("resources: []\n")
+    (tmp_path / "overlays/notes").mkdir()  # no kustomization
+    (tmp_path / "overlays/README.md").write_text("x")
+    (tmp_path / "overlays/qa").mkdir()
+    (tmp_path / "overlays/qa/Kustomization").write_text("resources: []\n")
+    assert buckets.environments(tmp_path) == ["dev", "prod", "qa"]
+    assert buckets.environments(tmp_path, "elsewhere") == []
+    assert buckets.kustomization_file(tmp_path / "overlays/qa") == tmp_path / "overlays/qa/Kustomization"
+    assert buckets.kustomization_file(tmp_path / "overlays/notes") is None
+
+
+def test_the_bucket_file_is_the_patch_whose_test_op_names_the_bucket(tmp_path: Path):
+    d = overlay(tmp_path, "dev")
+    assert buckets.find_bucket_file(d) == d / "bucket.yaml"
+    settings = buckets.read_settings(tmp_path, "dev")
+    assert (settings.environment, settings.file, settings.bucket, settings.region) == (
+        "dev", Path(os.path.realpath(d / "bucket.yaml")), "old-bucket", "us-east-1")
+
+
+def test_patches_json6902_entries_and_missing_patch_files_are_followed_or_skipped(tmp_path: Path):
+    d = overlay(tmp_path, "dev", kustomization=(
+        "patchesJson6902:\n  - path: gone.yaml\n  - {patch: inline}\n  - path: bucket.yaml\n"))
+    assert buckets.find_bucket_file(d) == d / "bucket.yaml"
+
+
+@pytest.mark.parametrize("kustomization, message", [
+    (None, "no kustomization.yaml"),
+    ("- a list\n", "not a mapping"),
+    ("patches:\n  - path: other.yaml\n", "no patch sets dvc-s3-bucket"),
+])
+def test_an_overlay_without_a_bucket_patch_says_why(tmp_path: Path, kustomization: str | None, message: str):
+    d = overlay(tmp_path, "dev", kustomization=kustomization or "x: 1\n")
+    if kustomization is None:
+        (d / "kustomization.yaml").unlink()
+    with pytest.raises(buckets.BucketFileError, match=message):
+        buckets.find_bucket_file(d)
+
+
+def test_a_bucket_patch_that_leaves_the_repository_is_not_read(tmp_path: Path):
+    root = tmp_path / "repo"
+    d = overlay(root, "dev")
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(PATCH)
+    (d / "bucket.yaml").unlink()
+    (d / "bucket.yaml").symlink_to(outside)
+    with pytest.raises(buckets.BucketFileError, match=r"resolves to .*outside.yaml, outside the repository"):
+        buckets.find_bucket_file(d, root.resolve())
+    assert buckets.find_bucket_file(d) == outside  # no root given: no boundary
+    assert buckets.inside(None, d / "bucket.yaml", "shown") == outside
+
+
+def test_two_different_values_for_one_parameter_are_refused(tmp_path: Path):
+    twice = PATCH + "- op: replace\n  path: /spec/arguments/parameters/1/value\n  value: other-bucket\n"
+    overlay(tmp_path, "dev", patch=twice)
+    with pytest.raises(buckets.BucketFileError, match="dvc-s3-bucket is set to different values: old-bucket, other"):
+        buckets.read_settings(tmp_path, "dev")
+    same_twice = PATCH + "- op: add\n  path: /spec/arguments/parameters/1/value\n  value: old-bucket\n"
+    (tmp_path / "overlays/dev/bucket.yaml").write_text(same_twice)
+    assert buckets.read_settings(tmp_path, "dev").bucket == "old-bucket"
+
+
+def test_value_ops_need_a_test_op_on_the_name_and_a_value_op_at_the_same_place():
+    ops = [
+        {"op": "test", "path": "/p/1/name", "value": "dvc-s3-bucket"},
+        {"op": "replace", "path": "/p/1/value", "value": "a"},
+        {"op": "add", "path": "/p/1/value", "value": "b"},
+        {"op": "remove", "path": "/p/1/value", "value": "c"},  # not a setting op
+        {"op": "replace", "path": "/p/2/value", "value": "d"},  # another parameter's slot
+        {"op": "replace", "path": "/p/1/value"},  # no value
+        {"op": "replace", "path": "/p/1/valueX", "value": "e"},
+        {"op": "test", "path": "/q/1/nameX", "value": "dvc-s3-bucket"},  # not a name test
+        {"op": "replace", "path": "/q/1/value", "value": "f"},
+        {"op": "test", "path": 7, "value": "dvc-s3-bucket"},
+        {"op": "replace", "path": 7, "value": "g"},
+        "not an op",
+    ]
+    assert [op["value"] for op in buckets._value_ops(ops, "dvc-s3-bucket")] == ["a", "b"]
+    assert buckets._value_ops(ops, "dvc-s3-region") == []
+    assert buckets._value_ops({"op": "test"}, "dvc-s3-bucket") == []
+
+
+def test_edit_changes_exactly_the_value_lines_and_keeps_quotes_and_endings():
+    new = buckets.edit_bucket_text(PATCH, bucket="new-bucket", region="eu-west-1")
+    assert new == PATCH.replace("value: old-bucket", "value: new-bucket").replace('"us-east-1"', '"eu-west-1"')
+    assert buckets.edit_bucket_text(PATCH, region="eu-west-1") == PATCH.replace('"us-east-1"', '"eu-west-1"')
+    assert buckets.edit_bucket_text(PATCH) == PATCH  # nothing asked: the text as it was
+    assert buckets.edit_bucket_text(PATCH, bucket="old-bucket") == PATCH  # already so: the same text
+    crlf = PATCH.replace("\n", "\r\n")
+    assert buckets.edit_bucket_text(crlf, bucket="b-2") == crlf.replace("old-bucket", "b-2")
+    ended = PATCH + "...\n\n"
+    assert buckets.edit_bucket_text(ended, bucket="b-2") == ended.replace("old-bucket", "b-2")
+    started = "---\n" + PATCH
+    assert buckets.edit_bucket_text(started, bucket="b-2") == started.replace("old-bucket", "b-2")
+
+
+def test_edit_keeps_a_wider_indentation_and_finds_no_patch_in_a_mapping():
+    patch = "-   op: test\n    path: /p/1/name\n    value: dvc-s3-bucket\n-   op: replace\n    path: /p/1/value\n" \
+            "    value: old\n"
+    assert buckets.edit_bucket_text(patch, bucket="new") == patch.replace("value: old", "value: new")
+    with pytest.raises(buckets.BucketFileError, match="no `replace` op sets dvc-s3-bucket"):
+        buckets.edit_bucket_text("ops:\n" + patch, bucket="new")  # a list under a key is no JSON6902 patch
+
+
+def test_edit_refuses_what_it_cannot_change_alone():
+    with pytest.raises(buckets.BucketFileError, match="no `replace` op sets dvc-s3-region"):
+        buckets.edit_bucket_text(PATCH.split("- op: test\n  path: /spec/arguments/parameters/2")[0], region="x")
+    with pytest.raises(buckets.BucketFileError, match="cannot parse"):
+        buckets.edit_bucket_text("- op: [\n", bucket="x")
+    flow = "[{op: test, path: /p/1/name, value: dvc-s3-bucket}, {op: replace, path: /p/1/value, value: old}]\n"
+    with pytest.raises(buckets.BucketFileError, match=r"would change more than the value lines here \(lines 1-2\)"):
+        buckets.edit_bucket_text(flow + "# tail\n", bucket="new-bucket-with-a-longer-name")
+
+
+@pytest.mark.parametrize("old, value, expected", [
+    ("plain", "new-bucket", "new-bucket"),
+    ("plain", "yes", '"yes"'),  # YAML 1.1 reads a plain yes as true
+    ("plain", "123", '"123"'),
+    ("plain", "1.5", '"1.5"'),
+    ("plain", "a: b", '"a: b"'),
+])
+def test_a_new_value_is_quoted_where_a_yaml_1_1_reader_would_not_see_a_string(old, value, expected):
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+    got = buckets._scalar_like(old, value)
+    assert got == value
+    assert type(got) is (str if expected == value else DoubleQuotedScalarString)
+    kept = buckets._scalar_like(SingleQuotedScalarString("x"), "new")
+    assert type(kept) is SingleQuotedScalarString and kept == "new"
+
+
+DVC = """\
+[core]
+    remote = dev
+# a comment
+; another
+['remote "dev"']
+    url = s3://dev-bucket/dvc
+    region = us-east-1
+['remote "local"']
+    url = /tmp/dvc
+[remote "prod"]
+    url = 's3://prod-bucket/data'
+    region = "eu-west-1"
+    url = s3://ignored-second-url
+"""
+
+
+def test_dvc_remotes_are_read_in_file_order_with_bucket_region_and_line():
+    assert buckets.dvc_remotes(DVC) == [
+        buckets.DvcRemote("dev", "s3://dev-bucket/dvc", "dev-bucket", "us-east-1", 6),
+        buckets.DvcRemote("local", "/tmp/dvc", None, None, 9),
+        buckets.DvcRemote("prod", "s3://prod-bucket/data", "prod-bucket", "eu-west-1", 11),
+    ]
+    assert buckets.dvc_remotes("") == []
+
+
+def test_editing_dvc_config_repoints_only_the_named_remotes_and_keeps_quotes_and_endings():
+    new = buckets.edit_dvc_config(DVC, ["prod"], new_bucket="prod-2", region="eu-central-1")
+    assert new == DVC.replace("'s3://prod-bucket/data'", "'s3://prod-2/data'").replace(
+        '"eu-west-1"', '"eu-central-1"').replace("s3://ignored-second-url", "s3://prod-2")
+    only_old = buckets.edit_dvc_config(DVC, ["prod"], new_bucket="prod-2", old_bucket="prod-bucket")
+    assert "'s3://prod-2/data'" in only_old and "s3://ignored-second-url" in only_old
+    assert '"eu-west-1"' in only_old  # no region given: the region line stays
+    crlf = DVC.replace("\n", "\r\n")
+    assert buckets.edit_dvc_config(crlf, ["dev"], new_bucket="d2") == crlf.replace("s3://dev-bucket", "s3://d2")
+    assert buckets.edit_dvc_config(DVC, ["local"], new_bucket="x") == DVC  # not on S3: nothing to repoint
+    assert buckets.edit_dvc_config(DVC, [], new_bucket="x") == DVC
+
+
+def test_which_remotes_follow_an_environment():
+    remotes = buckets.dvc_remotes(DVC + "['remote \"backup\"']\n    url = s3://dev-bucket/backup\n")
+    assert buckets.remotes_for_environment(remotes, "dev", "dev-bucket", False) == ["dev"]
+    assert buckets.remotes_for_environment(remotes, "dev", "dev-bucket", True) == ["dev"]
+    assert buckets.remotes_for_environment(remotes, "staging", "dev-bucket", False) == ["dev", "backup"]
+    assert buckets.remotes_for_environment(remotes, "staging", "dev-bucket", True) == []
+    assert buckets.remotes_for_environment(remotes, "staging", None, False) == []
+    # named for it, on the new bucket already (a second run): still the environment's
+    assert buckets.remotes_for_environment(remotes, "prod", "gone", False, new_bucket="prod-bucket") == ["prod"]
+    # "local" is not on S3, so never the environment's, even when named for it
+    assert buckets.remotes_for_environment(remotes, "local", None, False) == []
+
+
+def test_the_diff_is_gits_and_shows_crlf_lines_plainly():
+    diff = buckets.unified_diff("a\r\nb\r\n", "a\r\nc\r\n", "overlays/dev/bucket.yaml")
+    assert diff == "--- a/overlays/dev/bucket.yaml\n+++ b/overlays/dev/bucket.yaml\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n"
+    assert buckets.unified_diff("same\n", "same\n", "x") == ""
+
+
+def test_files_that_are_not_regular_or_not_utf8_are_refused_by_name_and_place(tmp_path: Path):
+    fifo = tmp_path / "bucket.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(buckets.BucketFileError, match="bucket.yaml: not a regular file"):
+        buckets.read_regular(fifo, "bucket.yaml")
+    with pytest.raises(buckets.BucketFileError, match="gone.yaml: No such file"):
+        buckets.read_regular(tmp_path / "gone.yaml", "gone.yaml")
+    with pytest.raises(buckets.BucketFileError, match=r"x.yaml line 2: not UTF-8 \(byte 0xe9\) here; re-save"):
+        buckets.decode_utf8(b"a: 1\nb: caf\xe9\n", "x.yaml", " here")
+    assert buckets.decode_utf8("ü\n".encode(), "x.yaml") == "ü\n"
+    (tmp_path / "bad.yaml").write_text("a: [\n")
+    with pytest.raises(buckets.BucketFileError, match="bad.yaml: "):
+        buckets._safe_load(tmp_path / "bad.yaml")
+    assert (buckets._strip_eol("x\r\n"), buckets._eol("x\r\n"), buckets._eol("x")) == ("x", "\r\n", "")
