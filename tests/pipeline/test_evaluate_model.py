@@ -101,6 +101,21 @@ def test_the_gate_compares_accuracy_to_the_bar_inclusively() -> None:
     assert [gate(math.nextafter(0.7, 0.0), 0.7), gate(0.0, math.ulp(0.0))] == ["failed"] * 2
 
 
+def test_binary_averaging_only_for_the_labels_0_and_1() -> None:
+    """The fallback for a run logged without `average`: labels may arrive as ints or as strings."""
+    assert evaluate_model.averaging([0, 1]) == evaluate_model.averaging(["1", "0"]) == "binary"
+    assert evaluate_model.averaging([0, 1, 2]) == evaluate_model.averaging([1, 2]) == "macro"
+    assert evaluate_model.averaging([0]) == evaluate_model.averaging(["a", "b"]) == "macro"
+
+
+def test_the_summary_names_the_run_every_metric_the_averaging_and_the_gate() -> None:
+    result = evaluate_model.Evaluation("abc123", 0.8125, 0.75, 0.5, 0.6, 800, 0.8, "macro")
+    assert result.summary() == (
+        "run abc123 on 800 test rows: accuracy 0.812, precision 0.750, recall 0.500, f1 0.600 (macro average); "
+        "gate passed"
+    )
+
+
 def test_gate_failure_exits_1_with_a_message(embedded_copy: Settings, tmp_path: Path) -> None:
     result = run_cli(
         "evaluate-model",
