@@ -7,7 +7,6 @@ overlay's kustomization (the patch whose test op names `dvc-s3-bucket`), not by 
 
 from __future__ import annotations
 
-import difflib
 import io
 import os
 import re
@@ -151,6 +150,8 @@ def edit_bucket_text(text: str, *, bucket: str | None = None, region: str | None
     head = 1 + max((i for i, b in enumerate(bodies) if b.strip() not in ("", "...")), default=-1)
     new_head = 1 + max((i for i, b in enumerate(new_bodies) if b.strip() not in ("", "...")), default=-1)
     result = list(lines)
+    import difflib  # an edit's diff; the check that loads this module never needs it
+
     matcher = difflib.SequenceMatcher(a=bodies[:head], b=new_bodies[:new_head], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -261,6 +262,8 @@ def edit_dvc_config(
 
 def unified_diff(old: str, new: str, path: str) -> str:
     """A unified diff of one file, a/ and b/ prefixed as git prints it; line endings shown as plain newlines."""
+    import difflib
+
     diff = difflib.unified_diff(
         [_strip_eol(line) + "\n" for line in old.splitlines(keepends=True)],
         [_strip_eol(line) + "\n" for line in new.splitlines(keepends=True)],

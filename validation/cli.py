@@ -48,13 +48,18 @@ class Parser(argparse.ArgumentParser):
         return self
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser; given the arguments, only the command they name is loaded (each command module pulls in
+    what it needs, and `check FILE` should not pay for update-bucket's imports)."""
     parser = Parser(
         prog="python -m validation",
         description="Render every environment as Argo CD would, and check it offline before it syncs.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    wanted = argv[0] if argv and argv[0] in COMMANDS else None
     for name, module_name in COMMANDS.items():
+        if wanted is not None and name != wanted:
+            continue
         module = importlib.import_module(f"validation.commands.{module_name}")
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.configure(p)
@@ -65,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from validation import scratch
 
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         with scratch.signals_cleaned_up():  # SIGTERM/SIGINT: stop kustomize, remove scratch, then unwind
@@ -97,16 +103,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+# What a killed edit can leave at the repository root (journal.JOURNAL_NAME, its staging file, repo_lock.LOCK_NAME):
+# when none is there, which is nearly always, the journal module need not be imported.
+RECOVERY_FILES = (".validation-journal.json", ".validation-journal.json.validation-stage", ".validation.lock")
+
+
 def _recover(args: argparse.Namespace) -> None:
     """Before any command reads the repository: roll back an edit a killed command left half written."""
+    import os
     from pathlib import Path
 
-    from validation import journal
     from validation.commands.check import find_root
 
     root = getattr(args, "root", None) or find_root(Path.cwd())
     if not root.is_dir() or (args.command == "update-bucket" and not args.dry_run):
         return  # a bad --root is the command's to report; update-bucket recovers under its own lock
+    if not any(os.path.lexists(root / name) for name in RECOVERY_FILES):
+        return
+    from validation import journal
     try:
         journal.recover(root.resolve())
     except journal.JournalError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +88,8 @@ def load(root: Path) -> Config:
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
         return cfg
+    import tomllib  # here: a check of files outside any project (no pyproject.toml) does not need it
+
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

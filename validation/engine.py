@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import gc
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -242,11 +241,17 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
             result.errors.append(f"cannot render: {exc}")
     result.engine = engine.description if engine else None
     display = {p: (p.as_posix() if not p.is_absolute() else repo_relative(root, p)) for p in lint_paths}
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        linted = pool.submit(lint, root, lint_paths, display)
-        rendered = render_targets(built, root, engine, jobs=jobs, progress=progress,
-                                  allow_remote=config.allow_remote_bases) if engine else []
-        issues, loaded = linted.result()
+    if built and engine:
+        from concurrent.futures import ThreadPoolExecutor  # ~10 ms to import: only when there is a render to wait on
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            linted = pool.submit(lint, root, lint_paths, display)
+            rendered = render_targets(built, root, engine, jobs=jobs, progress=progress,
+                                      allow_remote=config.allow_remote_bases)
+            issues, loaded = linted.result()
+    else:
+        rendered = []
+        issues, loaded = lint(root, lint_paths, display)
     result.timings["render"] = time.perf_counter() - clock
     # A directory holds files that are not manifests (Helm values, a Chart.yaml): skipped as Argo CD skips them,
     # so their shape is nobody's business. A file named on the command line is checked whatever it holds.

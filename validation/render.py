@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -794,6 +793,8 @@ def render_targets(targets: list[Target], root: Path, engine: KustomizeEngine | 
     groups = list(keyed.values())
     results: list[RenderedTarget] = []
     workers = max(1, min(jobs or (os.cpu_count() or 2), len(groups) or 1))
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for done, (group, built) in enumerate(zip(groups, pool.map(one, groups), strict=True), start=1):
             for t in group:

@@ -9,7 +9,6 @@ deepest failing field and what was expected, never the whole object.
 from __future__ import annotations
 
 import datetime
-import difflib
 import json
 import threading
 from dataclasses import dataclass
@@ -230,6 +229,8 @@ def _issues(error: Any, schema: dict[str, Any]) -> Iterator[SchemaIssue]:
             for name in kind.unexpected:
                 field_path = path + (name,)
                 hint = ""
+                import difflib  # only when a field is unknown
+
                 close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.75) if known else []
                 if close:
                     hint = f" (did you mean {close[0]}?)"

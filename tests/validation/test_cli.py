@@ -60,3 +60,26 @@ def test_run_outside_the_repository_says_so_and_names_root(argv: list[str], tmp_
 def test_an_explicit_root_is_trusted_and_not_second_guessed(tmp_path, capsys) -> None:
     assert cli.main(["update-bucket", "mlops-new-bucket", "--root", str(tmp_path)]) == cli.EXIT_ERROR
     assert capsys.readouterr().err.strip() == f"error: no environments under {tmp_path / 'overlays'}"
+
+
+def test_the_recovery_check_looks_for_every_file_an_interrupted_edit_leaves() -> None:
+    from validation import journal, repo_lock
+
+    assert set(cli.RECOVERY_FILES) == {journal.JOURNAL_NAME, journal._JOURNAL_TMP, repo_lock.LOCK_NAME}
+
+
+def test_a_check_of_a_file_imports_no_other_command_nor_unused_formats(tmp_path) -> None:
+    """Start-up pays only for what the run uses: measured in benchmarks/check_speed.py, pinned here by module."""
+    import subprocess
+    import sys
+
+    (tmp_path / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    code = ("import sys; from validation import cli; code = cli.main(['check', 'a.yaml', '--select', 'schema']); "
+            "print(' '.join(sorted(sys.modules)))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    loaded = set(proc.stdout.split())
+    assert "validation.schema_check" in loaded
+    for unused in ("validation.commands.update_bucket", "validation.commands.render", "validation.journal",
+                   "validation.report.junit", "validation.report.sarif", "importlib.metadata",
+                   "tomllib", "multiprocessing"):
+        assert unused not in loaded, unused

@@ -12,7 +12,6 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -129,6 +128,8 @@ def lifecycle(api_version: str, kind: str, version: tuple[int, int]) -> tuple[st
 
 
 def package_version() -> str:
+    from importlib import metadata  # ~5 ms to import; only a source label or an error message needs it
+
     try:
         return metadata.version(PACKAGE)
     except metadata.PackageNotFoundError:  # pragma: no cover - it is a hard dependency

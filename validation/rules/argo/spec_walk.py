@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any, Iterator
+from functools import cache
+from typing import TYPE_CHECKING, Any, Iterator
 
 from validation.model import JsonPath, Manifest
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 WORKFLOW_KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
 POD_KINDS = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
@@ -259,13 +262,21 @@ def find_cycle(tasks: dict[str, dict[str, Any]]) -> list[str] | None:
 # Kubernetes quantities ("500m", "1Gi", "1e3").
 
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-_DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1), "k": Decimal(1000),
+
+
+@cache
+def _decimal_suffixes() -> dict[str, Decimal]:
+    from decimal import Decimal  # imported when a quantity is first parsed: a run without Argo rules skips it
+
+    return {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1), "k": Decimal(1000),
             "M": Decimal(10**6), "G": Decimal(10**9), "T": Decimal(10**12), "P": Decimal(10**15), "E": Decimal(10**18)}
 _QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|[numkMGTPE]?)$")
 
 
 def parse_quantity(value: Any) -> Decimal | None:
     """A Kubernetes quantity as a Decimal, or None when it is not one (or is an Argo expression)."""
+    from decimal import Decimal, InvalidOperation
+
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -282,7 +293,7 @@ def parse_quantity(value: Any) -> Decimal | None:
         return number * _BINARY[suffix]
     if suffix and suffix[0] in "eE":
         return number * (Decimal(10) ** int(suffix[1:]))
-    return number * _DECIMAL[suffix]
+    return number * _decimal_suffixes()[suffix]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
