@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from validation import sourcemap
-from validation.boundary import out_of_bounds_symlinks, resolves_outside
+from validation.boundary import out_of_bounds_symlinks
 from validation.cli import UsageError
 from validation.config import Config
 from validation.model import Finding, JsonPath, Manifest, RenderCause, RenderedTarget, Severity, Target, format_path
@@ -30,7 +30,7 @@ from validation.render import (
     walk_inputs,
 )
 from validation.rules import REGISTRY, SUPPRESS_PREFIX, Context, all_rules, matches
-from validation.source_lint import LintIssue, LoadedFile, lint, load_file, source_files
+from validation.source_lint import LintIssue, LoadedFile, RealPaths, lint, load_file, source_files
 from validation.targets import Refusal, discover, is_kustomization_dir, not_a_target, path_target, repo_relative
 from validation.targets import select as select_targets
 
@@ -154,6 +154,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     result = RunResult()
     clock = time.perf_counter()
     root = config.root.resolve()
+    real = RealPaths()  # each file resolved once, for its name, its role and the boundary
     check_config_rules(config)
     check_selectors(select or [], "--select")
     check_selectors(ignore or [], "--ignore")
@@ -205,7 +206,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
         # (below), so a folder no build reads (docs, Helm values, CI config) is not held to manifest rules.
         lint_paths = source_files(root, [config.overlays_dir, config.argocd_dir])
         # The repository is a boundary: what leaves it is reported, and not opened.
-        lint_paths = [f for f in lint_paths if resolves_outside(root, f) is None]
+        lint_paths = [f for f in lint_paths if real(f).is_relative_to(root)]
         walked.update(lint_paths)  # the tree's folders hold Helm values and tool configs as well as manifests
         refused.extend(_refused(found.refused, targets, root))
         refused.extend(_out_of_bounds(root))
@@ -240,18 +241,18 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
         except ToolMissing as exc:
             result.errors.append(f"cannot render: {exc}")
     result.engine = engine.description if engine else None
-    display = {p: (p.as_posix() if not p.is_absolute() else repo_relative(root, p)) for p in lint_paths}
+    display = {p: (p.as_posix() if not p.is_absolute() else _relative(root, real(p), p)) for p in lint_paths}
     if built and engine:
         from concurrent.futures import ThreadPoolExecutor  # ~10 ms to import: only when there is a render to wait on
 
         with ThreadPoolExecutor(max_workers=1) as pool:
-            linted = pool.submit(lint, root, lint_paths, display)
+            linted = pool.submit(lint, root, lint_paths, display, real)
             rendered = render_targets(built, root, engine, jobs=jobs, progress=progress,
                                       allow_remote=config.allow_remote_bases)
             issues, loaded = linted.result()
     else:
         rendered = []
-        issues, loaded = lint(root, lint_paths, display)
+        issues, loaded = lint(root, lint_paths, display, real)
     result.timings["render"] = time.perf_counter() - clock
     # A directory holds files that are not manifests (Helm values, a Chart.yaml): skipped as Argo CD skips them,
     # so their shape is nobody's business. A file named on the command line is checked whatever it holds.
@@ -261,7 +262,8 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
 
     kustomized = {id(p) for p in built}
     for _, parts in split:
-        rendered.extend(_read_plain(p, root, loaded, pending, result.notes) for p in parts if id(p) not in kustomized)
+        rendered.extend(_read_plain(p, root, loaded, pending, result.notes, real) for p in parts
+                        if id(p) not in kustomized)
     rendered = united_sources(split, rendered, result.notes)
     order = {t.name: i for i, t in enumerate(chosen)}
     rendered.sort(key=lambda rt: order.get(rt.target.name, 0))
@@ -489,8 +491,16 @@ def _from_lint(issue: LintIssue) -> _Pending:
                     span=issue.span)
 
 
+def _relative(root: Path, real: Path, path: Path) -> str:
+    """repo_relative(root, path), given the real path (root is resolved already)."""
+    try:
+        return real.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: list[_Pending],
-                notes: list[str] | None = None) -> RenderedTarget:
+                notes: list[str] | None = None, real: RealPaths | None = None) -> RenderedTarget:
     """A file or a directory without a kustomization: read as Argo CD's directory type reads it."""
     start = time.perf_counter()
     if not t.path.exists():
@@ -509,7 +519,8 @@ def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: 
     else:
         files = plain_files(t.path)
     if t.path.is_relative_to(root):  # a file symlinked from outside is not read (the link itself is reported)
-        files = [f for f in files if resolves_outside(root, f) is None]
+        real = real or RealPaths()
+        files = [f for f in files if real(f).is_relative_to(root)]
     parsed: list[LoadedFile] = []
     skipped: list[str] = []
     for f in files:

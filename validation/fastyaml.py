@@ -22,6 +22,9 @@ _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _CACHE_LIMIT = 50_000
+# Plain scalar text -> tag, per loader class (a subclass may add implicit resolvers): shared by every loader of
+# that class, so a directory of 10,000 small files does not resolve "TCP" and "true" 10,000 times over.
+_TAG_CACHES: dict[type, dict[str, str]] = {}
 
 
 class _Fallback(Exception):
@@ -31,7 +34,7 @@ class _Fallback(Exception):
 class FastSafeLoader(yaml.CSafeLoader):  # type: ignore[misc]
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
-        self._tags: dict[str, str] = {}
+        self._tags = _TAG_CACHES.setdefault(type(self), {})
         # Mappings built shorter than their node (a repeated key): the source lint's duplicate-key signal.
         self.short_mappings = 0
 
@@ -107,6 +110,10 @@ class FastSafeLoader(yaml.CSafeLoader):  # type: ignore[misc]
             return build(root)
         except RecursionError:
             raise _Fallback from None
+        finally:
+            # `build` refers to itself through its closure: a reference cycle holding this loader (and so the whole
+            # input text and libyaml's buffers) until a cyclic collection, which a run with the GC off never makes
+            build = None  # type: ignore[assignment]  # noqa: F841
 
 
 def load_all(text: str) -> Iterator[Any]:

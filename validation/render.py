@@ -520,14 +520,15 @@ def plain_files(path: Path, recurse: bool = True, include: str = "", exclude: st
             continue
         dirnames[:] = sorted(n for n in dirnames if not n.startswith(".")) if recurse else []
         for name in sorted(filenames):
-            full = Path(dirpath) / name
-            rel = full.relative_to(path).as_posix()
             if not name.endswith((".yaml", ".yml", ".json")):
                 continue
-            if include and not any(fnmatch.fnmatch(rel, g) for g in _globs(include)):
-                continue
-            if exclude and any(fnmatch.fnmatch(rel, g) for g in _globs(exclude)):
-                continue
+            full = Path(dirpath) / name
+            if include or exclude:
+                rel = full.relative_to(path).as_posix()
+                if include and not any(fnmatch.fnmatch(rel, g) for g in _globs(include)):
+                    continue
+                if exclude and any(fnmatch.fnmatch(rel, g) for g in _globs(exclude)):
+                    continue
             out.append(full)
     return out
 

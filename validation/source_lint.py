@@ -21,7 +21,7 @@ from validation.fastyaml import FastSafeLoader
 from validation.kustomize import kustomization, nodes, patches
 from validation.kustomize.patches import looks_like_json6902
 
-MAX_FILE_BYTES = 25 * 1024 * 1024  # a 10,000-resource corpus is ~5 MB; 50 MB is someone's mistake
+MAX_FILE_BYTES = 40 * 1024 * 1024  # 50,000 rendered resources are ~32 MB (kubeconform reads them); 50 MB is a mistake
 MAX_EXPANDED_NODES = 1_000_000  # nodes a document may have once its aliases are expanded
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -136,7 +136,10 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
         sizes[key] = min(total, limit + 1)  # saturate: the exact size of a bomb does not matter
         return sizes[key]
 
-    return size(root)
+    try:
+        return size(root)
+    finally:
+        size = None  # type: ignore[assignment]  # noqa: F841  # it refers to itself: a cycle the GC-off run keeps
 
 
 # Constructs whose end is missing: libyaml notices at the next token (often the next line), but the line to edit
@@ -315,6 +318,30 @@ def safe_resolve(path: Path) -> Path:
         return Path(os.path.abspath(path))
 
 
+class RealPaths:
+    """safe_resolve for the many files of a few folders: each folder is resolved once, and then a file costs one
+    lstat (is it a link itself?) instead of one per component of its path. Made per run: links may change."""
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, Path] = {}
+        self._files: dict[Path, Path] = {}
+
+    def __call__(self, path: Path) -> Path:
+        real = self._files.get(path)
+        if real is None:
+            name = path.name
+            if name in ("", ".", "..") or os.path.islink(path):
+                real = safe_resolve(path)
+            else:
+                parent = path.parent
+                folder = self._folders.get(parent)
+                if folder is None:
+                    folder = self._folders[parent] = safe_resolve(parent)
+                real = folder / name
+            self._files[path] = real
+        return real
+
+
 def shape_issues(loaded: LoadedFile, *, resource: bool) -> list[LintIssue]:
     """Empty documents, documents that are not objects, and (for resource files) missing kind/apiVersion."""
     issues = []
@@ -413,9 +440,11 @@ def source_files(root: Path, dirs: Iterable[str], extra: Iterable[str] = ()) -> 
     return sorted(found)
 
 
-def lint(root: Path, files: list[Path], display: dict[Path, str] | None = None) -> tuple[list[LintIssue], dict[Path, LoadedFile]]:
+def lint(root: Path, files: list[Path], display: dict[Path, str] | None = None,
+         real: RealPaths | None = None) -> tuple[list[LintIssue], dict[Path, LoadedFile]]:
     """Lint source files; returns the issues and every parsed file (so callers need not parse twice)."""
     display = display or {}
+    real = real or RealPaths()
     loaded: dict[Path, LoadedFile] = {}
     for f in files:
         loaded[f] = load_file(f, display.get(f) or _rel(root, f))
@@ -423,7 +452,7 @@ def lint(root: Path, files: list[Path], display: dict[Path, str] | None = None) 
     issues: list[LintIssue] = []
     for f, lf in loaded.items():
         issues.extend(lf.issues)
-        resolved = safe_resolve(f)
+        resolved = real(f)
         if resolved in roles.generator_inputs:
             continue
         if resolved in roles.kustomizations or f.name in KUSTOMIZATION_NAMES:

@@ -65,7 +65,7 @@ register(Rule(
 ))
 register(Rule(
     id="YAML-TOO-LARGE", name="file-too-large", severity=Severity.ERROR, scope=(), family=FAMILY,
-    summary="The file is larger than the validator reads (25 MiB); it is skipped, not half-checked.",
+    summary="The file is larger than the validator reads (40 MiB); it is skipped, not half-checked.",
     remediation="Split the file; no GitOps source file should be this big.",
     passing="# a few KiB of manifests\n",
     failing="# a 50 MiB generated dump\n",
