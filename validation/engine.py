@@ -8,9 +8,9 @@ import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from validation import sourcemap
+from validation import batch_read, pool, sourcemap
 from validation.boundary import out_of_bounds_symlinks
 from validation.cli import UsageError
 from validation.config import Config
@@ -33,6 +33,9 @@ from validation.rules import REGISTRY, SUPPRESS_PREFIX, Context, all_rules, matc
 from validation.source_lint import LintIssue, LoadedFile, RealPaths, lint, load_file, source_files
 from validation.targets import Refusal, discover, is_kustomization_dir, not_a_target, path_target, repo_relative
 from validation.targets import select as select_targets
+
+if TYPE_CHECKING:
+    from validation.schema_check import SchemaChecker
 
 Progress = Callable[[str, int, int, str], None]
 # Input the tool could not read or render: whatever --select/--ignore say, these are reported and counted, since
@@ -172,6 +175,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     walked: set[Path] = set()  # files found by walking a plain directory, not named on the command line
     skipped: list[str] = []  # what Argo CD (or the user) would render that is not rendered here
     refused: list[_Pending] = []  # what leaves the repository: reported, never read
+    read_as_objects: set[Path] = set()  # the PATHs' files read as they are: their objects are checked as read
     if paths:
         chosen = []
         for given in paths:
@@ -191,6 +195,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
             else:
                 found_files = plain_files(t.path)
                 lint_paths.extend(found_files)
+                read_as_objects.update(found_files)
                 if t.path.is_dir():
                     walked.update(found_files)
     else:
@@ -242,17 +247,33 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
             result.errors.append(f"cannot render: {exc}")
     result.engine = engine.description if engine else None
     display = {p: (p.as_posix() if not p.is_absolute() else _relative(root, real(p), p)) for p in lint_paths}
-    if built and engine:
+    schema_on = any(enabled(r.id) for r in all_rules() if r.family == "schema" or r.id.startswith("SCHEMA-"))
+    checker = _new_checker(config) if schema_on and read_as_objects else None
+    reading = None
+    if read_as_objects:
+        # The PATHs' files, read once: schema-checked as they are read, over worker processes when the input is
+        # big, and cut down to a skeleton once checked when no rule needs the whole object.
+        keep = any(r.check is not None and enabled(r.id) for r in all_rules())
+        reading = batch_read.Reading(
+            [batch_read.FileJob(f, display[f], checker is not None and f in read_as_objects)
+             for f in dict.fromkeys(lint_paths)],
+            batch_read.Settings(checker, keep_objects=keep), jobs or pool.default_jobs())
+    if built and engine and reading is not None and reading.parallel:
+        # Workers are forked, which must not happen while render threads run: render first, then read.
+        rendered = render_targets(built, root, engine, jobs=jobs, progress=progress,
+                                  allow_remote=config.allow_remote_bases)
+        issues, loaded = lint(root, lint_paths, display, real, reading)
+    elif built and engine:
         from concurrent.futures import ThreadPoolExecutor  # ~10 ms to import: only when there is a render to wait on
 
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            linted = pool.submit(lint, root, lint_paths, display, real)
+        with ThreadPoolExecutor(max_workers=1) as threads:
+            linted = threads.submit(lint, root, lint_paths, display, real, reading)
             rendered = render_targets(built, root, engine, jobs=jobs, progress=progress,
                                       allow_remote=config.allow_remote_bases)
             issues, loaded = linted.result()
     else:
         rendered = []
-        issues, loaded = lint(root, lint_paths, display, real)
+        issues, loaded = lint(root, lint_paths, display, real, reading)
     result.timings["render"] = time.perf_counter() - clock
     # A directory holds files that are not manifests (Helm values, a Chart.yaml): skipped as Argo CD skips them,
     # so their shape is nobody's business. A file named on the command line is checked whatever it holds.
@@ -288,8 +309,8 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
 
     # -- schema
     clock = time.perf_counter()
-    if any(enabled(r.id) for r in all_rules() if r.family == "schema" or r.id.startswith("SCHEMA-")):
-        pending.extend(_schema_stage(config, ok, result, progress))
+    if schema_on:
+        pending.extend(_schema_stage(config, ok, result, progress, checker, loaded))
     result.timings["schema"] = time.perf_counter() - clock
 
     # -- rules
@@ -607,31 +628,52 @@ def _unique_manifests(rendered: list[RenderedTarget]) -> list[tuple[Manifest, Re
     return out
 
 
-def _schema_stage(config: Config, rendered: list[RenderedTarget], result: RunResult,
-                  progress: Progress | None) -> list[_Pending]:
+def _new_checker(config: Config) -> SchemaChecker | None:
+    """The run's schema checker; None when validation.schema_check is not installed (the schema stage says so)."""
     try:
         from validation.schema_check import SchemaChecker, UnsupportedArgoVersionError
     except ModuleNotFoundError as exc:
         if exc.name != "validation.schema_check":
             raise
-        result.notes.append("schema checks skipped: validation.schema_check is not installed")
-        return []
+        return None
     try:
-        checker = SchemaChecker(config.kubernetes_version, config)
+        return SchemaChecker(config.kubernetes_version, config)
     except UnsupportedArgoVersionError as exc:
         raise UsageError(f"argo-version {config.argo_version}: {exc}") from None
     except ValueError as exc:
         raise UsageError(f"--kubernetes-version {config.kubernetes_version}: {exc}") from None
+
+
+def _schema_stage(config: Config, rendered: list[RenderedTarget], result: RunResult, progress: Progress | None,
+                  checker: SchemaChecker | None = None,
+                  loaded: dict[Path, LoadedFile] | None = None) -> list[_Pending]:
+    checker = checker or _new_checker(config)
+    if checker is None:
+        result.notes.append("schema checks skipped: validation.schema_check is not installed")
+        return []
+    # Objects checked as their files were read (batch_read): their issues, each with its line when the file parsed
+    # to the end (otherwise the line is looked up as for any other object, as before).
+    found: dict[int, tuple[list[Any], bool]] = {}
+    for lf in (loaded or {}).values():
+        for doc in lf.documents:
+            if doc.found is not None:
+                found[id(doc.data)] = (doc.found, lf.ok)
     allowed_missing = {k.lower() for k in config.missing_schema_kinds}
     out: list[_Pending] = []
     objects = _unique_manifests(rendered)
     for n, (m, rt) in enumerate(objects, start=1):
-        for issue in checker.check(m.obj):
+        pre = found.get(id(m.obj))
+        if pre is None:
+            issues = [(issue, None, None) for issue in checker.check(m.obj)]
+        else:
+            issues = pre[0] if pre[1] else [(issue, None, None) for issue, _, _ in pre[0]]
+        for issue, line, column in issues:
             if issue.rule_id == "SCHEMA-MISSING" and (config.ignore_missing_schemas
                                                        or m.kind.lower() in allowed_missing):
                 continue
             out.append(_Pending(issue.rule_id, issue.message, target=_label(rt.target), manifest=m, rendered=rt,
-                                path=tuple(issue.path), severity=issue.severity))
+                                path=tuple(issue.path), severity=issue.severity,
+                                file=m.source if line is not None else None, line=line, column=column))
         if progress and n % 500 == 0:
             progress("schema", n, len(objects), rt.target.name)
     return out

@@ -13,13 +13,16 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import yaml
 
 from validation.fastyaml import FastSafeLoader
 from validation.kustomize import kustomization, nodes, patches
 from validation.kustomize.patches import looks_like_json6902
+
+if TYPE_CHECKING:
+    from validation.batch_read import Reading
 
 MAX_FILE_BYTES = 40 * 1024 * 1024  # 50,000 rendered resources are ~32 MB (kubeconform reads them); 50 MB is a mistake
 MAX_EXPANDED_NODES = 1_000_000  # nodes a document may have once its aliases are expanded
@@ -43,6 +46,9 @@ class Document:
     data: Any
     start_line: int  # 1-based line of the document's root node
     end_line: int  # 1-based, inclusive
+    # What a check made while the document was read found (validation.batch_read: its schema issues, each with
+    # its line and column); None: not checked then.
+    found: list[Any] | None = None
 
 
 @dataclass
@@ -55,7 +61,7 @@ class LoadedFile:
 
 
 class _AliasBomb(Exception):
-    def __init__(self, message: str, line: int, column: int) -> None:
+    def __init__(self, message: str, line: int, column: int) -> None:  # line: 0-based, as in the stream
         super().__init__(message)
         self.line, self.column = line, column
 
@@ -68,9 +74,10 @@ class _Loader(FastSafeLoader):  # type: ignore[misc]
     to PyYAML (merge keys, odd tags) are checked in construct_mapping instead.
     """
 
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, first_line: int = 1) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[str, int, int]] = []
+        self.first_line = first_line  # the line the stream starts on in its file (a chunk of a big file)
 
     def construct_document(self, node: yaml.Node) -> Any:
         before = self.short_mappings
@@ -101,11 +108,11 @@ class _Loader(FastSafeLoader):  # type: ignore[misc]
                 mark = key_node.start_mark
                 if key in seen:
                     entry = (f"duplicate key {key_node.value!r} (first on line {seen[key]}); the last one silently wins",
-                             mark.line + 1, mark.column + 1)
+                             mark.line + self.first_line, mark.column + 1)
                     if entry not in self.duplicates:
                         self.duplicates.append(entry)
                 else:
-                    seen[key] = mark.line + 1
+                    seen[key] = mark.line + self.first_line
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         self._check_keys(node)  # the standard constructor's path (fast path fell back)
@@ -123,7 +130,7 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
             return sizes[key]
         if key in active:
             mark = node.start_mark
-            raise _AliasBomb("recursive alias: a node contains itself", mark.line + 1, mark.column + 1)
+            raise _AliasBomb("recursive alias: a node contains itself", mark.line, mark.column + 1)
         active.add(key)
         total = 1
         if isinstance(node, yaml.MappingNode):
@@ -162,7 +169,7 @@ _CONTENT_STYLES = ("|", ">", '"', "'")  # block and quoted scalars: a tab there 
 _BREAK = re.compile("(\r\n|[\r\n\x85\u2028\u2029])")  # YAML's line breaks, so line numbers match libyaml's marks
 
 
-def _tab_issues(text: str, display: str) -> list[LintIssue]:
+def _tab_issues(text: str, display: str, first_line: int = 1) -> list[LintIssue]:
     if "\t" not in text:  # nearly every file: one C scan instead of a Python loop over every line
         return []
     parts = _BREAK.split(text)
@@ -175,8 +182,8 @@ def _tab_issues(text: str, display: str) -> list[LintIssue]:
     if not candidates:
         return []
     structural = _structural_tabs(parts, candidates)
-    return [LintIssue("YAML-TAB", "tab in indentation; YAML allows spaces only", display, line + 1, column + 1)
-            for line, column in candidates if (line, column) in structural]
+    return [LintIssue("YAML-TAB", "tab in indentation; YAML allows spaces only", display, line + first_line,
+                      column + 1) for line, column in candidates if (line, column) in structural]
 
 
 def _structural_tabs(parts: list[str], candidates: list[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -227,14 +234,22 @@ def decode(raw: bytes, display: str) -> tuple[str | None, LintIssue | None]:
                                display, line, column)
 
 
-def load_text(text: str, display: str, path: Path | None = None) -> LoadedFile:
-    """Parse a YAML stream; never raises for bad input, the problems land in .issues."""
+def load_text(text: str, display: str, path: Path | None = None, *, first_line: int = 1,
+              on_document: Callable[[Document, yaml.Node], None] | None = None) -> LoadedFile:
+    """Parse a YAML stream; never raises for bad input, the problems land in .issues.
+
+    `first_line`: where `text` starts in its file, when it is a run of whole documents cut from a bigger file;
+    every line reported counts from there. `on_document(document, node)` sees each document as soon as it is
+    built, with its node tree (marks included) still at hand, so a caller can check it and find lines without
+    parsing the text again; it may replace `document.data`.
+    """
     loaded = LoadedFile(path=path or Path(display), display=display)
-    tabs = _tab_issues(text, display)
+    tabs = _tab_issues(text, display, first_line)
     loaded.issues.extend(tabs)
     tab_lines = {i.line for i in tabs}
     has_anchors = "&" in text
-    loader = _Loader(text)
+    loader = _Loader(text, first_line)
+    offset = first_line - 1
     index = 0
     try:
         while loader.check_node():
@@ -243,16 +258,20 @@ def load_text(text: str, display: str, path: Path | None = None) -> LoadedFile:
                 if _expanded_size(node, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
                     mark = node.start_mark
                     raise _AliasBomb(f"aliases expand this document beyond {MAX_EXPANDED_NODES:,} nodes "
-                                     "(a \"billion laughs\" alias bomb?)", mark.line + 1, mark.column + 1)
+                                     "(a \"billion laughs\" alias bomb?)", mark.line, mark.column + 1)
             data = loader.construct_document(node)
-            loaded.documents.append(Document(index, data, node.start_mark.line + 1, node.end_mark.line + 1))
+            doc = Document(index, data, node.start_mark.line + first_line, node.end_mark.line + first_line)
+            loaded.documents.append(doc)
+            if on_document is not None:
+                on_document(doc, node)
             index += 1
     except _AliasBomb as exc:
         loaded.ok = False
-        loaded.issues.append(LintIssue("YAML-ALIAS-BOMB", str(exc), display, exc.line, exc.column))
+        loaded.issues.append(LintIssue("YAML-ALIAS-BOMB", str(exc), display, exc.line + first_line, exc.column))
     except yaml.YAMLError as exc:
         loaded.ok = False
         line, column = _mark(exc)
+        line = line + offset if line is not None else None
         if line not in tab_lines:
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             context = getattr(exc, "context", None)
@@ -271,34 +290,56 @@ def load_text(text: str, display: str, path: Path | None = None) -> LoadedFile:
     return loaded
 
 
-def load_file(path: Path, display: str) -> LoadedFile:
-    """Read and parse one regular file within the size limit."""
-
-    def unreadable(why: str) -> LoadedFile:
-        return LoadedFile(path, display, issues=[LintIssue("YAML-PARSE", f"cannot read: {why}", display)], ok=False)
-
-    try:
-        # Non-blocking open, then fstat: a FIFO named x.yaml must not hang the check, even if it appears late.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                return unreadable(f"not a regular file ({_file_type(st.st_mode)}); skipped")
-            if st.st_size > MAX_FILE_BYTES:
-                return LoadedFile(path, display, ok=False, issues=[LintIssue(
-                    "YAML-TOO-LARGE", f"file is {st.st_size / 2**20:.1f} MiB; the limit is "
-                    f"{MAX_FILE_BYTES // 2**20} MiB", display)])
-            raw = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        return unreadable(exc.strerror or str(exc))
-    if len(raw) > MAX_FILE_BYTES:  # grew after the fstat
-        return LoadedFile(path, display, ok=False, issues=[LintIssue(
-            "YAML-TOO-LARGE", f"file is over the {MAX_FILE_BYTES // 2**20} MiB limit", display)])
+def load_file(path: Path | str, display: str, *,
+              on_document: Callable[[Document, yaml.Node], None] | None = None) -> LoadedFile:
+    """Read and parse one regular file within the size limit (`on_document` as for load_text)."""
+    raw = read_file(path, display)
+    if isinstance(raw, LoadedFile):
+        return raw
     text, issue = decode(raw, display)
+    del raw  # a big file: not its bytes and its text at once
     if text is None:
         assert issue is not None
         return LoadedFile(path, display, issues=[issue], ok=False)
-    return load_text(text, display, path)
+    return load_text(text, display, path, on_document=on_document)
+
+
+def read_file(path: Path | str, display: str) -> bytes | LoadedFile:
+    """The bytes of one regular file within the size limit, or a LoadedFile that says why not."""
+
+    def unreadable(why: str) -> LoadedFile:
+        return LoadedFile(Path(path), display, issues=[LintIssue("YAML-PARSE", f"cannot read: {why}", display)],
+                          ok=False)
+
+    def too_large(message: str) -> LoadedFile:
+        return LoadedFile(Path(path), display, ok=False, issues=[LintIssue("YAML-TOO-LARGE", message, display)])
+
+    try:
+        # Non-blocking open, then fstat: a FIFO named x.yaml must not hang the check, even if it appears late.
+        # Plain os calls, no file object: a directory of 10,000 small files pays this 10,000 times.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return unreadable(f"not a regular file ({_file_type(st.st_mode)}); skipped")
+            if st.st_size > MAX_FILE_BYTES:
+                return too_large(f"file is {st.st_size / 2**20:.1f} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB")
+            parts: list[bytes] = []
+            total = 0
+            while total <= MAX_FILE_BYTES:  # to the end, so a file that grew after the fstat shows
+                chunk = os.read(fd, min(max(st.st_size + 1 - total, 1 << 16), MAX_FILE_BYTES + 1 - total))
+                if not chunk:
+                    break
+                parts.append(chunk)
+                total += len(chunk)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        return unreadable(exc.strerror or str(exc))
+    raw = parts[0] if len(parts) == 1 else b"".join(parts)  # one part: no copy
+    if len(raw) > MAX_FILE_BYTES:
+        return too_large(f"file is over the {MAX_FILE_BYTES // 2**20} MiB limit")
+    return raw
 
 
 def _file_type(mode: int) -> str:
@@ -344,25 +385,30 @@ class RealPaths:
 
 def shape_issues(loaded: LoadedFile, *, resource: bool) -> list[LintIssue]:
     """Empty documents, documents that are not objects, and (for resource files) missing kind/apiVersion."""
+    return document_issues(loaded.display, loaded.documents, loaded.ok, resource=resource)
+
+
+def document_issues(display: str, documents: list[Document], ok: bool, *, resource: bool) -> list[LintIssue]:
+    """shape_issues, for documents read in pieces (validation.batch_read)."""
     issues = []
-    if loaded.ok and not loaded.documents:
-        issues.append(LintIssue("YAML-EMPTY-DOCUMENT", "file holds no YAML document", loaded.display, 1, 1))
-    for doc in loaded.documents:
+    if ok and not documents:
+        issues.append(LintIssue("YAML-EMPTY-DOCUMENT", "file holds no YAML document", display, 1, 1))
+    for doc in documents:
         if doc.data is None:
-            issues.append(LintIssue("YAML-EMPTY-DOCUMENT", f"document {doc.index + 1} is empty", loaded.display,
+            issues.append(LintIssue("YAML-EMPTY-DOCUMENT", f"document {doc.index + 1} is empty", display,
                                     doc.start_line, 1))
         elif not resource:
             continue
         elif not isinstance(doc.data, dict):
             what = "a list" if isinstance(doc.data, list) else f"a scalar ({type(doc.data).__name__})"
             issues.append(LintIssue("YAML-NOT-OBJECT", f"document {doc.index + 1} is {what}, not a Kubernetes object",
-                                    loaded.display, doc.start_line, 1))
+                                    display, doc.start_line, 1))
         else:
             missing = [k for k in ("apiVersion", "kind") if not doc.data.get(k)]
             if missing:
                 issues.append(LintIssue("YAML-MISSING-KIND",
                                         f"document {doc.index + 1} has no {' and no '.join(missing)}",
-                                        loaded.display, doc.start_line, 1))
+                                        display, doc.start_line, 1))
     return issues
 
 
@@ -440,14 +486,19 @@ def source_files(root: Path, dirs: Iterable[str], extra: Iterable[str] = ()) -> 
     return sorted(found)
 
 
-def lint(root: Path, files: list[Path], display: dict[Path, str] | None = None,
-         real: RealPaths | None = None) -> tuple[list[LintIssue], dict[Path, LoadedFile]]:
-    """Lint source files; returns the issues and every parsed file (so callers need not parse twice)."""
+def lint(root: Path, files: list[Path], display: dict[Path, str] | None = None, real: RealPaths | None = None,
+         reading: Reading | None = None) -> tuple[list[LintIssue], dict[Path, LoadedFile]]:
+    """Lint source files; returns the issues and every parsed file (so callers need not parse twice).
+    `reading`: the same files (each once, in order), read in bulk by validation.batch_read."""
     display = display or {}
     real = real or RealPaths()
     loaded: dict[Path, LoadedFile] = {}
-    for f in files:
-        loaded[f] = load_file(f, display.get(f) or _rel(root, f))
+    if reading is not None:
+        for lf in reading.results():
+            loaded[lf.path] = lf
+    else:
+        for f in files:
+            loaded[f] = load_file(f, display.get(f) or _rel(root, f))
     roles = classify(files, loaded)
     issues: list[LintIssue] = []
     for f, lf in loaded.items():

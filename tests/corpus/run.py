@@ -79,7 +79,7 @@ class Outcome:
     exit_code: int
 
 
-def run_repo(repo: Repo) -> Outcome:
+def run_repo(repo: Repo, jobs: int = 2) -> Outcome:
     root = REPOS_DIR / repo.name
     cfg = from_table(dict(repo.config), Config(root=root.resolve()))
     paths: list[Path] | None = None
@@ -99,7 +99,7 @@ def run_repo(repo: Repo) -> Outcome:
     os.chdir(root)
     try:
         start = time.perf_counter()
-        result = engine.run(cfg, paths=paths, jobs=2)
+        result = engine.run(cfg, paths=paths, jobs=jobs)
         seconds = time.perf_counter() - start
     finally:
         os.chdir(here)

@@ -45,6 +45,30 @@ def test_the_tool_did_its_job_on_every_repository(outcome):
     assert outcome.objects > 0
 
 
+@pytest.mark.parametrize("repo", [r for r in REPOS if r.paths], ids=lambda r: r.name)
+def test_one_worker_and_two_give_the_same_findings_in_the_same_order_with_the_same_lines(repo, monkeypatch):
+    """The PATHs' files are read over worker processes when the input is big: here every input counts as big,
+    and a file is cut into runs of a few documents, so the corpora take the parallel path."""
+    from validation import batch_read
+
+    one = run_repo(repo, jobs=1)
+    monkeypatch.setattr(batch_read, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(batch_read, "PIECE_MIN_BYTES", 2048)
+    monkeypatch.setattr(batch_read, "PIECE_MAX_BYTES", 2048)
+    forked = []
+    ordered_map = batch_read.pool.ordered_map
+
+    def spy(fn, tasks, workers):
+        forked.append(len(tasks))
+        return ordered_map(fn, tasks, workers)
+
+    monkeypatch.setattr(batch_read.pool, "ordered_map", spy)
+    two = run_repo(repo, jobs=2)
+    assert forked and max(forked) > 1, "the parallel path was not taken"
+    assert two.findings == one.findings
+    assert (two.objects, two.errors, two.notes, two.exit_code) == (one.objects, one.errors, one.notes, one.exit_code)
+
+
 def test_every_repository_records_where_it_came_from():
     for repo in REPOS:
         source = REPOS_DIR / repo.name / "SOURCE.md"

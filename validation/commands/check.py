@@ -53,7 +53,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(or the range in PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF); adds to any --changed FILEs")
     parser.add_argument("--root", type=Path, default=None,
                         help="repository root (default: nearest directory upwards with pyproject.toml)")
-    parser.add_argument("--jobs", type=int, default=None, metavar="N", help="parallel renders (default: CPUs)")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="parallel renders, and worker processes reading big PATH inputs (default: the cores "
+                             "this process may use)")
     parser.add_argument("--quiet", action="store_true", help="no progress and no notes")
     parser.add_argument("--verbose", action="store_true", help="list rendered targets and stage timings on stderr")
 
