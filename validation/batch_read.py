@@ -253,7 +253,7 @@ def _document_hook(job: FileJob, first_line: int) -> Callable[[Document, yaml.No
             return  # the engine never checks these: not objects, or kustomize's own
         found = []
         for issue in checker.check(data):
-            mark = walk(node, issue.path)[0]
+            mark = walk(node, issue.path, data)[0]  # as the source map walks it, the object in hand
             found.append((issue, mark.line + first_line, mark.column + 1))
         doc.found = found
         if not keep:
