@@ -303,7 +303,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
                 result.notes.append(note)
     pending.extend(_render_failures([p for p in renders if not (engine is None and id(p.target) in kustomized)], root,
                                     result))
-    _label_source_findings(pending, renders, root)
+    _label_source_findings(pending, renders, root, real)
 
     ok = [rt for rt in rendered if rt.error is None]
 
@@ -560,9 +560,11 @@ def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: 
     return RenderedTarget(t, manifests_from_files(parsed, t.name), render_seconds=time.perf_counter() - start)
 
 
-def _label_source_findings(pending: list[_Pending], rendered: list[RenderedTarget], root: Path) -> None:
+def _label_source_findings(pending: list[_Pending], rendered: list[RenderedTarget], root: Path,
+                           real: RealPaths | None = None) -> None:
     """A finding about a source file names the environments whose build reads that file, so the text report shows
     it under them (a typo in overlays/staging/params.yaml is staging's, one in base/ everyone's)."""
+    real = real or RealPaths()
     readers: dict[str, set[str]] = {}
     for rt in rendered:
         t = rt.target
@@ -571,7 +573,7 @@ def _label_source_findings(pending: list[_Pending], rendered: list[RenderedTarge
         else:
             files = {m_source for m_source in (root / m.source for m in rt.manifests if m.source)}
         for f in files:
-            readers.setdefault(repo_relative(root, f), set()).add(_label(t))
+            readers.setdefault(_relative(root, real(f), f), set()).add(_label(t))
     for p in pending:
         if p.target is None and p.manifest is None and p.file in readers:
             p.target = ", ".join(sorted(readers[p.file]))
