@@ -1,19 +1,21 @@
-"""How fast is the schema check, side by side with kubernetes-validate and against kubeconform's reference number?
+"""The schema check side by side with kubeconform, kubernetes-validate and bare kustomize, in one run.
 
-    .venv/bin/python benchmarks/check_speed.py [--sizes 1000 10000] [--skip-kubernetes-validate] [--skip-engine]
+    .venv/bin/python benchmarks/check_speed.py [--sizes 1000 10000 50000] [--rounds 3] [--kubeconform PATH]
 
-Sections (all numbers measured in this run, on this machine):
-1. Generated corpora of N valid core-kind resources in one file, plus copies with 10% broken: resources/s and peak
-   memory (ru_maxrss of a fresh subprocess) of our path: libyaml's CSafeLoader + SchemaChecker.
-2. `kubernetes-validate --strict` on the 1,000 corpora: its throughput, our ratio (target >= 25x), and a check that
-   every error it reports, we report too (same resource, same or deeper path).
-3. kubeconform's reference (~6,000 resources/s, one worker, 10,000 resources, < 400 MB): our ratio, for the
-   in-process path of section 1 and for the real command (`check FILE --select schema`, start-up included).
+Sections (every number measured in this run, on this machine; nothing is asserted):
+1. `python -m validation check PATH --select schema`, start-up included, against the real kubeconform
+   (`-strict -summary`, one worker and two) on generated corpora of 1k, 10k and 50k resources, valid and 10%
+   broken, in both layouts: one multi-document file, and a directory with a file per resource. The time is the
+   fastest of interleaved rounds; peak memory comes from a separate run of each (see peak_mb: the process tree's
+   summed PSS, sampled, and at least the command's own peak RSS). Every tool must flag the same broken
+   resources. The table is printed as markdown, for benchmarks/README.md.
+2. Start-up: a 5-resource file, ours against kubeconform and a bare Python start-up.
+3. `kubernetes-validate --strict` on the 1,000 corpora: its time, and every error it reports is reported by us too.
 4. `python -m validation check` on this repository, warm, against bare `kubectl kustomize` on every target plus
-   one Python start-up (target <= 1.5x), with the render/check split. The engine renders an Application and the
-   overlay it points at once, and in parallel, so two fairer baselines are printed too.
+   one Python start-up (target <= 1.5x), and two fairer baselines (distinct builds; distinct builds in parallel).
 
-It prints; it asserts nothing a test suite would run.
+kubeconform is a Go program, not a Python package: it is used when it is on PATH or given with --kubeconform, with
+strict Kubernetes schemas from --kubeconform-schemas (default: the `schemas` folder next to the binary).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import argparse
 import copy
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -37,10 +38,16 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-KUBECONFORM_RPS = 6000.0
-KUBECONFORM_MB = 400.0
 KV_TARGET_RATIO = 25.0
 ENGINE_TARGET_RATIO = 1.5
+STARTUP_TARGET_MS = 60.0
+MEMORY_TARGET_MB = 250.0
+BUILD_HINT = ("kubeconform is not on PATH. Build it from source with Debian's Go (bookworm: `apt-get install -t "
+              "bookworm-backports golang-1.23-go`), from a clone of https://github.com/yannh/kubeconform: "
+              "`GOFLAGS=-mod=vendor GOTOOLCHAIN=local /usr/lib/go-1.23/bin/go build -o OUT/kubeconform "
+              "./cmd/kubeconform`; give it the same Kubernetes strict schemas we use, kubernetes-validate's "
+              "v1.37.0-local-strict made standalone (each file with the $defs it references), in "
+              "OUT/schemas/v1.37.0-standalone-strict/; then pass --kubeconform OUT/kubeconform")
 
 # ---- corpus ------------------------------------------------------------------------------------------------
 
@@ -156,8 +163,8 @@ def _break(obj: dict[str, Any], n: int, index: int) -> None:
         obj["metadata"]["name"] = index  # an integer: names must be strings
 
 
-def write_corpus(path: Path, size: int, broken: bool) -> set[str]:
-    """Write size resources to one file; return the set of kind/name that are broken."""
+def corpus_objects(size: int, broken: bool) -> tuple[list[dict[str, Any]], set[str]]:
+    """size resources, every tenth one broken when asked; and the kind/name of each broken one."""
     docs, bad = [], set()
     for n in range(size):
         obj = _resource(n)
@@ -165,81 +172,215 @@ def write_corpus(path: Path, size: int, broken: bool) -> set[str]:
             _break(obj, n // 10, n)
             bad.add(f"{obj['kind'].lower()}/{obj['metadata']['name']}")
         docs.append(obj)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    path.write_text(yaml.dump_all(docs, Dumper=dumper, sort_keys=False), encoding="utf-8")
+    return docs, bad
+
+
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def write_corpus(path: Path, size: int, broken: bool) -> set[str]:
+    """One multi-document file (kustomize's output, or a `kubectl get -o yaml` dump)."""
+    docs, bad = corpus_objects(size, broken)
+    path.write_text(yaml.dump_all(docs, Dumper=_DUMPER, sort_keys=False), encoding="utf-8")
     return bad
 
 
-# ---- our path, in a fresh process ---------------------------------------------------------------------------
+def write_corpus_dir(path: Path, size: int, broken: bool) -> set[str]:
+    """The same resources, a file per resource (how most repositories keep them)."""
+    docs, bad = corpus_objects(size, broken)
+    path.mkdir(parents=True, exist_ok=True)
+    for n, doc in enumerate(docs):
+        text = yaml.dump(doc, Dumper=_DUMPER, sort_keys=False)
+        (path / f"{str(doc['kind']).lower()}-{n:05d}.yaml").write_text(text, encoding="utf-8")
+    return bad
 
 
-def worker(path: str, version: str, loader_name: str) -> None:
-    """Load with libyaml, check every document; print one JSON line of measurements."""
-    t0 = time.perf_counter()
-    from validation.fastyaml import FastSafeLoader
-    from validation.schema_check import SchemaChecker
-
-    loader = FastSafeLoader if loader_name == "fast" else yaml.CSafeLoader
-
-    checker = SchemaChecker(version)
-    t1 = time.perf_counter()
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    docs = [d for d in yaml.load_all(text, Loader=loader) if d is not None]
-    t2 = time.perf_counter()
-    flagged: dict[str, list[str]] = {}
-    issues = 0
-    for doc in docs:
-        found = checker.check(doc)
-        if found:
-            issues += len(found)
-            name = doc.get("metadata", {}).get("name")
-            key = f"{str(doc.get('kind')).lower()}/{name}"
-            flagged[key] = [".".join(str(p) for p in issue.path) for issue in found]
-    t3 = time.perf_counter()
-    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({
-        "resources": len(docs), "issues": issues, "flagged": flagged,
-        "import_init_s": t1 - t0, "load_s": t2 - t1, "check_s": t3 - t2, "peak_mb": rss_kb / 1024,
-    }))
+# ---- running the tools -------------------------------------------------------------------------------------
 
 
-def measure_ours(path: Path, version: str, repeat: int = 3, loader: str = "fast") -> dict[str, Any]:
-    """Best of `repeat` fresh processes (the machine is shared; the best run is the least disturbed)."""
-    best = None
-    for _ in range(repeat):
-        out = subprocess.run([PYTHON, __file__, "--worker", str(path), "--kubernetes-version", version,
-                              "--loader", loader],
-                             capture_output=True, text=True, check=True, cwd=ROOT)
-        data = json.loads(out.stdout.strip().splitlines()[-1])
-        data["total_s"] = data["load_s"] + data["check_s"]
-        if best is None or data["total_s"] < best["total_s"]:
-            best = data
-    assert best is not None
-    return best
+def ours_argv(path: Path, version: str, *extra: str) -> list[str]:
+    return [PYTHON, "-m", "validation", "check", str(path), "--select", "schema", "--kubernetes-version", version,
+            *extra]
 
 
-def measure_cli(path: Path, version: str, repeat: int = 3) -> dict[str, Any]:
-    """The user's command on one file, wall clock and peak RSS of the child; best of `repeat`."""
-    best: dict[str, Any] | None = None
-    for _ in range(repeat):
-        code = (
-            "import resource, subprocess, sys, time; t = time.perf_counter(); "
-            "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
-            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)"
-        )
-        argv = [PYTHON, "-m", "validation", "check", str(path), "--select", "schema", "--kubernetes-version", version,
-                "--format", "json", "--output", os.devnull]
-        out = subprocess.run([PYTHON, "-c", code, *argv], capture_output=True, text=True, check=True, cwd=ROOT)
-        seconds, rss_kb, rc = out.stdout.split()
-        run = {"seconds": float(seconds), "peak_mb": int(rss_kb) / 1024, "returncode": int(rc)}
-        if best is None or run["seconds"] < best["seconds"]:
-            best = run
-    assert best is not None
-    return best
+def kubeconform_argv(exe: str, schemas: Path, path: Path, version: str, workers: int) -> list[str]:
+    location = f"{schemas}/{{{{ .NormalizedKubernetesVersion }}}}-standalone{{{{ .StrictSuffix }}}}/" \
+               "{{ .ResourceKind }}{{ .KindSuffix }}.json"
+    return [exe, "-strict", "-summary", "-n", str(workers), "-kubernetes-version", f"{version}.0",
+            "-schema-location", location, str(path)]
 
 
-# ---- kubernetes-validate ------------------------------------------------------------------------------------
+def timed(argv: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, check=False)
+    return time.perf_counter() - start
+
+
+def peak_mb(argv: list[str], cwd: Path) -> float:
+    """Peak memory of the command and the processes it starts, in MB: the largest sum of their proportional set
+    sizes (PSS: a page shared by a forked worker and its parent counts once, split between them), sampled every
+    10 ms, and never less than the command's own peak RSS (exact, from wait4)."""
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+    peak_kb = 0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            break
+        peak_kb = max(peak_kb, sum(_pss_kb(p) for p in [proc.pid, *_descendants(proc.pid)]))
+        time.sleep(0.01)
+    return max(peak_kb, usage.ru_maxrss) / 1024
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:  # gone already, or no /proc (then only the command's own peak RSS counts)
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            for task in os.listdir(f"/proc/{parent}/task"):
+                with open(f"/proc/{parent}/task/{task}/children") as fh:
+                    found = [int(c) for c in fh.read().split()]
+                out.extend(found)
+                todo.extend(found)
+        except OSError:  # gone, or no /proc (then the workers are not counted: say so in the notes)
+            pass
+    return out
+
+
+def flagged_by_us(path: Path, version: str, cwd: Path) -> dict[str, list[str]]:
+    """kind/name of every object with a schema finding -> the JSON paths found, from our JSON report."""
+    out = cwd / "ours.json"
+    subprocess.run(ours_argv(path, version, "--format", "json", "--output", str(out)), cwd=cwd,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    report = json.loads(out.read_text(encoding="utf-8"))
+    found: dict[str, list[str]] = {}
+    for f in report["findings"]:
+        if f["rule_id"].startswith("SCHEMA-") and f["object_ref"]:
+            ref = f["object_ref"]
+            found.setdefault(f"{ref.split('/')[0].lower()}/{ref.split('/')[-1]}", []).append(f["json_path"] or "")
+    return found
+
+
+def flagged_by_kubeconform(argv: list[str], cwd: Path) -> set[str]:
+    """kind/name of every resource kubeconform calls invalid ("FILE - Kind name is invalid: ...")."""
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, check=False)
+    found = set()
+    for line in proc.stdout.splitlines():
+        if " is invalid: " in line and " - " in line:
+            kind, name = line.split(" - ", 1)[1].split(" is invalid: ", 1)[0].split(" ", 1)
+            found.add(f"{kind.lower()}/{name}")
+    return found
+
+
+def find_kubeconform(given: str | None) -> tuple[str | None, Path | None, str]:
+    exe = given or shutil.which("kubeconform")
+    if not exe:
+        return None, None, BUILD_HINT
+    schemas = Path(exe).resolve().parent / "schemas"
+    return exe, schemas, ""
+
+
+# ---- section 1: the table ----------------------------------------------------------------------------------
+
+
+def kubeconform_section(sizes: list[int], version: str, rounds: int, exe: str | None, schemas: Path | None,
+                        tmp: Path) -> dict[tuple[int, bool, str], Path]:
+    print(f"== `python -m validation check PATH --select schema` vs kubeconform -strict (Kubernetes {version}), "
+          f"min of {rounds} interleaved rounds, start-up included")
+    if exe is None:
+        print(f"   kubeconform: not run. {BUILD_HINT}")
+    elif schemas is None or not schemas.is_dir():
+        print(f"   kubeconform: no strict schemas at {schemas}; pass --kubeconform-schemas. {BUILD_HINT}")
+        exe = None
+    corpora: dict[tuple[int, bool, str], Path] = {}
+    rows = []
+    for size in sizes:
+        for layout in ("one file", "a file per resource"):
+            for broken in (False, True):
+                name = f"{size}-{'broken' if broken else 'valid'}"
+                if layout == "one file":
+                    path = tmp / f"{name}.yaml"
+                    bad = write_corpus(path, size, broken)
+                else:
+                    path = tmp / name
+                    bad = write_corpus_dir(path, size, broken)
+                corpora[(size, broken, layout)] = path
+                ours = set(flagged_by_us(path, version, tmp))
+                agree = "same broken resources" if ours == bad else \
+                    f"DIFFERENT: we flag {len(ours)}, expected {len(bad)}"
+                if exe is not None and schemas is not None:
+                    theirs = flagged_by_kubeconform(kubeconform_argv(exe, schemas, path, version, 2), tmp)
+                    if theirs != bad:
+                        agree += f"; kubeconform flags {len(theirs)}, expected {len(bad)}"
+                times: dict[str, list[float]] = {"ours": [], "n1": [], "n2": []}
+                for _ in range(rounds):
+                    times["ours"].append(timed(ours_argv(path, version), tmp))
+                    if exe is not None and schemas is not None:
+                        times["n1"].append(timed(kubeconform_argv(exe, schemas, path, version, 1), tmp))
+                        times["n2"].append(timed(kubeconform_argv(exe, schemas, path, version, 2), tmp))
+                mem = peak_mb(ours_argv(path, version), tmp)
+                kmem = peak_mb(kubeconform_argv(exe, schemas, path, version, 2), tmp) if exe and schemas else None
+                best = {k: min(v) for k, v in times.items() if v}
+                row = {"size": size, "broken": broken, "layout": layout, "ours": best["ours"], "mem": mem,
+                       "n1": best.get("n1"), "n2": best.get("n2"), "kmem": kmem, "agree": agree}
+                rows.append(row)
+                ratio = f"{row['n2'] / row['ours']:.2f}" if row["n2"] else "-"
+                print(f"   {name:<13} {layout:<20} ours {row['ours']:6.2f} s {mem:6.0f} MB"
+                      + (f" | kubeconform -n1 {row['n1']:6.2f} s, -n2 {row['n2']:6.2f} s {kmem:4.0f} MB"
+                         if row["n2"] else "")
+                      + f" | ours / -n2 speed {ratio} | {agree}", flush=True)
+    print("\n   | corpus | layout | ours res/s (peak MB) | kubeconform -n1 res/s | -n2 res/s (peak MB) | ours ÷ -n2 |")
+    print("   | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        label = f"{r['size'] // 1000}k {'10% broken' if r['broken'] else 'valid'}"
+        rps = r["size"] / r["ours"]
+        theirs = (f"{r['size'] / r['n1']:,.0f} | {r['size'] / r['n2']:,.0f} ({r['kmem']:.0f}) | "
+                  f"{r['n2'] / r['ours']:.2f}" if r["n2"] else "- | - | -")
+        print(f"   | {label} | {r['layout']} | {rps:,.0f} ({r['mem']:.0f}) | {theirs} |")
+    for layout in ("one file", "a file per resource"):
+        by_size = {r["size"]: r["mem"] for r in rows if r["layout"] == layout and r["broken"]}
+        if 10000 in by_size and 50000 in by_size:
+            print(f"   memory, {layout}: {by_size[10000]:.0f} MB at 10k, {by_size[50000]:.0f} MB at 50k "
+                  f"({by_size[50000] / by_size[10000]:.2f}x for 5x the resources; target < {MEMORY_TARGET_MB:.0f} MB)")
+    slowest = [r for r in rows if r["n2"] and r["n2"] / r["ours"] < 1.0]
+    if any(r["n2"] for r in rows):
+        print(f"   at least as fast as kubeconform -n 2 everywhere: {'yes' if not slowest else 'NO'}"
+              + ("" if not slowest else f" ({len(slowest)} rows below 1.00)"))
+    return corpora
+
+
+# ---- section 2: start-up -----------------------------------------------------------------------------------
+
+
+def startup_section(version: str, exe: str | None, schemas: Path | None, tmp: Path, runs: int = 20) -> None:
+    path = tmp / "five.yaml"
+    write_corpus(path, 5, False)
+    commands = {"python -m validation check FILE --select schema": ours_argv(path, version),
+                "bare Python start-up (python -c pass)": [PYTHON, "-c", "pass"]}
+    if exe and schemas:
+        commands["kubeconform -n 2"] = kubeconform_argv(exe, schemas, path, version, 2)
+    times: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(runs):
+        for label, argv in commands.items():
+            times[label].append(timed(argv, tmp))
+    print(f"\n== start-up: a 5-resource file, {runs} interleaved runs (target < {STARTUP_TARGET_MS:.0f} ms for ours)")
+    for label, ts in times.items():
+        print(f"   {label:<50} min {1000 * min(ts):5.1f} ms, median {1000 * statistics.median(ts):5.1f} ms")
+
+
+# ---- section 3: kubernetes-validate ------------------------------------------------------------------------
 
 
 def measure_kubernetes_validate(path: Path, version: str) -> dict[str, Any] | None:
@@ -272,7 +413,33 @@ def compare_errors(theirs: dict[str, str], ours: dict[str, list[str]]) -> list[s
     return missed
 
 
-# ---- engine vs bare kustomize -------------------------------------------------------------------------------
+
+
+def kubernetes_validate_section(corpora: dict[tuple[int, bool, str], Path], version: str, tmp: Path) -> None:
+    print("\n== vs kubernetes-validate --strict (its CLI, 1,000 resources in one file, start-up included for both)")
+    for broken in (False, True):
+        path = corpora.get((1000, broken, "one file"))
+        if path is None:
+            print("   skipped: no 1,000-resource corpus (--sizes)")
+            return
+        kv = measure_kubernetes_validate(path, version)
+        if kv is None:
+            print("   skipped: kubernetes-validate is not installed")
+            return
+        ours_s = min(timed(ours_argv(path, version), tmp) for _ in range(3))
+        ratio = kv["seconds"] / ours_s
+        label = "10% broken" if broken else "valid"
+        print(f"   {label:<10} kubernetes-validate: {kv['seconds']:.2f} s ({1000 / kv['seconds']:.0f} res/s), "
+              f"{len(kv['errors'])} resources flagged; ours: {ours_s:.3f} s ({1000 / ours_s:.0f} res/s) -> "
+              f"{ratio:.1f}x ({'met' if ratio >= KV_TARGET_RATIO else 'NOT met'}, target >= {KV_TARGET_RATIO:.0f}x)")
+        ours = flagged_by_us(path, version, tmp)
+        missed = compare_errors(kv["errors"], ours)
+        extra = sorted(set(ours) - set(kv["errors"]))
+        status = "every error it finds, we find too" if not missed else f"MISSED {len(missed)}: {missed[:5]}"
+        print(f"   {'':<10} {status}; we flag {len(extra)} resources it does not")
+
+
+# ---- section 4: the repository, against bare kustomize ----------------------------------------------------
 
 
 def engine_section(version: str) -> None:
@@ -347,6 +514,8 @@ def engine_section(version: str) -> None:
         print(f"   in-process split unavailable: {type(exc).__name__}: {exc}")
 
 
+
+
 # ---- main ---------------------------------------------------------------------------------------------------
 
 
@@ -354,92 +523,30 @@ def main(argv: list[str] | None = None) -> int:
     # Warm means bytecode cached on disk, as on any install; some shells here set PYTHONDONTWRITEBYTECODE.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="corpus sizes (default 1000 10000)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000],
+                        help="corpus sizes (default 1000 10000 50000)")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds per command; the fastest counts (default 3)")
     parser.add_argument("--kubernetes-version", default="1.37", help="Kubernetes version (default 1.37)")
+    parser.add_argument("--kubeconform", default=None, help="kubeconform binary (default: the one on PATH)")
+    parser.add_argument("--kubeconform-schemas", type=Path, default=None,
+                        help="kubeconform's strict schemas (default: the `schemas` folder next to the binary)")
     parser.add_argument("--skip-kubernetes-validate", action="store_true", help="skip the kubernetes-validate run")
     parser.add_argument("--skip-engine", action="store_true", help="skip the repository check timing")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--loader", choices=("fast", "plain"), default="fast", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.worker:
-        worker(args.worker, args.kubernetes_version, args.loader)
-        return 0
 
     version = args.kubernetes_version
+    exe, schemas, _ = find_kubeconform(args.kubeconform)
+    if args.kubeconform_schemas is not None:
+        schemas = args.kubeconform_schemas
+    print(f"machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at start")
     with tempfile.TemporaryDirectory(prefix="check-speed-") as tmp:
-        print(f"== schema check path: libyaml FastSafeLoader (CSafeLoader subclass) + SchemaChecker (Kubernetes {version}),"
-              " best of 3 fresh processes")
-        print(f"   {'corpus':<16} {'resources':>9} {'issues':>7} {'load s':>7} {'check s':>8} {'res/s':>8} {'peak MB':>8}")
-        results: dict[tuple[int, bool], dict[str, Any]] = {}
-        corpora: dict[tuple[int, bool], tuple[Path, set[str]]] = {}
-        for size in args.sizes:
-            for broken in (False, True):
-                path = Path(tmp) / f"corpus-{size}{'-broken' if broken else ''}.yaml"
-                bad = write_corpus(path, size, broken)
-                corpora[(size, broken)] = (path, bad)
-                r = measure_ours(path, version)
-                results[(size, broken)] = r
-                rps = r["resources"] / r["total_s"]
-                r["rps"] = rps
-                label = f"{size}{' 10% broken' if broken else ' valid'}"
-                print(f"   {label:<16} {r['resources']:>9} {r['issues']:>7} {r['load_s']:>7.3f} {r['check_s']:>8.3f} "
-                      f"{rps:>8.0f} {r['peak_mb']:>8.1f}")
-                if broken:
-                    caught = len(bad & set(r["flagged"]))
-                    print(f"   {'':<16} broken resources caught: {caught}/{len(bad)}")
-                elif r["issues"]:
-                    print(f"   WARNING: {r['issues']} issues on the valid corpus: {list(r['flagged'].items())[:3]}")
-        print("   (res/s counts YAML loading and checking; start-up and schema loading are excluded: "
-              f"{results[(args.sizes[0], False)]['import_init_s']:.2f} s once per process)")
-        biggest = max(args.sizes)
-        plain = measure_ours(corpora[(biggest, False)][0], version, loader="plain")
-        print(f"   for reference, plain CSafeLoader on {biggest} valid: load {plain['load_s']:.3f} s, "
-              f"{plain['resources'] / plain['total_s']:.0f} res/s")
-
-        if 10000 in args.sizes:
-            r = results[(10000, False)]
-            print(f"\n== vs kubeconform (~{KUBECONFORM_RPS:.0f} resources/s, one worker, 10,000 resources, < {KUBECONFORM_MB:.0f} MB)")
-            ratio = r["rps"] / KUBECONFORM_RPS
-            print(f"   ours: {r['rps']:.0f} resources/s, peak {r['peak_mb']:.0f} MB -> {ratio:.2f}x kubeconform "
-                  f"({'met' if r['rps'] >= KUBECONFORM_RPS and r['peak_mb'] < KUBECONFORM_MB else 'NOT met'})")
-            rb = results[(10000, True)]
-            print(f"   with 10% broken: {rb['rps']:.0f} resources/s, peak {rb['peak_mb']:.0f} MB")
-            for broken in (False, True):
-                cli = measure_cli(corpora[(10000, broken)][0], version)
-                label = "10% broken" if broken else "valid"
-                rps = 10000 / cli["seconds"]
-                ok = rps >= KUBECONFORM_RPS and cli["peak_mb"] < KUBECONFORM_MB
-                print(f"   the real command, {label}: `python -m validation check FILE --select schema` end to end "
-                      f"(start-up, source lint, schema): {cli['seconds']:.2f} s = {rps:.0f} resources/s, "
-                      f"peak {cli['peak_mb']:.0f} MB, exit {cli['returncode']} -> {rps / KUBECONFORM_RPS:.2f}x "
-                      f"({'met' if ok else 'NOT met'})")
-
-        if not args.skip_kubernetes_validate and 1000 in args.sizes:
-            print("\n== vs kubernetes-validate --strict (its CLI, 1,000 resources, same machine, same run)")
-            for broken in (False, True):
-                path, bad = corpora[(1000, broken)]
-                kv = measure_kubernetes_validate(path, version)
-                if kv is None:
-                    print("   skipped: kubernetes-validate is not installed")
-                    break
-                ours = results[(1000, broken)]
-                kv_rps = 1000 / kv["seconds"]
-                # Its time includes its own start-up; ours excludes ours, so add it back for a fair ratio.
-                ours_wall = ours["total_s"] + ours["import_init_s"]
-                ratio = kv["seconds"] / ours_wall
-                label = "10% broken" if broken else "valid"
-                print(f"   {label:<10} kubernetes-validate: {kv['seconds']:.2f} s ({kv_rps:.0f} res/s), "
-                      f"{len(kv['errors'])} resources flagged; ours incl. start-up: {ours_wall:.3f} s "
-                      f"({1000 / ours_wall:.0f} res/s) -> {ratio:.1f}x "
-                      f"({'met' if ratio >= KV_TARGET_RATIO else 'NOT met'}, target >= {KV_TARGET_RATIO:.0f}x)")
-                missed = compare_errors(kv["errors"], ours["flagged"])
-                extra = sorted(set(ours["flagged"]) - set(kv["errors"]))
-                status = "every error it finds, we find too" if not missed else f"MISSED {len(missed)}: {missed[:5]}"
-                print(f"   {'':<10} {status}; we flag {len(extra)} resources it does not")
-                assert not missed, f"errors kubernetes-validate finds that we miss: {missed[:5]}"
-
+        corpora = kubeconform_section(sorted(args.sizes), version, args.rounds, exe, schemas, Path(tmp))
+        startup_section(version, exe, schemas, Path(tmp))
+        if not args.skip_kubernetes_validate:
+            kubernetes_validate_section(corpora, version, Path(tmp))
     if not args.skip_engine:
         engine_section(version)
+    print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 
