@@ -378,7 +378,7 @@ class RealPaths:
                 folder = self._folders.get(parent)
                 if folder is None:
                     folder = self._folders[parent] = safe_resolve(parent)
-                real = folder / name
+                real = path if folder == parent else folder / name  # a walked folder is real already
             self._files[path] = real
         return real
 
