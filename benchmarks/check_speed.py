@@ -6,7 +6,8 @@ Sections (every number measured in this run, on this machine; nothing is asserte
 1. `python -m validation check PATH --select schema`, start-up included, against the real kubeconform
    (`-strict -summary`, one worker and two) on generated corpora of 1k, 10k and 50k resources, valid and 10%
    broken, in both layouts: one multi-document file, and a directory with a file per resource. The time is the
-   fastest of interleaved rounds; peak memory comes from a separate run of each (see peak_mb: the process tree's
+   fastest of interleaved rounds (and the least CPU time, which load on a shared machine disturbs less); peak
+   memory comes from a separate run of each (see peak_mb: the process tree's
    summed PSS, sampled, and at least the command's own peak RSS). Every tool must flag the same broken
    resources. The table is printed as markdown, for benchmarks/README.md.
 2. Start-up: a 5-resource file, ours against kubeconform and a bare Python start-up.
@@ -211,9 +212,16 @@ def kubeconform_argv(exe: str, schemas: Path, path: Path, version: str, workers:
 
 
 def timed(argv: list[str], cwd: Path) -> float:
+    return timed_cpu(argv, cwd)[0]
+
+
+def timed_cpu(argv: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds (user + system) of the command and the workers it waited for (wait4)."""
     start = time.perf_counter()
-    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, check=False)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0  # reaped above
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
 
 
 def peak_mb(argv: list[str], cwd: Path) -> float:
@@ -324,30 +332,35 @@ def kubeconform_section(sizes: list[int], version: str, rounds: int, exe: str | 
                     theirs = flagged_by_kubeconform(kubeconform_argv(exe, schemas, path, version, 2), tmp)
                     if theirs != bad:
                         agree += f"; kubeconform flags {len(theirs)}, expected {len(bad)}"
-                times: dict[str, list[float]] = {"ours": [], "n1": [], "n2": []}
+                times: dict[str, list[tuple[float, float]]] = {"ours": [], "n1": [], "n2": []}
                 for _ in range(rounds):
-                    times["ours"].append(timed(ours_argv(path, version), tmp))
+                    times["ours"].append(timed_cpu(ours_argv(path, version), tmp))
                     if exe is not None and schemas is not None:
-                        times["n1"].append(timed(kubeconform_argv(exe, schemas, path, version, 1), tmp))
-                        times["n2"].append(timed(kubeconform_argv(exe, schemas, path, version, 2), tmp))
+                        times["n1"].append(timed_cpu(kubeconform_argv(exe, schemas, path, version, 1), tmp))
+                        times["n2"].append(timed_cpu(kubeconform_argv(exe, schemas, path, version, 2), tmp))
                 mem = peak_mb(ours_argv(path, version), tmp)
                 kmem = peak_mb(kubeconform_argv(exe, schemas, path, version, 2), tmp) if exe and schemas else None
-                best = {k: min(v) for k, v in times.items() if v}
+                best = {k: min(w for w, _ in v) for k, v in times.items() if v}
+                cpu = {k: min(c for _, c in v) for k, v in times.items() if v}
                 row = {"size": size, "broken": broken, "layout": layout, "ours": best["ours"], "mem": mem,
-                       "n1": best.get("n1"), "n2": best.get("n2"), "kmem": kmem, "agree": agree}
+                       "n1": best.get("n1"), "n2": best.get("n2"), "kmem": kmem, "agree": agree,
+                       "cpu": cpu["ours"], "kcpu": cpu.get("n2")}
                 rows.append(row)
                 ratio = f"{row['n2'] / row['ours']:.2f}" if row["n2"] else "-"
                 print(f"   {name:<13} {layout:<20} ours {row['ours']:6.2f} s {mem:6.0f} MB"
                       + (f" | kubeconform -n1 {row['n1']:6.2f} s, -n2 {row['n2']:6.2f} s {kmem:4.0f} MB"
                          if row["n2"] else "")
-                      + f" | ours / -n2 speed {ratio} | {agree}", flush=True)
-    print("\n   | corpus | layout | ours res/s (peak MB) | kubeconform -n1 res/s | -n2 res/s (peak MB) | ours ÷ -n2 |")
-    print("   | --- | --- | --- | --- | --- | --- |")
+                      + f" | ours / -n2 speed {ratio} | CPU s ours {row['cpu']:.2f}"
+                      + (f", -n2 {row['kcpu']:.2f}" if row["kcpu"] is not None else "") + f" | {agree}", flush=True)
+    print("\n   | corpus | layout | ours res/s (peak MB) | kubeconform -n1 res/s | -n2 res/s (peak MB) | ours ÷ -n2 "
+          "| CPU s ours / -n2 |")
+    print("   | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         label = f"{r['size'] // 1000}k {'10% broken' if r['broken'] else 'valid'}"
         rps = r["size"] / r["ours"]
         theirs = (f"{r['size'] / r['n1']:,.0f} | {r['size'] / r['n2']:,.0f} ({r['kmem']:.0f}) | "
-                  f"{r['n2'] / r['ours']:.2f}" if r["n2"] else "- | - | -")
+                  f"{r['n2'] / r['ours']:.2f} | {r['cpu']:.2f} / {r['kcpu']:.2f}" if r["n2"]
+                  else f"- | - | - | {r['cpu']:.2f} / -")
         print(f"   | {label} | {r['layout']} | {rps:,.0f} ({r['mem']:.0f}) | {theirs} |")
     for layout in ("one file", "a file per resource"):
         by_size = {r["size"]: r["mem"] for r in rows if r["layout"] == layout and r["broken"]}
