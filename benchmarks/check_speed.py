@@ -8,7 +8,7 @@ Sections (every number measured in this run, on this machine; nothing is asserte
    broken, in both layouts: one multi-document file, and a directory with a file per resource. The time is the
    fastest of interleaved rounds (and the least CPU time, which load on a shared machine disturbs less); peak
    memory comes from a separate run of each (see peak_mb: the process tree's
-   summed PSS, sampled, and at least the command's own peak RSS). Every tool must flag the same broken
+   summed PSS, sampled, and at least the command's own high-water RSS). Every tool must flag the same broken
    resources. The table is printed as markdown, for benchmarks/README.md.
 2. Start-up: a 5-resource file, ours against kubeconform and a bare Python start-up.
 3. `kubernetes-validate --strict` on the 1,000 corpora: its time, and every error it reports is reported by us too.
@@ -227,26 +227,25 @@ def timed_cpu(argv: list[str], cwd: Path) -> tuple[float, float]:
 def peak_mb(argv: list[str], cwd: Path) -> float:
     """Peak memory of the command and the processes it starts, in MB: the largest sum of their proportional set
     sizes (PSS: a page shared by a forked worker and its parent counts once, split between them), sampled every
-    10 ms, and never less than the command's own peak RSS (exact, from wait4)."""
+    10 ms, and never less than the command's own high-water RSS (VmHWM, as last sampled). Not wait4's ru_maxrss:
+    Linux carries the RSS of the process that spawned the command (this script, holding a corpus) across exec."""
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
     peak_kb = 0
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            break
-        peak_kb = max(peak_kb, sum(_pss_kb(p) for p in [proc.pid, *_descendants(proc.pid)]))
+    while proc.poll() is None:
+        tree = sum(_status_kb(p, "Pss:", "smaps_rollup") for p in [proc.pid, *_descendants(proc.pid)])
+        peak_kb = max(peak_kb, tree, _status_kb(proc.pid, "VmHWM:", "status"))
         time.sleep(0.01)
-    return max(peak_kb, usage.ru_maxrss) / 1024
+    return peak_kb / 1024
 
 
-def _pss_kb(pid: int) -> int:
+def _status_kb(pid: int, field: str, name: str) -> int:
+    """A kB field of /proc/PID/<name>; 0 when the process is gone (or there is no /proc)."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
+        with open(f"/proc/{pid}/{name}") as fh:
             for line in fh:
-                if line.startswith("Pss:"):
+                if line.startswith(field):
                     return int(line.split()[1])
-    except OSError:  # gone already, or no /proc (then only the command's own peak RSS counts)
+    except (OSError, ValueError):
         pass
     return 0
 
