@@ -23,7 +23,10 @@ LIMIT = 90  # seconds for one command; the table's failures took 60 s to forever
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
+def repo(tmp_path: Path, monkeypatch) -> Path:
+    # The copy holds the validator's own source, and `python -m validation` there imports it: without this, the
+    # bytecode Python writes beside it would read as files a command left in the repository.
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     return copy_repo(tmp_path / "repo")
 
 
