@@ -276,4 +276,5 @@ def test_outside_the_venv_a_commit_is_refused_not_waved_through(repo, gate_env):
     assert done.returncode != 0 and head(repo, gate_env) == start, output
     # The first hook that fails says why: a module the python on PATH lacks (which one depends on the hook order).
     assert re.search(r"No module named|is missing|not installed|Executable `python` not found", output), output
-    assert ". .venv/bin/activate" in output or "No module named" in output, output
+    if "Executable `python` not found" not in output:  # pre-commit's own words: no python to print our hint
+        assert ". .venv/bin/activate" in output or "No module named" in output, output
