@@ -245,3 +245,70 @@ def test_files_that_are_not_regular_or_not_utf8_are_refused_by_name_and_place(tm
     with pytest.raises(buckets.BucketFileError, match="bad.yaml: "):
         buckets._safe_load(tmp_path / "bad.yaml")
     assert (buckets._strip_eol("x\r\n"), buckets._eol("x\r\n"), buckets._eol("x")) == ("x", "\r\n", "")
+
+
+def test_dvc_config_comments_empty_and_quoted_values_and_other_keys_are_read_as_dvc_reads_them():
+    text = """\
+url = s3://before-any-section/x
+['remote "dev"']
+    # url = s3://commented-out/dvc
+    ; url = s3://also-commented/dvc
+    profile = ml
+    endpointurl =
+    region = ""
+    url = s3://dev-bucket/dvc
+['remote "devS3"']
+    url = 's3://other/x
+"""
+    assert buckets.dvc_remotes(text) == [
+        buckets.DvcRemote("dev", "s3://dev-bucket/dvc", "dev-bucket", "", 8),
+        buckets.DvcRemote("devS3", "'s3://other/x", None, None, 10),  # an unclosed quote stays
+    ]
+
+
+def test_a_remote_is_named_for_an_environment_by_whole_words_only():
+    remotes = buckets.dvc_remotes("['remote \"devS3\"']\n  url = s3://b1/x\n['remote \"dev_s3\"']\n  url = s3://b2/x\n")
+    assert buckets.remotes_for_environment(remotes, "dev", "b0", False) == ["dev_s3"]
+
+
+def test_a_patch_without_a_region_op_reads_as_no_region_and_unusual_values_are_kept(tmp_path: Path):
+    overlay(tmp_path, "dev", patch=PATCH.split("- op: test\n  path: /spec/arguments/parameters/2")[0])
+    assert (buckets.read_settings(tmp_path, "dev").bucket, buckets.read_settings(tmp_path, "dev").region) == (
+        "old-bucket", None)
+    remotes = buckets.dvc_remotes("['remote \"x\"']\n  region = XregionX\n  url = s3://b/x\n")
+    assert remotes[0].region == "XregionX"  # only a quote pair is stripped
+
+
+def test_refusals_name_the_file_and_say_the_whole_reason(tmp_path: Path):
+    with pytest.raises(buckets.BucketFileError) as caught:
+        buckets.decode_utf8(b"\nb: caf\xe9\n", "x.yaml")
+    assert str(caught.value) == ("x.yaml line 2: not UTF-8 (byte 0xe9); re-save it as UTF-8 "
+                                 "(e.g. `iconv -f latin1 -t utf-8`)")
+    latin1, fifo = tmp_path / "latin1.yaml", tmp_path / "fifo.yaml"
+    latin1.write_bytes(b"a: caf\xe9\n")
+    os.mkfifo(fifo)
+    with pytest.raises(buckets.BucketFileError, match=rf"^{latin1} line 1: not UTF-8"):
+        buckets._safe_load(latin1)
+    with pytest.raises(buckets.BucketFileError, match=rf"^{fifo}: not a regular file$"):
+        buckets._safe_load(fifo)
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "link.yaml").symlink_to(latin1)
+    with pytest.raises(buckets.BucketFileError) as caught:
+        buckets.inside(root, root / "link.yaml", "link.yaml")
+    assert str(caught.value) == (f"link.yaml resolves to {latin1}, outside the repository ({root}); not read or "
+                                 "edited through a symlink that leaves it")
+
+
+def test_an_overlay_or_kustomization_that_leaves_the_repository_is_not_read(tmp_path: Path):
+    root = tmp_path / "repo"
+    outside = overlay(tmp_path / "elsewhere", "dev")
+    (root / "overlays").mkdir(parents=True)
+    (root / "overlays" / "dev").symlink_to(outside)
+    with pytest.raises(buckets.BucketFileError, match=rf"^{root / 'overlays' / 'dev'} resolves to {outside},"):
+        buckets.find_bucket_file(root / "overlays" / "dev", root)
+    d = overlay(root, "prod")
+    (d / "kustomization.yaml").unlink()
+    (d / "kustomization.yaml").symlink_to(outside / "kustomization.yaml")
+    with pytest.raises(buckets.BucketFileError, match="kustomization.yaml resolves to .* outside the repository"):
+        buckets.find_bucket_file(d, root)
