@@ -124,3 +124,33 @@ subjects: [{kind: ServiceAccount, name: wf%s}]
 """
     assert [h.path for h in run_rule("RBAC-BINDING-SUBJECT-MISSING", context(rendered(text % "", "dev")))] == ["subjects[0]"]
     assert run_rule("RBAC-BINDING-SUBJECT-MISSING", context(rendered(text % ", namespace: ns", "dev"))) == []
+
+
+@pytest.mark.parametrize("kind, resource", [
+    ("Deployment", "deployments"), ("ConfigMap", "configmaps"), ("Ingress", "ingresses"),
+    ("NetworkPolicy", "networkpolicies"), ("Job", "jobs"),
+])
+def test_a_resource_templates_kind_is_checked_as_its_plural_resource(kind, resource):
+    """The executor needs RBAC on the resource a resource template creates, named as the API names it."""
+    from validation.rules.rbac import _plural
+
+    assert _plural(kind) == resource
+
+
+def test_the_finding_points_at_the_role_bound_in_the_workflows_namespace_only():
+    """A missing permission is reported on the Role the account is bound to in the workflow's namespace; a
+    RoleBinding elsewhere binds nothing here, so then the finding is the workflow's."""
+    lacking = "  - {apiGroups: [''], resources: [configmaps], verbs: [get]}"
+    elsewhere = (ROLE % (lacking, CONTAINER)).replace("kind: RoleBinding\nmetadata: {name: wf, namespace: ns}",
+                                                      "kind: RoleBinding\nmetadata: {name: wf, namespace: other}")
+    [hit] = run_rule("RBAC-EXECUTOR-PERMISSIONS", context(rendered(elsewhere, "dev")))
+    assert hit.ref.startswith("WorkflowTemplate/") and "is bound to no rendered Role" in hit.message
+    both = elsewhere + "---\n" + """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: wf-here, namespace: ns}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: wf}
+subjects: [{kind: ServiceAccount, name: wf, namespace: ns}]
+"""
+    [hit] = run_rule("RBAC-EXECUTOR-PERMISSIONS", context(rendered(both, "dev")))
+    assert hit.ref.startswith("Role/") and "Role 'wf', bound to ServiceAccount 'wf'" in hit.message
