@@ -108,6 +108,14 @@ def test_binary_averaging_only_for_the_labels_0_and_1() -> None:
     assert evaluate_model.averaging([0]) == evaluate_model.averaging(["a", "b"]) == "macro"
 
 
+def test_scores_are_binary_by_default_and_macro_when_asked() -> None:
+    labels, predicted = [0, 1, 1, 0], [0, 1, 0, 0]
+    assert evaluate_model.score(labels, predicted) == pytest.approx(
+        {"accuracy": 0.75, "precision": 1.0, "recall": 0.5, "f1": 2 / 3})
+    assert evaluate_model.score(labels, predicted, "macro") == pytest.approx(
+        {"accuracy": 0.75, "precision": (2 / 3 + 1.0) / 2, "recall": (1.0 + 0.5) / 2, "f1": (0.8 + 2 / 3) / 2})
+
+
 def test_the_summary_names_the_run_every_metric_the_averaging_and_the_gate() -> None:
     result = evaluate_model.Evaluation("abc123", 0.8125, 0.75, 0.5, 0.6, 800, 0.8, "macro")
     assert result.summary() == (
