@@ -28,7 +28,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.mutation", description=__doc__.splitlines()[0])
     parser.add_argument("module", choices=sorted(TARGETS), help="what to mutate")
-    parser.add_argument("--only", metavar="GLOB", help="a narrower mutant glob, e.g. 'validation.rules.rbac.*'")
+    parser.add_argument("--only", metavar="GLOB", action="append",
+                        help="narrower mutant globs instead, e.g. 'validation.rules.rbac.*' (repeatable)")
     parser.add_argument("--max-children", type=int, default=2, help="parallel test processes (default 2)")
     args = parser.parse_args(argv)
     pattern, tests = TARGETS[args.module]
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     configuration.config().pytest_add_cli_args_test_selection = tests  # before mutmut reads it
     from mutmut.__main__ import cli
 
-    return cli(["run", "--max-children", str(args.max_children), args.only or pattern], standalone_mode=False) or 0
+    return cli(["run", "--max-children", str(args.max_children), *(args.only or [pattern])], standalone_mode=False) or 0
 
 
 if __name__ == "__main__":
