@@ -312,3 +312,14 @@ def test_an_overlay_or_kustomization_that_leaves_the_repository_is_not_read(tmp_
     (d / "kustomization.yaml").symlink_to(outside / "kustomization.yaml")
     with pytest.raises(buckets.BucketFileError, match="kustomization.yaml resolves to .* outside the repository"):
         buckets.find_bucket_file(d, root)
+
+
+def test_edit_keeps_long_lines_and_nested_mappings_at_the_files_own_indentation():
+    long = "a description far longer than eighty characters, which a dumper at its default width would fold"
+    patch = PATCH + f"- op: add\n  path: /metadata/annotations/description\n  value: {long}\n"
+    assert buckets.edit_bucket_text(patch, bucket="b-2") == patch.replace("old-bucket", "b-2")
+    wide = ("-   op: test\n    path: /p/1/name\n    value: dvc-s3-bucket\n-   op: replace\n    path: /p/1/value\n"
+            "    value: old\n-   op: add\n    path: /metadata/labels\n    value:\n        team: ml\n")
+    assert buckets.edit_bucket_text(wide, bucket="new") == wide.replace("value: old", "value: new")
+    assert buckets._scalar_like("plain", "'quoted'") == "'quoted'"
+    assert type(buckets._scalar_like("plain", "'quoted'")) is not str  # a plain 'quoted' would lose its quotes
