@@ -622,3 +622,23 @@ def test_a_fifo_as_the_bucket_patch_is_refused_not_waited_on(repo, engine, capsy
     os.mkfifo(repo / "overlays/dev/bucket.yaml")
     assert main(["update-bucket", "new-dev-bucket-1"]) == 2
     assert "not a regular file" in capsys.readouterr().err
+
+
+def test_what_changed_and_what_could_not_be_undone_are_said_in_full(tmp_path):
+    import errno
+
+    from validation.commands import update_bucket
+
+    current = buckets.BucketSettings("dev", tmp_path / "bucket.yaml", "old-bucket", "us-east-1")
+    assert update_bucket._summary(current, "new-bucket", "eu-west-1") == (
+        "bucket old-bucket -> new-bucket, region us-east-1 -> eu-west-1")
+    assert update_bucket._summary(current, "old-bucket", None) == (
+        ".dvc/config now agrees with the overlay (bucket old-bucket, region us-east-1)")
+
+    class StuckTransaction:
+        def rollback(self):
+            raise OSError(errno.EACCES, "Permission denied")
+
+    assert update_bucket._undo(StuckTransaction()) == [
+        "could not restore the files (Permission denied); the next `python -m validation` command rolls them back "
+        "from the journal"]
