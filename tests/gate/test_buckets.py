@@ -323,3 +323,9 @@ def test_edit_keeps_long_lines_and_nested_mappings_at_the_files_own_indentation(
     assert buckets.edit_bucket_text(wide, bucket="new") == wide.replace("value: old", "value: new")
     assert buckets._scalar_like("plain", "'quoted'") == "'quoted'"
     assert type(buckets._scalar_like("plain", "'quoted'")) is not str  # a plain 'quoted' would lose its quotes
+
+
+def test_edit_sets_every_op_of_the_parameter_not_only_the_first():
+    twice = PATCH.replace("value: old-bucket", "value: b-2") + (
+        "- op: add\n  path: /spec/arguments/parameters/1/value\n  value: old-bucket\n")
+    assert buckets.edit_bucket_text(twice, bucket="b-2") == twice.replace("old-bucket", "b-2")

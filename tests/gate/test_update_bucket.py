@@ -642,3 +642,27 @@ def test_what_changed_and_what_could_not_be_undone_are_said_in_full(tmp_path):
     assert update_bucket._undo(StuckTransaction()) == [
         "could not restore the files (Permission denied); the next `python -m validation` command rolls them back "
         "from the journal"]
+
+
+def test_the_checks_errors_are_every_error_level_finding_in_order_each_with_its_place(monkeypatch, tmp_path):
+    from validation.commands import update_bucket
+
+    found = [
+        Finding("R-ERR", Severity.ERROR, "late", target="dev", object_ref="ConfigMap/x", json_path="data.a",
+                file="base/c.yaml", line=9),
+        Finding("R-WARN", Severity.WARNING, "a warning first", target="dev", file="base/a.yaml", line=1),
+        Finding("R-ERR", Severity.ERROR, "no line", target="dev", file="base/b.yaml"),
+        Finding("R-ERR", Severity.ERROR, "no file", target="prod", object_ref="Role/r"),
+        Finding("R-ERR", Severity.ERROR, "nowhere"),
+    ]
+    fake = FakeEngine(FakeResult(findings=found, errors=["kustomize failed"], rendered=[]))
+    install_engine(monkeypatch, fake)
+    errors, rendered = update_bucket._errors(types.SimpleNamespace(root=str(tmp_path)), ["dev"])
+    assert list(errors.values()) == [
+        "error: kustomize failed",
+        ": error R-ERR: nowhere",
+        "base/b.yaml: error R-ERR: no line",
+        "base/c.yaml:9: error R-ERR: late (ConfigMap/x data.a)",
+        "prod: error R-ERR: no file (Role/r)",
+    ]
+    assert rendered == []
