@@ -115,6 +115,8 @@ def test_scores_are_binary_by_default_and_macro_when_asked() -> None:
     assert evaluate_model.score(labels, predicted, "macro") == pytest.approx(
         {"accuracy": 0.75, "precision": (2 / 3 + 1.0) / 2, "recall": (1.0 + 0.5) / 2, "f1": (0.8 + 2 / 3) / 2})
     assert evaluate_model.score([0, 1], [0, 0])["precision"] == 0.0  # no positive prediction: 0, not 1
+    # no positive row at all: every undefined ratio is 0, not 1
+    assert evaluate_model.score([0, 0], [0, 0]) == {"accuracy": 1.0, "precision": 0.0, "recall": 0.0, "f1": 0.0}
 
 
 def test_the_summary_names_the_run_every_metric_the_averaging_and_the_gate() -> None:
