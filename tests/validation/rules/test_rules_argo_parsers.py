@@ -205,3 +205,16 @@ def test_arbitrary_text_parses_or_says_why(text):
         parse_depends(text)
     except DependsSyntaxError as exc:
         assert str(exc)
+
+
+def test_a_cronjobs_pod_spec_is_under_its_job_template():
+    from validation.model import Manifest
+    from validation.rules.argo.spec_walk import pod_spec
+
+    pod = {"containers": [{"name": "c", "image": "alpine:3.20"}]}
+    cron = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly"},
+            "spec": {"schedule": "0 1 * * *", "jobTemplate": {"spec": {"template": {"spec": pod}}}}}
+    assert pod_spec(Manifest(obj=cron, target="dev", index=0)) == (
+        pod, ("spec", "jobTemplate", "spec", "template", "spec"))
+    job = {"kind": "Job", "metadata": {"name": "once"}, "spec": {"template": {"spec": pod}}}
+    assert pod_spec(Manifest(obj=job, target="dev", index=0)) == (pod, ("spec", "template", "spec"))
