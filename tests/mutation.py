@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 ENGINE = "tests/validation/engine/"
 TARGETS: dict[str, tuple[str, list[str]]] = {
@@ -33,6 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-children", type=int, default=2, help="parallel test processes (default 2)")
     args = parser.parse_args(argv)
     pattern, tests = TARGETS[args.module]
+
+    # `python -m tests.mutation` imported this checkout's `tests` package from the project root; the runs must
+    # import mutmut's copies of the tests (in mutants/) instead, so neither may be found here first.
+    root = str(Path(__file__).resolve().parents[1])
+    sys.path[:] = [p for p in sys.path if p not in ("", ".", root)]
+    for name in [n for n in sys.modules if n == "tests" or n.startswith("tests.")]:
+        del sys.modules[name]
 
     from mutmut import configuration
 

@@ -97,7 +97,12 @@ def test_a_bucket_patch_that_leaves_the_repository_is_not_read(tmp_path: Path):
 def test_two_different_values_for_one_parameter_are_refused(tmp_path: Path):
     twice = PATCH + "- op: replace\n  path: /spec/arguments/parameters/1/value\n  value: other-bucket\n"
     overlay(tmp_path, "dev", patch=twice)
-    with pytest.raises(buckets.BucketFileError, match="dvc-s3-bucket is set to different values: old-bucket, other"):
+    shown = os.path.realpath(tmp_path / "overlays/dev/bucket.yaml")
+    with pytest.raises(buckets.BucketFileError, match=f"^{shown}: dvc-s3-bucket is set to different values: old-bucket, other"):
+        buckets.read_settings(tmp_path, "dev")
+    two_regions = PATCH + "- op: replace\n  path: /spec/arguments/parameters/2/value\n  value: eu-west-1\n"
+    (tmp_path / "overlays/dev/bucket.yaml").write_text(two_regions)
+    with pytest.raises(buckets.BucketFileError, match=f"^{shown}: dvc-s3-region is set to different values"):
         buckets.read_settings(tmp_path, "dev")
     same_twice = PATCH + "- op: add\n  path: /spec/arguments/parameters/1/value\n  value: old-bucket\n"
     (tmp_path / "overlays/dev/bucket.yaml").write_text(same_twice)
