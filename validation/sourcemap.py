@@ -147,11 +147,15 @@ def _pick(docs: list[yaml.Node], kind: str, name: str) -> yaml.Node | None:
     return None
 
 
-def _generator_entry(docs: list[yaml.Node], name: str) -> yaml.Node | None:
-    """A configMapGenerator/secretGenerator entry whose (pre-hash, pre-prefix) name is in the rendered name."""
+_GENERATORS = {"ConfigMap": ("configMapGenerator",), "Secret": ("secretGenerator",)}
+
+
+def _generator_entry(docs: list[yaml.Node], name: str, kind: str | None = None) -> yaml.Node | None:
+    """The configMapGenerator (ConfigMap) or secretGenerator (Secret) entry whose (pre-hash, pre-prefix) name is in
+    the rendered name, the longest such; either generator when the kind is not known."""
     best = None
     for d in docs:
-        for key in ("configMapGenerator", "secretGenerator"):
+        for key in _GENERATORS.get(kind or "", ("configMapGenerator", "secretGenerator")):
             gens = _get(d, key)
             for entry in gens.value if isinstance(gens, yaml.SequenceNode) else []:
                 n = _scalar(_get(entry, "name"))
@@ -229,7 +233,7 @@ def locate(root: Path, file: str, kind: str, name: str, path: JsonPath,
         docs = f.documents()
         doc = _pick(docs, kind, name)
         if doc is None and full.name in KUSTOMIZATION_NAMES:
-            entry = _generator_entry(docs, name)
+            entry = _generator_entry(docs, name, kind)
             if entry is not None:
                 return Location(file, entry.start_mark.line + 1, entry.start_mark.column + 1, False)
     if doc is None:

@@ -210,6 +210,17 @@ def test_the_longest_generator_name_wins_whatever_the_order_and_a_kustomization_
     assert sourcemap._generator_entry([node("secretGenerator: {name: x}\n")] + docs, "x-code").start_mark.line == 2
 
 
+def test_a_generated_object_maps_to_a_generator_of_its_own_kind(tmp_path: Path):
+    # a ConfigMap and a Secret generated under names of the same length: the kind decides, not the order
+    both = "secretGenerator:\n  - name: app-a\nconfigMapGenerator:\n  - name: app-b\n"
+    docs = [node(both)]
+    assert sourcemap._generator_entry(docs, "app-a-app-b-5t6y", "ConfigMap").start_mark.line + 1 == 4
+    assert sourcemap._generator_entry(docs, "app-a-app-b-5t6y", "Secret").start_mark.line + 1 == 2
+    assert sourcemap._generator_entry(docs, "app-b-x", "Secret") is None
+    write(tmp_path, {"kustomization.yaml": both})
+    assert sourcemap.locate(tmp_path, "kustomization.yaml", "ConfigMap", "app-a-app-b-5t6y", ("data",)).line == 4
+
+
 def test_sliced_documents_are_whole_up_to_the_next_separator_and_a_broken_one_has_no_lines(tmp_path: Path,
                                                                                         monkeypatch):
     monkeypatch.setattr(sourcemap, "WHOLE_FILE_BYTES", 10)
