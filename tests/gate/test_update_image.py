@@ -105,7 +105,7 @@ def _pin_named(repo: Path, name: str) -> dict[str, str]:
 def test_a_new_error_after_the_change_restores_the_file(repo: Path, monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     from validation import cli
-    from validation.commands import update_image
+    from validation.commands import update_bucket, update_image
 
     calls = []
 
@@ -113,7 +113,8 @@ def test_a_new_error_after_the_change_restores_the_file(repo: Path, monkeypatch:
         calls.append(envs)
         return ({} if len(calls) == 1 else {("X",): "overlays/dev: error TEST: broken"}), envs
 
-    monkeypatch.setattr(update_image, "_errors", fake_errors)
+    monkeypatch.setattr(update_image, "_errors", fake_errors)  # the baseline
+    monkeypatch.setattr(update_bucket, "_errors", fake_errors)  # the check after the write (write_checked)
     monkeypatch.chdir(repo)
     path = repo / "overlays" / "dev" / "kustomization.yaml"
     before = path.read_bytes()

@@ -156,10 +156,22 @@ def _update(args: argparse.Namespace, root: Path, cfg) -> int:
         # What is already wrong before the edit is not this change's doing; only new errors undo it.
         baseline, _ = _errors(cfg, changed_envs)
 
-    # Every file is written through one journal: a crash at any instant is rolled back by the next command, so the
-    # overlay and .dvc/config are never left disagreeing.
-    txn = Transaction(root, [FileChange(e.path, e.old, e.new) for e in edits],
-                      command=f"update-bucket {args.bucket} --env {args.env}")
+    code = write_checked(root, cfg, edits, changed_envs, None if args.no_check else baseline,
+                         f"update-bucket {args.bucket} --env {args.env}")
+    if code is not None:
+        return code
+    for env in changed_envs:
+        print(f"{env}: " + _summary(settings[env], args.bucket, args.region))
+    return EXIT_OK
+
+
+def write_checked(root: Path, cfg, edits: list[FileEdit], environments: list[str],
+                  baseline: dict[tuple, str] | None, command: str) -> int | None:
+    """Write `edits` through one journal, then check `environments` (unless `baseline` is None): an error that is not
+    in `baseline` undoes every file. None when the edit stands; else the exit code, its reason printed.
+
+    A crash at any instant is rolled back by the next command, so files edited together never disagree."""
+    txn = Transaction(root, [FileChange(e.path, e.old, e.new) for e in edits], command=command)
     try:
         txn.apply()
     except OSError as exc:
@@ -169,12 +181,11 @@ def _update(args: argparse.Namespace, root: Path, cfg) -> int:
         print(f"error: could not write{where}: {exc.strerror or exc}; {state}", file=sys.stderr)
         return EXIT_ERROR
     except BaseException:
-        _undo(txn)  # ^C or SIGTERM between two files: do not leave dev's overlay and its DVC remote disagreeing
+        _undo(txn)  # ^C or SIGTERM between two files: do not leave them disagreeing
         raise
-
-    if not args.no_check:
+    if baseline is not None:
         try:
-            after, rendered = _errors(cfg, changed_envs)
+            after, rendered = _errors(cfg, environments)
         except BaseException:
             _undo(txn)  # the check itself broke (or ^C): leave the tree as it was
             raise
@@ -190,9 +201,7 @@ def _update(args: argparse.Namespace, root: Path, cfg) -> int:
         already = f" ({len(baseline)} already there before this change)" if baseline else ""
         print(f"checked {', '.join(rendered) or 'nothing'}: no new errors{already}")
     txn.commit()
-    for env in changed_envs:
-        print(f"{env}: " + _summary(settings[env], args.bucket, args.region))
-    return EXIT_OK
+    return None
 
 
 def _undo(txn: Transaction) -> list[str]:

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from validation import buckets
-from validation.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
-from validation.commands.update_bucket import FileEdit, _errors, _undo
-from validation.journal import FileChange, JournalError, Transaction, recover
+from validation.cli import EXIT_OK, UsageError
+from validation.commands.update_bucket import FileEdit, _errors, write_checked
+from validation.journal import JournalError, recover
 from validation.repo_lock import DEFAULT_TIMEOUT, repo_lock
 
 HELP = "Pin an environment's image (dev unless --env says otherwise) by digest in its overlay, then re-check it."
@@ -207,36 +207,10 @@ def _update(args: argparse.Namespace, root: Path, cfg: Any, command: str = "") -
         return EXIT_OK
 
     changed = [env for env, _ in edits]
-    baseline: dict[tuple, str] = {} if args.no_check else _errors(cfg, changed)[0]
-    txn = Transaction(root, [FileChange(e.path, e.old, e.new) for _, e in edits], command=command)
-    try:
-        txn.apply()
-    except OSError as exc:
-        left = _undo(txn)
-        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        state = "every file is as it was" if not left else "; ".join(left)
-        print(f"error: could not write{where}: {exc.strerror or exc}; {state}", file=sys.stderr)
-        return EXIT_ERROR
-    except BaseException:
-        _undo(txn)
-        raise
-    if not args.no_check:
-        try:
-            after, rendered = _errors(cfg, changed)
-        except BaseException:
-            _undo(txn)
-            raise
-        new_errors = [text for key, text in after.items() if key not in baseline]
-        if new_errors:
-            left = _undo(txn)
-            print("\n".join(new_errors), file=sys.stderr)
-            if left:
-                print("the check failed after the change; " + "; ".join(left), file=sys.stderr)
-                return EXIT_ERROR
-            print("the check failed after the change, so every file was restored; nothing changed", file=sys.stderr)
-            return EXIT_FINDINGS
-        print(f"checked {', '.join(rendered) or 'nothing'}: no new errors")
-    txn.commit()
+    baseline = None if args.no_check else _errors(cfg, changed)[0]
+    code = write_checked(root, cfg, [e for _, e in edits], changed, baseline, command)
+    if code is not None:
+        return code
     for env in changed:
         print(f"{env}: image pinned to {new_name}@{digest}")
     return EXIT_OK
