@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from validation.model import JsonPath, Manifest, RenderedTarget, Severity
-from validation.rules import Context, Problem, Rule, register
+from validation.rules import Check, Context, Problem, Rule, register
 from validation.rules.argo.spec_walk import as_dict, as_list
 from validation.targets import normalize_repo_url, this_repo
 
@@ -26,13 +26,10 @@ CLUSTER_SCOPED = {
 
 
 def _rule(id: str, name: str, severity: Severity, summary: str, remediation: str, passing: str, failing: str,
-          closed_world: bool = False):
-    def deco(check):
-        register(Rule(id=id, name=name, severity=severity, scope=APP, summary=summary, remediation=remediation,
-                      passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY,
-                      closed_world=closed_world))
-        return check
-    return deco
+          closed_world: bool = False, *, check: Check) -> None:
+    register(Rule(id=id, name=name, severity=severity, scope=APP, summary=summary, remediation=remediation,
+                  passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY,
+                  closed_world=closed_world))
 
 
 def sources(m: Manifest) -> list[tuple[dict[str, Any], JsonPath]]:
@@ -94,17 +91,6 @@ def app_target(ctx: Context, app: Manifest) -> RenderedTarget | None:
     return None
 
 
-@_rule("ARGOCD-SOURCE-PATH-MISSING", "source-path-missing", Severity.ERROR,
-       "An Application's source path in this repository exists (whether it renders is RENDER-FAILED's job). A path "
-       "of another repository (a multi-source Application's second repository) is not looked for here.",
-       "Fix spec.source.path (it is relative to the repository root).",
-       """
-spec:
-  source: {repoURL: "https://github.com/example/argo-ml-gitops.git", path: overlays/dev, targetRevision: main}
-""", """
-spec:
-  source: {repoURL: "https://github.com/example/argo-ml-gitops.git", path: overlay/dev, targetRevision: main}
-""")
 def check_source_path(m: Manifest, ctx: Context) -> Iterator[Problem]:
     for src, sp in sources(m):
         if src.get("chart") or "path" not in src:
@@ -117,16 +103,19 @@ def check_source_path(m: Manifest, ctx: Context) -> Iterator[Problem]:
             yield Problem(m, f"source path {rel!r} is not a directory in this repository", (*sp, "path"))
 
 
-@_rule("ARGOCD-REPO-URL-MISMATCH", "repo-url-mismatch", Severity.ERROR,
-       "All Applications of this repository use the same repoURL (a stray fork or typo syncs someone else's code). "
-       "A multi-source Application that also uses that repoURL combines other repositories on purpose.",
-       "Use the one repoURL the other Applications use.",
-       """
-# every Application: repoURL: https://github.com/example/argo-ml-gitops.git
+_rule("ARGOCD-SOURCE-PATH-MISSING", "source-path-missing", Severity.ERROR,
+      "An Application's source path in this repository exists (whether it renders is RENDER-FAILED's job). A path "
+      "of another repository (a multi-source Application's second repository) is not looked for here.",
+      "Fix spec.source.path (it is relative to the repository root).",
+      """
+spec:
+  source: {repoURL: "https://github.com/example/argo-ml-gitops.git", path: overlays/dev, targetRevision: main}
 """, """
-# dev: repoURL: https://github.com/example/argo-ml-gitops.git
-# prod: repoURL: https://github.com/exmaple/argo-ml-gitops.git
-""")
+spec:
+  source: {repoURL: "https://github.com/example/argo-ml-gitops.git", path: overlay/dev, targetRevision: main}
+""", check=check_source_path)
+
+
 def check_repo_url(m: Manifest, ctx: Context) -> Iterator[Problem]:
     counts: Counter[str] = Counter()
     for app in _all_manifests(ctx, "Application"):
@@ -146,14 +135,18 @@ def check_repo_url(m: Manifest, ctx: Context) -> Iterator[Problem]:
                           (*sp, "repoURL"))
 
 
-@_rule("ARGOCD-REPO-NOT-ALLOWED", "repo-not-allowed", Severity.ERROR,
-       "The Application's repoURL matches one of its AppProject's sourceRepos.",
-       "Add the repository to the AppProject's sourceRepos, or fix the repoURL.",
-       """
-# AppProject: sourceRepos: ["https://github.com/example/argo-ml-gitops.git"]
+_rule("ARGOCD-REPO-URL-MISMATCH", "repo-url-mismatch", Severity.ERROR,
+      "All Applications of this repository use the same repoURL (a stray fork or typo syncs someone else's code). "
+      "A multi-source Application that also uses that repoURL combines other repositories on purpose.",
+      "Use the one repoURL the other Applications use.",
+      """
+# every Application: repoURL: https://github.com/example/argo-ml-gitops.git
 """, """
-# AppProject: sourceRepos: ["https://github.com/example/other.git"]
-""")
+# dev: repoURL: https://github.com/example/argo-ml-gitops.git
+# prod: repoURL: https://github.com/exmaple/argo-ml-gitops.git
+""", check=check_repo_url)
+
+
 def check_repo_allowed(m: Manifest, ctx: Context) -> Iterator[Problem]:
     project = _project(ctx, str(as_dict(m.obj.get("spec")).get("project", "")))
     if project is None:
@@ -168,21 +161,21 @@ def check_repo_allowed(m: Manifest, ctx: Context) -> Iterator[Problem]:
                              f"({', '.join(allowed) or 'none'})", (*sp, "repoURL"))
 
 
+_rule("ARGOCD-REPO-NOT-ALLOWED", "repo-not-allowed", Severity.ERROR,
+      "The Application's repoURL matches one of its AppProject's sourceRepos.",
+      "Add the repository to the AppProject's sourceRepos, or fix the repoURL.",
+      """
+# AppProject: sourceRepos: ["https://github.com/example/argo-ml-gitops.git"]
+""", """
+# AppProject: sourceRepos: ["https://github.com/example/other.git"]
+""", check=check_repo_allowed)
+
+
 def _glob(value: str, pattern: str) -> bool:
     negate = pattern.startswith("!")
     return fnmatch.fnmatchcase(value, pattern[1:] if negate else pattern) != negate
 
 
-@_rule("ARGOCD-PROJECT-MISSING", "project-missing", Severity.ERROR,
-       "The Application's project is an AppProject rendered in the run (or Argo CD's built-in `default`). The "
-       "project may come from any target, so the rule is silent when any target of the run is not rendered in full "
-       "(a remote source, a failed target) or its world is open.",
-       "Fix spec.project, or add the AppProject.",
-       """
-spec: {project: ml-pipeline}   # AppProject ml-pipeline is in argocd/
-""", """
-spec: {project: ml-pipline}
-""", closed_world=True)
 def check_project(m: Manifest, ctx: Context) -> Iterator[Problem]:
     name = str(as_dict(m.obj.get("spec")).get("project", ""))
     if not ctx.everything_rendered:
@@ -191,6 +184,18 @@ def check_project(m: Manifest, ctx: Context) -> Iterator[Problem]:
         known = sorted(str(p.metadata.get("name")) for p in _all_manifests(ctx, "AppProject"))
         yield Problem(m, f"AppProject {name!r} does not exist (rendered: {', '.join(known) or 'none'})",
                       ("spec", "project"))
+
+
+_rule("ARGOCD-PROJECT-MISSING", "project-missing", Severity.ERROR,
+      "The Application's project is an AppProject rendered in the run (or Argo CD's built-in `default`). The "
+      "project may come from any target, so the rule is silent when any target of the run is not rendered in full "
+      "(a remote source, a failed target) or its world is open.",
+      "Fix spec.project, or add the AppProject.",
+      """
+spec: {project: ml-pipeline}   # AppProject ml-pipeline is in argocd/
+""", """
+spec: {project: ml-pipline}
+""", closed_world=True, check=check_project)
 
 
 def _destination_allowed(dest: dict[str, Any], allowed: list[Any]) -> bool:
@@ -207,16 +212,6 @@ def _destination_allowed(dest: dict[str, Any], allowed: list[Any]) -> bool:
     return False
 
 
-@_rule("ARGOCD-PROJECT-DESTINATION", "project-destination", Severity.ERROR,
-       "The Application's destination (server or name, and namespace) is one its AppProject permits.",
-       "Add the destination to the AppProject's spec.destinations, or fix the Application's destination.",
-       """
-# AppProject destinations: [{server: https://kubernetes.default.svc, namespace: "ml-*"}]
-spec: {destination: {server: https://kubernetes.default.svc, namespace: ml-dev}}
-""", """
-# AppProject destinations: [{server: https://kubernetes.default.svc, namespace: "ml-*"}]
-spec: {destination: {server: https://kubernetes.default.svc, namespace: default}}
-""")
 def check_project_destination(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec = as_dict(m.obj.get("spec"))
     project = _project(ctx, str(spec.get("project", "")))
@@ -242,6 +237,18 @@ def check_project_destination(m: Manifest, ctx: Context) -> Iterator[Problem]:
                           _source_field(m))
 
 
+_rule("ARGOCD-PROJECT-DESTINATION", "project-destination", Severity.ERROR,
+      "The Application's destination (server or name, and namespace) is one its AppProject permits.",
+      "Add the destination to the AppProject's spec.destinations, or fix the Application's destination.",
+      """
+# AppProject destinations: [{server: https://kubernetes.default.svc, namespace: "ml-*"}]
+spec: {destination: {server: https://kubernetes.default.svc, namespace: ml-dev}}
+""", """
+# AppProject destinations: [{server: https://kubernetes.default.svc, namespace: "ml-*"}]
+spec: {destination: {server: https://kubernetes.default.svc, namespace: default}}
+""", check=check_project_destination)
+
+
 def _source_field(m: Manifest) -> JsonPath:
     found = sources(m)
     return ("spec", "sources") if len(found) > 1 else (found[0][1] if found else ("spec", "source"))
@@ -259,15 +266,6 @@ def _kind_listed(group: str, kind: str, entries: list[Any]) -> bool:
     return False
 
 
-@_rule("ARGOCD-PROJECT-CLUSTER-RESOURCE", "project-cluster-resource", Severity.ERROR,
-       "Every cluster-scoped kind the Application renders is in its AppProject's clusterResourceWhitelist, and every "
-       "namespaced kind passes the project's namespaceResourceWhitelist/Blacklist; otherwise the sync fails.",
-       "Whitelist the kind in the AppProject, or stop rendering it from this path.",
-       """
-# renders only namespaced kinds; AppProject clusterResourceWhitelist: []
-""", """
-# renders a ClusterRole; AppProject clusterResourceWhitelist: []
-""")
 def check_project_resources(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec = as_dict(m.obj.get("spec"))
     project = _project(ctx, str(spec.get("project", "")))
@@ -294,18 +292,17 @@ def check_project_resources(m: Manifest, ctx: Context) -> Iterator[Problem]:
                          f"this Application renders", ("spec", "project"))
 
 
-@_rule("ARGOCD-DESTINATION-NAMESPACE", "destination-namespace", Severity.ERROR,
-       "The Application's destination namespace equals the namespace its sources render into (kustomize's "
-       "`namespace:`), every source of a multi-source Application together. Objects that name several namespaces, "
-       "or leave some to the destination, are deliberate and not checked.",
-       "Make spec.destination.namespace and the overlay's `namespace:` agree.",
-       """
-# overlays/dev: namespace: ml-dev
-spec: {destination: {namespace: ml-dev}}
+_rule("ARGOCD-PROJECT-CLUSTER-RESOURCE", "project-cluster-resource", Severity.ERROR,
+      "Every cluster-scoped kind the Application renders is in its AppProject's clusterResourceWhitelist, and every "
+      "namespaced kind passes the project's namespaceResourceWhitelist/Blacklist; otherwise the sync fails.",
+      "Whitelist the kind in the AppProject, or stop rendering it from this path.",
+      """
+# renders only namespaced kinds; AppProject clusterResourceWhitelist: []
 """, """
-# overlays/dev: namespace: ml-dev
-spec: {destination: {namespace: ml-prod}}
-""", closed_world=True)
+# renders a ClusterRole; AppProject clusterResourceWhitelist: []
+""", check=check_project_resources)
+
+
 def check_destination_namespace(m: Manifest, ctx: Context) -> Iterator[Problem]:
     dest_ns = as_dict(as_dict(m.obj.get("spec")).get("destination")).get("namespace")
     rt = app_target(ctx, m)
@@ -325,18 +322,34 @@ def check_destination_namespace(m: Manifest, ctx: Context) -> Iterator[Problem]:
                       ("spec", "destination", "namespace"))
 
 
-@_rule("ARGOCD-TARGET-REVISION", "target-revision", Severity.ERROR,
-       "Every source sets targetRevision, so what syncs is a decision and not the repository's default branch.",
-       "Set targetRevision to a branch, tag or commit.",
-       """
-source: {repoURL: "https://github.com/example/argo-ml-gitops.git", path: overlays/prod, targetRevision: v1.4.0}
+_rule("ARGOCD-DESTINATION-NAMESPACE", "destination-namespace", Severity.ERROR,
+      "The Application's destination namespace equals the namespace its sources render into (kustomize's "
+      "`namespace:`), every source of a multi-source Application together. Objects that name several namespaces, "
+      "or leave some to the destination, are deliberate and not checked.",
+      "Make spec.destination.namespace and the overlay's `namespace:` agree.",
+      """
+# overlays/dev: namespace: ml-dev
+spec: {destination: {namespace: ml-dev}}
 """, """
-source: {repoURL: "https://github.com/example/argo-ml-gitops.git", path: overlays/prod}
-""")
+# overlays/dev: namespace: ml-dev
+spec: {destination: {namespace: ml-prod}}
+""", closed_world=True, check=check_destination_namespace)
+
+
 def check_target_revision(m: Manifest, ctx: Context) -> Iterator[Problem]:
     for src, sp in sources(m):
         if not str(src.get("targetRevision") or "").strip():
             yield Problem(m, "no targetRevision: Argo CD would follow the repository's default branch", sp)
+
+
+_rule("ARGOCD-TARGET-REVISION", "target-revision", Severity.ERROR,
+      "Every source sets targetRevision, so what syncs is a decision and not the repository's default branch.",
+      "Set targetRevision to a branch, tag or commit.",
+      """
+source: {repoURL: "https://github.com/example/argo-ml-gitops.git", path: overlays/prod, targetRevision: v1.4.0}
+""", """
+source: {repoURL: "https://github.com/example/argo-ml-gitops.git", path: overlays/prod}
+""", check=check_target_revision)
 
 
 def app_environment(ctx: Context, m: Manifest) -> str | None:
@@ -353,17 +366,6 @@ def app_environment(ctx: Context, m: Manifest) -> str | None:
     return None
 
 
-@_rule("ARGOCD-PROD-AUTO-PRUNE", "prod-auto-prune", Severity.WARNING,
-       "Automated sync with prune is off for production environments (a bad commit would delete live objects), "
-       "unless `allow-prod-auto-prune` is set.",
-       "Drop `prune: true` from prod's syncPolicy.automated, or set allow-prod-auto-prune = true in config.",
-       """
-# prod
-syncPolicy: {automated: {prune: false, selfHeal: true}}
-""", """
-# prod
-syncPolicy: {automated: {prune: true, selfHeal: true}}
-""")
 def check_prod_prune(m: Manifest, ctx: Context) -> Iterator[Problem]:
     if ctx.config.allow_prod_auto_prune:
         return
@@ -373,3 +375,16 @@ def check_prod_prune(m: Manifest, ctx: Context) -> Iterator[Problem]:
         if env in ctx.config.production_environments:
             yield Problem(m, f"automated prune on production environment {env!r}",
                           ("spec", "syncPolicy", "automated", "prune"))
+
+
+_rule("ARGOCD-PROD-AUTO-PRUNE", "prod-auto-prune", Severity.WARNING,
+      "Automated sync with prune is off for production environments (a bad commit would delete live objects), "
+      "unless `allow-prod-auto-prune` is set.",
+      "Drop `prune: true` from prod's syncPolicy.automated, or set allow-prod-auto-prune = true in config.",
+      """
+# prod
+syncPolicy: {automated: {prune: false, selfHeal: true}}
+""", """
+# prod
+syncPolicy: {automated: {prune: true, selfHeal: true}}
+""", check=check_prod_prune)

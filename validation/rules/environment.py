@@ -13,7 +13,7 @@ import yaml
 
 from pipeline.s3 import bucket_name_problems, is_valid_region
 from validation.model import JsonPath, Manifest, Severity
-from validation.rules import Context, Problem, Rule, register
+from validation.rules import Check, Context, Problem, Rule, register
 from validation.rules.argo.spec_walk import WORKFLOW_KINDS, as_dict, as_list, templates, walk_strings, workflow_spec
 
 FAMILY = "env"
@@ -22,14 +22,11 @@ REGION_PARAM = "dvc-s3-region"
 
 
 def _rule(id: str, name: str, severity: Severity, scope: tuple[str, ...], summary: str, remediation: str,
-          passing: str, failing: str, policy: bool = True):
+          passing: str, failing: str, policy: bool = True, *, check: Check) -> None:
     """Environment rules are this repository's policy (policy=True) unless they catch a mistake anywhere."""
-    def deco(check):
-        register(Rule(id=id, name=name, severity=severity, scope=scope, summary=summary, remediation=remediation,
-                      passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY,
-                      policy=policy))
-        return check
-    return deco
+    register(Rule(id=id, name=name, severity=severity, scope=scope, summary=summary, remediation=remediation,
+                  passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY,
+                  policy=policy))
 
 
 def parameter_values(m: Manifest, name: str) -> Iterator[tuple[str, JsonPath]]:
@@ -48,16 +45,6 @@ def parameter_values(m: Manifest, name: str) -> Iterator[tuple[str, JsonPath]]:
                         yield p[key], (*base, "templates", ti, "inputs", "parameters", i, key)
 
 
-@_rule("ENV-BUCKET-NAME", "bucket-name", Severity.ERROR, WORKFLOW_KINDS,
-       "The dvc-s3-bucket parameter follows the S3 naming rules: 3-63 characters, lower-case letters, digits, dots "
-       "and hyphens, starting and ending with a letter or digit, not an IP address, no xn--/sthree- prefix, no "
-       "-s3alias/--ol-s3 suffix, no two adjacent dots.",
-       "Fix the bucket name in overlays/<env>/bucket.yaml (`python -m validation update-bucket NAME --env ENV`).",
-       """
-- {name: dvc-s3-bucket, value: mlops-data-bucket-1754148674-amaslovs}
-""", """
-- {name: dvc-s3-bucket, value: MLOps_Data_Bucket}
-""")
 def check_bucket_name(m: Manifest, ctx: Context) -> Iterator[Problem]:
     for value, path in parameter_values(m, BUCKET_PARAM):
         problems = bucket_name_problems(value)
@@ -65,18 +52,32 @@ def check_bucket_name(m: Manifest, ctx: Context) -> Iterator[Problem]:
             yield Problem(m, f"bucket {value!r}: {'; '.join(problems)}", path)
 
 
-@_rule("ENV-REGION", "region", Severity.ERROR, WORKFLOW_KINDS,
-       "The dvc-s3-region parameter is a valid AWS region code.",
-       "Use a region code such as us-east-1 or eu-west-2.",
-       """
-- {name: dvc-s3-region, value: us-east-1}
+_rule("ENV-BUCKET-NAME", "bucket-name", Severity.ERROR, WORKFLOW_KINDS,
+      "The dvc-s3-bucket parameter follows the S3 naming rules: 3-63 characters, lower-case letters, digits, dots "
+      "and hyphens, starting and ending with a letter or digit, not an IP address, no xn--/sthree- prefix, no "
+      "-s3alias/--ol-s3 suffix, no two adjacent dots.",
+      "Fix the bucket name in overlays/<env>/bucket.yaml (`python -m validation update-bucket NAME --env ENV`).",
+      """
+- {name: dvc-s3-bucket, value: mlops-data-bucket-1754148674-amaslovs}
 """, """
-- {name: dvc-s3-region, value: us-east1}
-""")
+- {name: dvc-s3-bucket, value: MLOps_Data_Bucket}
+""", check=check_bucket_name)
+
+
 def check_region(m: Manifest, ctx: Context) -> Iterator[Problem]:
     for value, path in parameter_values(m, REGION_PARAM):
         if not is_valid_region(value):
             yield Problem(m, f"{value!r} is not an AWS region code", path)
+
+
+_rule("ENV-REGION", "region", Severity.ERROR, WORKFLOW_KINDS,
+      "The dvc-s3-region parameter is a valid AWS region code.",
+      "Use a region code such as us-east-1 or eu-west-2.",
+      """
+- {name: dvc-s3-region, value: us-east-1}
+""", """
+- {name: dvc-s3-region, value: us-east1}
+""", check=check_region)
 
 
 def _buckets_of_target(rt_manifests: list[Manifest]) -> set[str]:
@@ -129,15 +130,6 @@ def environment_buckets(ctx: Context) -> dict[str, set[str]]:
     return out
 
 
-@_rule("ENV-BUCKET-SHARED", "bucket-shared", Severity.ERROR, WORKFLOW_KINDS,
-       "Each environment has its own bucket: dev writing into prod's DVC remote is how data gets lost. Allowed only "
-       "with `allow-shared-buckets`.",
-       "Give each environment its own bucket in overlays/<env>/bucket.yaml.",
-       """
-# dev: mlops-data-dev-1754148674   prod: mlops-data-prod-1754148674
-""", """
-# dev: mlops-data-1754148674   prod: mlops-data-1754148674
-""")
 def check_bucket_shared(m: Manifest, ctx: Context) -> Iterator[Problem]:
     env = ctx.target.target.environment
     if ctx.config.allow_shared_buckets or not env:
@@ -152,15 +144,17 @@ def check_bucket_shared(m: Manifest, ctx: Context) -> Iterator[Problem]:
                                  f"{', '.join(sharing)}", (*base, "arguments", "parameters", i, "value"))
 
 
-@_rule("ENV-BUCKET-INCONSISTENT", "bucket-inconsistent", Severity.ERROR, WORKFLOW_KINDS,
-       "Within one environment, every template's dvc-s3-bucket and dvc-s3-region agree (a patch that misses one "
-       "WorkflowTemplate leaves it writing elsewhere).",
-       "Target the bucket patch at every WorkflowTemplate (`target: {kind: WorkflowTemplate}`).",
-       """
-# ml-pipeline and ml-pipeline-git: dvc-s3-bucket = mlops-data-dev-1754148674
+_rule("ENV-BUCKET-SHARED", "bucket-shared", Severity.ERROR, WORKFLOW_KINDS,
+      "Each environment has its own bucket: dev writing into prod's DVC remote is how data gets lost. Allowed only "
+      "with `allow-shared-buckets`.",
+      "Give each environment its own bucket in overlays/<env>/bucket.yaml.",
+      """
+# dev: mlops-data-dev-1754148674   prod: mlops-data-prod-1754148674
 """, """
-# ml-pipeline: mlops-data-dev-1754148674   ml-pipeline-git: mlops-data-bucket-1754148674-amaslovs
-""")
+# dev: mlops-data-1754148674   prod: mlops-data-1754148674
+""", check=check_bucket_shared)
+
+
 def check_bucket_consistent(m: Manifest, ctx: Context) -> Iterator[Problem]:
     for param in (BUCKET_PARAM, REGION_PARAM):
         values: dict[str, list[str]] = {}
@@ -175,6 +169,17 @@ def check_bucket_consistent(m: Manifest, ctx: Context) -> Iterator[Problem]:
             if v != majority:
                 yield Problem(m, f"{param} is {v!r} here but {majority!r} in {', '.join(sorted(set(values[majority])))}",
                               path)
+
+
+_rule("ENV-BUCKET-INCONSISTENT", "bucket-inconsistent", Severity.ERROR, WORKFLOW_KINDS,
+      "Within one environment, every template's dvc-s3-bucket and dvc-s3-region agree (a patch that misses one "
+      "WorkflowTemplate leaves it writing elsewhere).",
+      "Target the bucket patch at every WorkflowTemplate (`target: {kind: WorkflowTemplate}`).",
+      """
+# ml-pipeline and ml-pipeline-git: dvc-s3-bucket = mlops-data-dev-1754148674
+""", """
+# ml-pipeline: mlops-data-dev-1754148674   ml-pipeline-git: mlops-data-bucket-1754148674-amaslovs
+""", check=check_bucket_consistent)
 
 
 def _argument_values(m: Manifest, name: str) -> Iterator[tuple[str, JsonPath]]:
@@ -281,23 +286,6 @@ def _source_lines(path: str, mtime: float) -> list[tuple[int, str]]:
     return out
 
 
-@_rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
-       "No credentials in any rendered object or its source file: AWS access key ids and secret keys, private keys, "
-       "GitHub/GitLab/Slack tokens, literal values under names that end in a credential word (password, secret, "
-       "token, api-key, access-key...) in container env, Argo parameters (arguments, inputs and their defaults) and "
-       "ConfigMap data, and Secrets with inline data. Argo expressions, empty values, plain numbers, switches "
-       "(MYSQL_RANDOM_ROOT_PASSWORD: \"yes\") and secretKeyRef references are fine. On in every tree, unlike the "
-       "other ENV rules.",
-       "Remove the credential (and rotate it: it is in git history). Reference the external `aws-credentials` Secret "
-       "with secretKeyRef instead.",
-       """
-env:
-  - name: AWS_SECRET_ACCESS_KEY
-    valueFrom: {secretKeyRef: {name: aws-credentials, key: AWS_SECRET_ACCESS_KEY}}
-""", """
-env:
-  - {name: AWS_ACCESS_KEY_ID, value: AKIAIOSFODNN7EXAMPLE}
-""", policy=False)
 def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
     found_in_object = False
     for path, text in walk_strings(m.obj, ()):
@@ -337,6 +325,25 @@ def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
                 yield Problem(m, f"{what} in source file {m.source} line {line}", ())
 
 
+_rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
+      "No credentials in any rendered object or its source file: AWS access key ids and secret keys, private keys, "
+      "GitHub/GitLab/Slack tokens, literal values under names that end in a credential word (password, secret, "
+      "token, api-key, access-key...) in container env, Argo parameters (arguments, inputs and their defaults) and "
+      "ConfigMap data, and Secrets with inline data. Argo expressions, empty values, plain numbers, switches "
+      "(MYSQL_RANDOM_ROOT_PASSWORD: \"yes\") and secretKeyRef references are fine. On in every tree, unlike the "
+      "other ENV rules.",
+      "Remove the credential (and rotate it: it is in git history). Reference the external `aws-credentials` Secret "
+      "with secretKeyRef instead.",
+      """
+env:
+  - name: AWS_SECRET_ACCESS_KEY
+    valueFrom: {secretKeyRef: {name: aws-credentials, key: AWS_SECRET_ACCESS_KEY}}
+""", """
+env:
+  - {name: AWS_ACCESS_KEY_ID, value: AKIAIOSFODNN7EXAMPLE}
+""", policy=False, check=check_credentials)
+
+
 def _first_of_source(ctx: Context, m: Manifest) -> bool:
     """Report source-file text once per file and target: on the first object rendered from it."""
     for other in ctx.target.manifests:
@@ -351,17 +358,6 @@ def _first_of_source(ctx: Context, m: Manifest) -> bool:
 REQUIRED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/part-of")
 
 
-@_rule("ENV-LABELS", "labels", Severity.ERROR, (),
-       "Every object carries app.kubernetes.io/name, app.kubernetes.io/part-of and the environment label "
-       "(`environment-label`, default `environment`), whose value is the target's environment.",
-       "Add the labels through kustomize `labels:` in base/ and the overlay.",
-       """
-metadata:
-  labels: {app.kubernetes.io/name: ml-pipeline, app.kubernetes.io/part-of: ml-pipeline, environment: dev}
-""", """
-metadata:
-  labels: {app.kubernetes.io/name: ml-pipeline}
-""")
 def check_labels(m: Manifest, ctx: Context) -> Iterator[Problem]:
     labels = m.metadata.get("labels")
     labels = labels if isinstance(labels, dict) else {}
@@ -376,3 +372,16 @@ def check_labels(m: Manifest, ctx: Context) -> Iterator[Problem]:
     if env and labels.get(env_label) and str(labels[env_label]) != env:
         yield Problem(m, f"label {env_label}={labels[env_label]!r} but this is environment {env!r}",
                       ("metadata", "labels", env_label))
+
+
+_rule("ENV-LABELS", "labels", Severity.ERROR, (),
+      "Every object carries app.kubernetes.io/name, app.kubernetes.io/part-of and the environment label "
+      "(`environment-label`, default `environment`), whose value is the target's environment.",
+      "Add the labels through kustomize `labels:` in base/ and the overlay.",
+      """
+metadata:
+  labels: {app.kubernetes.io/name: ml-pipeline, app.kubernetes.io/part-of: ml-pipeline, environment: dev}
+""", """
+metadata:
+  labels: {app.kubernetes.io/name: ml-pipeline}
+""", check=check_labels)

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 import yaml
 
 from validation.model import Manifest, Severity
-from validation.rules import Context, Problem, Rule, register
+from validation.rules import Check, Context, Problem, Rule, register
 from validation.rules.argo.spec_walk import WORKFLOW_KINDS, as_dict, as_list, templates, workflow_spec
 from validation.rules.controllers import produced, with_workflow_defaults
 
@@ -64,29 +64,16 @@ def agent_permissions(version: str) -> list[Permission]:
 
 
 def _rule(id: str, name: str, severity: Severity, scope: tuple[str, ...], summary: str, remediation: str,
-          passing: str, failing: str, closed_world: bool = False):
-    def deco(check):
-        register(Rule(id=id, name=name, severity=severity, scope=scope, summary=summary, remediation=remediation,
-                      passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY,
-                      closed_world=closed_world))
-        return check
-    return deco
+          passing: str, failing: str, closed_world: bool = False, *, check: Check) -> None:
+    register(Rule(id=id, name=name, severity=severity, scope=scope, summary=summary, remediation=remediation,
+                  passing=passing.strip("\n"), failing=failing.strip("\n"), check=check, family=FAMILY,
+                  closed_world=closed_world))
 
 
 def _rules(m: Manifest) -> list[tuple[int, dict[str, Any]]]:
     return [(i, r) for i, r in enumerate(as_list(m.obj.get("rules"))) if isinstance(r, dict)]
 
 
-@_rule("RBAC-WILDCARD", "wildcard", Severity.ERROR, ROLE_KINDS,
-       "No `*` in a Role's verbs, resources or apiGroups: a wildcard grants what future API versions add too.",
-       "List the verbs, resources and API groups the workload needs.",
-       """
-rules:
-  - {apiGroups: [argoproj.io], resources: [workflowtaskresults], verbs: [create, patch]}
-""", """
-rules:
-  - {apiGroups: ["*"], resources: ["*"], verbs: ["*"]}
-""")
 def check_wildcard(m: Manifest, ctx: Context) -> Iterator[Problem]:
     for i, rule in _rules(m):
         for key in ("verbs", "resources", "apiGroups"):
@@ -95,16 +82,18 @@ def check_wildcard(m: Manifest, ctx: Context) -> Iterator[Problem]:
                     yield Problem(m, f"rule {i} has a wildcard {v!r} in {key}", ("rules", i, key, j))
 
 
-@_rule("RBAC-PRIVILEGE-ESCALATION", "privilege-escalation", Severity.ERROR, ROLE_KINDS,
-       "No Role grants escalate, bind or impersonate: each lets the holder gain permissions it was not given.",
-       "Remove the verb; grant the specific permissions instead.",
-       """
+_rule("RBAC-WILDCARD", "wildcard", Severity.ERROR, ROLE_KINDS,
+      "No `*` in a Role's verbs, resources or apiGroups: a wildcard grants what future API versions add too.",
+      "List the verbs, resources and API groups the workload needs.",
+      """
 rules:
-  - {apiGroups: [""], resources: [pods], verbs: [get, watch]}
+  - {apiGroups: [argoproj.io], resources: [workflowtaskresults], verbs: [create, patch]}
 """, """
 rules:
-  - {apiGroups: [rbac.authorization.k8s.io], resources: [roles], verbs: [bind, escalate]}
-""")
+  - {apiGroups: ["*"], resources: ["*"], verbs: ["*"]}
+""", check=check_wildcard)
+
+
 def check_escalation(m: Manifest, ctx: Context) -> Iterator[Problem]:
     for i, rule in _rules(m):
         for j, v in enumerate(as_list(rule.get("verbs"))):
@@ -113,18 +102,18 @@ def check_escalation(m: Manifest, ctx: Context) -> Iterator[Problem]:
                               ("rules", i, "verbs", j))
 
 
-@_rule("RBAC-SECRETS-ACCESS", "secrets-access", Severity.ERROR, ROLE_KINDS,
-       "A Role reads Secrets only through resourceNames: access to every Secret in a namespace includes every "
-       "token in it. A rule that only creates (or deletecollections) Secrets is fine: Kubernetes cannot restrict "
-       "those verbs by name.",
-       "Add resourceNames listing the Secrets the workload needs (or mount them instead of reading the API).",
-       """
+_rule("RBAC-PRIVILEGE-ESCALATION", "privilege-escalation", Severity.ERROR, ROLE_KINDS,
+      "No Role grants escalate, bind or impersonate: each lets the holder gain permissions it was not given.",
+      "Remove the verb; grant the specific permissions instead.",
+      """
 rules:
-  - {apiGroups: [""], resources: [secrets], resourceNames: [aws-credentials], verbs: [get]}
+  - {apiGroups: [""], resources: [pods], verbs: [get, watch]}
 """, """
 rules:
-  - {apiGroups: [""], resources: [secrets], verbs: [get, list]}
-""")
+  - {apiGroups: [rbac.authorization.k8s.io], resources: [roles], verbs: [bind, escalate]}
+""", check=check_escalation)
+
+
 def check_secrets(m: Manifest, ctx: Context) -> Iterator[Problem]:
     for i, rule in _rules(m):
         groups = as_list(rule.get("apiGroups")) or [""]
@@ -137,29 +126,36 @@ def check_secrets(m: Manifest, ctx: Context) -> Iterator[Problem]:
                              "name them in resourceNames", ("rules", i, "resources"))
 
 
-@_rule("RBAC-CLUSTER-ADMIN-BINDING", "cluster-admin-binding", Severity.ERROR, BINDING_KINDS,
-       "Nothing is bound to cluster-admin.",
-       "Bind a Role that lists what the subject needs.",
-       """
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ml-pipeline-executor}
+_rule("RBAC-SECRETS-ACCESS", "secrets-access", Severity.ERROR, ROLE_KINDS,
+      "A Role reads Secrets only through resourceNames: access to every Secret in a namespace includes every "
+      "token in it. A rule that only creates (or deletecollections) Secrets is fine: Kubernetes cannot restrict "
+      "those verbs by name.",
+      "Add resourceNames listing the Secrets the workload needs (or mount them instead of reading the API).",
+      """
+rules:
+  - {apiGroups: [""], resources: [secrets], resourceNames: [aws-credentials], verbs: [get]}
 """, """
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
-""")
+rules:
+  - {apiGroups: [""], resources: [secrets], verbs: [get, list]}
+""", check=check_secrets)
+
+
 def check_cluster_admin(m: Manifest, ctx: Context) -> Iterator[Problem]:
     ref = as_dict(m.obj.get("roleRef"))
     if ref.get("kind") == "ClusterRole" and ref.get("name") == "cluster-admin":
         yield Problem(m, "binds cluster-admin: full control of the cluster", ("roleRef", "name"))
 
 
-@_rule("RBAC-BINDING-ROLE-MISSING", "binding-role-missing", Severity.ERROR, BINDING_KINDS,
-       "A binding's roleRef names a Role or ClusterRole rendered in the same environment (or a built-in ClusterRole); "
-       "a RoleBinding's Role lives in the binding's namespace.",
-       "Fix roleRef.name/kind, or render the Role with the binding.",
-       """
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ml-pipeline-executor}   # rendered
+_rule("RBAC-CLUSTER-ADMIN-BINDING", "cluster-admin-binding", Severity.ERROR, BINDING_KINDS,
+      "Nothing is bound to cluster-admin.",
+      "Bind a Role that lists what the subject needs.",
+      """
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ml-pipeline-executor}
 """, """
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ml-pipeline-exec}   # no such Role
-""", closed_world=True)
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+""", check=check_cluster_admin)
+
+
 def check_binding_role(m: Manifest, ctx: Context) -> Iterator[Problem]:
     if not ctx.complete:
         return  # part of this target is not rendered: the Role may be there
@@ -183,16 +179,17 @@ def check_binding_role(m: Manifest, ctx: Context) -> Iterator[Problem]:
                          "a RoleBinding only reaches Roles of its own namespace", ("roleRef", "name"))
 
 
-@_rule("RBAC-BINDING-SUBJECT-MISSING", "binding-subject-missing", Severity.ERROR, BINDING_KINDS,
-       "Every ServiceAccount subject of a binding is rendered in the same environment (or declared external), in "
-       "the namespace the subject names, or created by an operator the target renders (an ArgoCD instance's "
-       "accounts).",
-       "Fix the subject's name/namespace, or render the ServiceAccount.",
-       """
-subjects: [{kind: ServiceAccount, name: ml-pipeline, namespace: ml-dev}]   # rendered in ml-dev
+_rule("RBAC-BINDING-ROLE-MISSING", "binding-role-missing", Severity.ERROR, BINDING_KINDS,
+      "A binding's roleRef names a Role or ClusterRole rendered in the same environment (or a built-in ClusterRole); "
+      "a RoleBinding's Role lives in the binding's namespace.",
+      "Fix roleRef.name/kind, or render the Role with the binding.",
+      """
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ml-pipeline-executor}   # rendered
 """, """
-subjects: [{kind: ServiceAccount, name: ml-pipeline, namespace: ml-prod}]   # rendered in ml-dev
-""", closed_world=True)
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ml-pipeline-exec}   # no such Role
+""", closed_world=True, check=check_binding_role)
+
+
 def check_binding_subjects(m: Manifest, ctx: Context) -> Iterator[Problem]:
     for i, s in enumerate(as_list(m.obj.get("subjects"))):
         if not isinstance(s, dict) or s.get("kind") != "ServiceAccount" or not s.get("name"):
@@ -215,6 +212,18 @@ def check_binding_subjects(m: Manifest, ctx: Context) -> Iterator[Problem]:
             path = ("subjects", i, "namespace") if s.get("namespace") else ("subjects", i)
             yield Problem(m, f"subject ServiceAccount {name!r} is in namespace {ns!r} here, but rendered in {where}",
                           path)
+
+
+_rule("RBAC-BINDING-SUBJECT-MISSING", "binding-subject-missing", Severity.ERROR, BINDING_KINDS,
+      "Every ServiceAccount subject of a binding is rendered in the same environment (or declared external), in "
+      "the namespace the subject names, or created by an operator the target renders (an ArgoCD instance's "
+      "accounts).",
+      "Fix the subject's name/namespace, or render the ServiceAccount.",
+      """
+subjects: [{kind: ServiceAccount, name: ml-pipeline, namespace: ml-dev}]   # rendered in ml-dev
+""", """
+subjects: [{kind: ServiceAccount, name: ml-pipeline, namespace: ml-prod}]   # rendered in ml-dev
+""", closed_world=True, check=check_binding_subjects)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -327,21 +336,6 @@ def workflow_service_account(spec: dict[str, Any]) -> tuple[str, tuple[str, ...]
     return "default", ()
 
 
-@_rule("RBAC-EXECUTOR-PERMISSIONS", "executor-permissions", Severity.ERROR, WORKFLOW_KINDS,
-       "The ServiceAccount each workflow runs as (serviceAccountName, else `default`) is bound to a Role granting what "
-       "Argo's executor needs for `argo-version` (3.4+: create and patch workflowtaskresults; up to 3.3: patch pods), "
-       "plus the agent's workflowtasksets permissions for http/plugin templates and the verbs of resource templates.",
-       "Bind the workflow's ServiceAccount to a Role with the missing permissions (the message lists them).",
-       """
-kind: Role
-rules:
-  - {apiGroups: [argoproj.io], resources: [workflowtaskresults], verbs: [create, patch]}
-# bound by a RoleBinding to the workflow's serviceAccountName
-""", """
-kind: Role
-rules:
-  - {apiGroups: [argoproj.io], resources: [workflowtaskresults], verbs: [create]}
-""", closed_world=True)
 def check_executor(m: Manifest, ctx: Context) -> Iterator[Problem]:
     if not ctx.complete or (ctx.target.target.kind == "application" and not ctx.everything_rendered):
         return  # part of the world is not rendered: a binding there may grant what is needed
@@ -368,6 +362,23 @@ def check_executor(m: Manifest, ctx: Context) -> Iterator[Problem]:
                              "([tool.validation.external] serviceaccounts, for RBAC managed elsewhere); it lacks: "
                              f"{text}; pods will fail "
                              "at runtime", (*base, *rel) if rel else base)
+
+
+_rule("RBAC-EXECUTOR-PERMISSIONS", "executor-permissions", Severity.ERROR, WORKFLOW_KINDS,
+      "The ServiceAccount each workflow runs as (serviceAccountName, else `default`) is bound to a Role granting what "
+      "Argo's executor needs for `argo-version` (3.4+: create and patch workflowtaskresults; up to 3.3: patch pods), "
+      "plus the agent's workflowtasksets permissions for http/plugin templates and the verbs of resource templates.",
+      "Bind the workflow's ServiceAccount to a Role with the missing permissions (the message lists them).",
+      """
+kind: Role
+rules:
+  - {apiGroups: [argoproj.io], resources: [workflowtaskresults], verbs: [create, patch]}
+# bound by a RoleBinding to the workflow's serviceAccountName
+""", """
+kind: Role
+rules:
+  - {apiGroups: [argoproj.io], resources: [workflowtaskresults], verbs: [create]}
+""", closed_world=True, check=check_executor)
 
 
 def _bound_role(ctx: Context, sa: str, namespace: str | None) -> Manifest | None:

@@ -24,23 +24,6 @@ HOOK_ANNOTATION = "argocd.argoproj.io/hook"
 HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
 
 
-@argo_rule("ARGO-SYNCED-WORKFLOW-NAME", "synced-workflow-name", Severity.ERROR,
-           "A Workflow in a path that Argo CD syncs is re-created on every sync: it uses metadata.generateName, or (as "
-           "kustomize cannot build generateName objects) a fixed name with the hook-delete-policy BeforeHookCreation, "
-           "Argo CD's documented way to re-run a named hook. Otherwise it runs once, then drifts forever.",
-           "Use generateName, or add `argocd.argoproj.io/hook-delete-policy: BeforeHookCreation` next to the hook "
-           "annotation; or ship a WorkflowTemplate/CronWorkflow instead.",
-           """
-kind: Workflow
-metadata:
-  name: ml-pipeline-post-sync
-  annotations: {argocd.argoproj.io/hook: PostSync, argocd.argoproj.io/hook-delete-policy: BeforeHookCreation}
-""", """
-kind: Workflow
-metadata:
-  name: ml-pipeline-run
-  annotations: {argocd.argoproj.io/hook: PostSync}
-""", scope=("Workflow",))
 def check_synced_name(m: Manifest, ctx: Context) -> Iterator[Problem]:
     if not synced_by_argocd(ctx) or not m.metadata.get("name") or m.metadata.get("generateName"):
         return
@@ -52,19 +35,40 @@ def check_synced_name(m: Manifest, ctx: Context) -> Iterator[Problem]:
                      "delete policy", ("metadata", "name"))
 
 
-@argo_rule("ARGO-SYNCED-WORKFLOW-HOOK", "synced-workflow-hook", Severity.ERROR,
-           "A Workflow in a path that Argo CD syncs carries an argocd.argoproj.io/hook annotation, so Argo CD creates "
-           "it as a sync hook rather than as a resource it keeps in sync.",
-           "Annotate it `argocd.argoproj.io/hook: PostSync` (with a hook-delete-policy), or ship a WorkflowTemplate.",
-           """
+argo_rule("ARGO-SYNCED-WORKFLOW-NAME", "synced-workflow-name", Severity.ERROR,
+          "A Workflow in a path that Argo CD syncs is re-created on every sync: it uses metadata.generateName, or (as "
+          "kustomize cannot build generateName objects) a fixed name with the hook-delete-policy BeforeHookCreation, "
+          "Argo CD's documented way to re-run a named hook. Otherwise it runs once, then drifts forever.",
+          "Use generateName, or add `argocd.argoproj.io/hook-delete-policy: BeforeHookCreation` next to the hook "
+          "annotation; or ship a WorkflowTemplate/CronWorkflow instead.",
+          """
+kind: Workflow
+metadata:
+  name: ml-pipeline-post-sync
+  annotations: {argocd.argoproj.io/hook: PostSync, argocd.argoproj.io/hook-delete-policy: BeforeHookCreation}
+""", """
+kind: Workflow
+metadata:
+  name: ml-pipeline-run
+  annotations: {argocd.argoproj.io/hook: PostSync}
+""", scope=("Workflow",), check=check_synced_name)
+
+
+def check_synced_hook(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    if synced_by_argocd(ctx) and not m.annotations.get(HOOK_ANNOTATION):
+        path = ("metadata", "annotations") if m.metadata.get("annotations") else ("metadata",)
+        yield Problem(m, f"this Workflow is synced by Argo CD but has no {HOOK_ANNOTATION} annotation", path)
+
+
+argo_rule("ARGO-SYNCED-WORKFLOW-HOOK", "synced-workflow-hook", Severity.ERROR,
+          "A Workflow in a path that Argo CD syncs carries an argocd.argoproj.io/hook annotation, so Argo CD creates "
+          "it as a sync hook rather than as a resource it keeps in sync.",
+          "Annotate it `argocd.argoproj.io/hook: PostSync` (with a hook-delete-policy), or ship a WorkflowTemplate.",
+          """
 metadata:
   generateName: ml-pipeline-
   annotations: {argocd.argoproj.io/hook: PostSync, argocd.argoproj.io/hook-delete-policy: BeforeHookCreation}
 """, """
 metadata:
   generateName: ml-pipeline-
-""", scope=("Workflow",))
-def check_synced_hook(m: Manifest, ctx: Context) -> Iterator[Problem]:
-    if synced_by_argocd(ctx) and not m.annotations.get(HOOK_ANNOTATION):
-        path = ("metadata", "annotations") if m.metadata.get("annotations") else ("metadata",)
-        yield Problem(m, f"this Workflow is synced by Argo CD but has no {HOOK_ANNOTATION} annotation", path)
+""", scope=("Workflow",), check=check_synced_hook)

@@ -26,20 +26,6 @@ def _dag_templates(spec: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any], 
             yield ti, t, tasks
 
 
-@argo_rule("ARGO-DAG-DEPENDENCY-MISSING", "dag-dependency-missing", Severity.ERROR,
-           "`dependencies` and `depends` name tasks of the same DAG.",
-           "Fix the task name, or add the missing task.",
-           """
-dag:
-  tasks:
-    - {name: prep, template: prep}
-    - {name: train, template: train, depends: prep.Succeeded}
-""", """
-dag:
-  tasks:
-    - {name: prep, template: prep}
-    - {name: train, template: train, depends: perp.Succeeded}
-""")
 def check_dag_dependency(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
     for ti, _, tasks in _dag_templates(spec):
@@ -62,16 +48,22 @@ def check_dag_dependency(m: Manifest, ctx: Context) -> Iterator[Problem]:
                                       (*tp, "depends"))
 
 
-@argo_rule("ARGO-DAG-DEPENDS-SYNTAX", "dag-depends-syntax", Severity.ERROR,
-           "A `depends` expression parses: task names with an optional .Succeeded/.Failed/.Errored/.Skipped/.Omitted/"
-           ".Daemoned/.AnySucceeded/.AllFailed, joined by &&, || and !, with parentheses. A task uses depends or "
-           "dependencies, not both.",
-           "Fix the expression; e.g. `depends: \"(a.Succeeded || b.Skipped) && !c.Failed\"`.",
-           """
-- {name: report, template: report, depends: "train.Succeeded || train.Failed"}
+argo_rule("ARGO-DAG-DEPENDENCY-MISSING", "dag-dependency-missing", Severity.ERROR,
+          "`dependencies` and `depends` name tasks of the same DAG.",
+          "Fix the task name, or add the missing task.",
+          """
+dag:
+  tasks:
+    - {name: prep, template: prep}
+    - {name: train, template: train, depends: prep.Succeeded}
 """, """
-- {name: report, template: report, depends: "train.Succeeded | train.Failed"}
-""")
+dag:
+  tasks:
+    - {name: prep, template: prep}
+    - {name: train, template: train, depends: perp.Succeeded}
+""", check=check_dag_dependency)
+
+
 def check_depends_syntax(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
     for ti, _, tasks in _dag_templates(spec):
@@ -92,16 +84,18 @@ def check_depends_syntax(m: Manifest, ctx: Context) -> Iterator[Problem]:
                 yield Problem(m, f"task {task.get('name')!r}: depends {depends!r} does not parse: {exc}", (*tp, "depends"))
 
 
-@argo_rule("ARGO-DAG-CYCLE", "dag-cycle", Severity.ERROR,
-           "The tasks of a DAG form no dependency cycle.",
-           "Remove one of the dependencies in the cycle the message shows.",
-           """
-- {name: a, template: t}
-- {name: b, template: t, depends: a}
+argo_rule("ARGO-DAG-DEPENDS-SYNTAX", "dag-depends-syntax", Severity.ERROR,
+          "A `depends` expression parses: task names with an optional .Succeeded/.Failed/.Errored/.Skipped/.Omitted/"
+          ".Daemoned/.AnySucceeded/.AllFailed, joined by &&, || and !, with parentheses. A task uses depends or "
+          "dependencies, not both.",
+          "Fix the expression; e.g. `depends: \"(a.Succeeded || b.Skipped) && !c.Failed\"`.",
+          """
+- {name: report, template: report, depends: "train.Succeeded || train.Failed"}
 """, """
-- {name: a, template: t, depends: b}
-- {name: b, template: t, depends: a}
-""")
+- {name: report, template: report, depends: "train.Succeeded | train.Failed"}
+""", check=check_depends_syntax)
+
+
 def check_dag_cycle(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
     for ti, _, tasks in _dag_templates(spec):
@@ -115,14 +109,18 @@ def check_dag_cycle(m: Manifest, ctx: Context) -> Iterator[Problem]:
                           (*base, "templates", ti, "dag", "tasks", k, field_name))
 
 
-@argo_rule("ARGO-DAG-SELF-DEPENDENCY", "dag-self-dependency", Severity.ERROR,
-           "No DAG task depends on itself.",
-           "Remove the task's own name from its depends/dependencies.",
-           """
-- {name: train, template: t, depends: prep}
+argo_rule("ARGO-DAG-CYCLE", "dag-cycle", Severity.ERROR,
+          "The tasks of a DAG form no dependency cycle.",
+          "Remove one of the dependencies in the cycle the message shows.",
+          """
+- {name: a, template: t}
+- {name: b, template: t, depends: a}
 """, """
-- {name: train, template: t, depends: train}
-""")
+- {name: a, template: t, depends: b}
+- {name: b, template: t, depends: a}
+""", check=check_dag_cycle)
+
+
 def check_self_dependency(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
     for ti, _, tasks in _dag_templates(spec):
@@ -131,6 +129,16 @@ def check_self_dependency(m: Manifest, ctx: Context) -> Iterator[Problem]:
             if name in _direct_deps(task):
                 field_name = "depends" if "depends" in task else "dependencies"
                 yield Problem(m, f"task {name!r} depends on itself", (*base, "templates", ti, "dag", "tasks", k, field_name))
+
+
+argo_rule("ARGO-DAG-SELF-DEPENDENCY", "dag-self-dependency", Severity.ERROR,
+          "No DAG task depends on itself.",
+          "Remove the task's own name from its depends/dependencies.",
+          """
+- {name: train, template: t, depends: prep}
+""", """
+- {name: train, template: t, depends: train}
+""", check=check_self_dependency)
 
 
 def _direct_deps(task: dict[str, Any]) -> list[str]:

@@ -91,12 +91,18 @@ def _argument_issues(m: Manifest, ctx: Context) -> Iterator[tuple[str, str, Json
                                              "spec.arguments.artifacts does not supply", where)
 
 
-def _arg_rule(rule_id: str):
-    def check(m: Manifest, ctx: Context) -> Iterator[Problem]:
-        for rid, message, path in cached("args", _argument_issues, m, ctx):
-            if rid == rule_id:
-                yield Problem(m, message, path)
-    return check
+def _arg_problems(rule_id: str, m: Manifest, ctx: Context) -> Iterator[Problem]:
+    for rid, message, path in cached("args", _argument_issues, m, ctx):
+        if rid == rule_id:
+            yield Problem(m, message, path)
+
+
+def check_input_missing(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    return _arg_problems("ARGO-INPUT-MISSING", m, ctx)
+
+
+def check_argument_unknown(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    return _arg_problems("ARGO-ARGUMENT-UNKNOWN", m, ctx)
 
 
 argo_rule("ARGO-INPUT-MISSING", "input-missing", Severity.ERROR,
@@ -111,7 +117,7 @@ argo_rule("ARGO-INPUT-MISSING", "input-missing", Severity.ERROR,
 """, """
 - {name: train, template: train}
 # train: inputs: {parameters: [{name: epochs}]}
-""")(_arg_rule("ARGO-INPUT-MISSING"))
+""", check=check_input_missing)
 
 argo_rule("ARGO-ARGUMENT-UNKNOWN", "argument-unknown", Severity.ERROR,
           "Every argument a caller passes matches an input of the called template (also through templateRef).",
@@ -120,4 +126,4 @@ argo_rule("ARGO-ARGUMENT-UNKNOWN", "argument-unknown", Severity.ERROR,
 - {name: train, template: train, arguments: {parameters: [{name: epochs, value: "3"}]}}
 """, """
 - {name: train, template: train, arguments: {parameters: [{name: epoch, value: "3"}]}}
-""")(_arg_rule("ARGO-ARGUMENT-UNKNOWN"))
+""", check=check_argument_unknown)

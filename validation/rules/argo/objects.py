@@ -32,18 +32,6 @@ def _external_names(ctx: Context, kind: str) -> list[str]:
             "PersistentVolumeClaim": ext.persistentvolumeclaims}[kind]
 
 
-@argo_rule("ARGO-SERVICE-ACCOUNT-MISSING", "service-account-missing", Severity.ERROR,
-           "A workflow's serviceAccountName (spec, template or executor level) names a ServiceAccount rendered in the "
-           "same environment or declared external. `default` exists in every namespace.",
-           "Render the ServiceAccount with the environment, fix the name, or declare it under "
-           "[tool.validation.external] serviceaccounts.",
-           """
-spec:
-  serviceAccountName: ml-pipeline   # a ServiceAccount ml-pipeline is rendered too
-""", """
-spec:
-  serviceAccountName: ml-pipeline-sa   # nothing of that name is rendered or external
-""", closed_world=True)
 def check_service_account(m: Manifest, ctx: Context) -> Iterator[Problem]:
     if not ctx.complete:
         return  # part of this target is not rendered: the account may be there
@@ -61,6 +49,20 @@ def check_service_account(m: Manifest, ctx: Context) -> Iterator[Problem]:
         if not _has(ctx, "ServiceAccount", str(name), m.namespace) and str(name) not in ctx.config.external.serviceaccounts:
             yield Problem(m, f"ServiceAccount {name!r} is neither rendered in this environment nor declared external"
                              f"{_near_miss(ctx, 'ServiceAccount', str(name))}", path)
+
+
+argo_rule("ARGO-SERVICE-ACCOUNT-MISSING", "service-account-missing", Severity.ERROR,
+          "A workflow's serviceAccountName (spec, template or executor level) names a ServiceAccount rendered in the "
+          "same environment or declared external. `default` exists in every namespace.",
+          "Render the ServiceAccount with the environment, fix the name, or declare it under "
+          "[tool.validation.external] serviceaccounts.",
+          """
+spec:
+  serviceAccountName: ml-pipeline   # a ServiceAccount ml-pipeline is rendered too
+""", """
+spec:
+  serviceAccountName: ml-pipeline-sa   # nothing of that name is rendered or external
+""", closed_world=True, check=check_service_account)
 
 
 _GENERATED = re.compile(r"^(?P<base>.+)-[a-z0-9]{10}$")
@@ -127,26 +129,6 @@ def references(obj: Any, path: JsonPath) -> Iterator[tuple[str, str, JsonPath, b
             yield from references(v, (*path, i))
 
 
-@argo_rule("ARGO-DANGLING-REFERENCE", "dangling-reference", Severity.ERROR,
-           "Every ConfigMap, Secret, PersistentVolumeClaim and ServiceAccount that a workflow or pod spec refers to "
-           "(volumes, envFrom, valueFrom, imagePullSecrets, artifact credentials) is rendered in the same environment or "
-           "declared external. Catches a generated, hash-suffixed ConfigMap whose name kustomize did not rewrite inside "
-           "an Argo template. A reference marked `optional: true` may name a missing object (the pod starts without "
-           "it), unless the object is rendered under a hash-suffixed name: then the reference was meant for it. An "
-           "object a controller rendered in the same target creates counts as rendered: a cert-manager Certificate's "
-           "secretName, an Issuer's ACME key, a SealedSecret, an ExternalSecret's target, an OpenShift "
-           "serving-cert Service annotation.",
-           "Fix the name, render the object, declare it under [tool.validation.external], or teach kustomize to rewrite "
-           "the reference (configurations: nameReference for the Argo kind).",
-           """
-volumes:
-  - name: code
-    configMap: {name: pipeline-code-7c9fmh2k5d}   # the generated name, as rendered
-""", """
-volumes:
-  - name: code
-    configMap: {name: pipeline-code}   # kustomize rendered pipeline-code-7c9fmh2k5d
-""", scope=WORKFLOW_KINDS + POD_KINDS, closed_world=True)
 def check_dangling(m: Manifest, ctx: Context) -> Iterator[Problem]:
     if not ctx.complete:
         return  # part of this target is not rendered: the object may be there
@@ -184,3 +166,25 @@ def check_dangling(m: Manifest, ctx: Context) -> Iterator[Problem]:
             continue
         yield Problem(m, f"{kind} {name!r} is neither rendered in this environment nor declared external"
                          f"{_near_miss(ctx, kind, name)}", path)
+
+
+argo_rule("ARGO-DANGLING-REFERENCE", "dangling-reference", Severity.ERROR,
+          "Every ConfigMap, Secret, PersistentVolumeClaim and ServiceAccount that a workflow or pod spec refers to "
+          "(volumes, envFrom, valueFrom, imagePullSecrets, artifact credentials) is rendered in the same environment or "
+          "declared external. Catches a generated, hash-suffixed ConfigMap whose name kustomize did not rewrite inside "
+          "an Argo template. A reference marked `optional: true` may name a missing object (the pod starts without "
+          "it), unless the object is rendered under a hash-suffixed name: then the reference was meant for it. An "
+          "object a controller rendered in the same target creates counts as rendered: a cert-manager Certificate's "
+          "secretName, an Issuer's ACME key, a SealedSecret, an ExternalSecret's target, an OpenShift "
+          "serving-cert Service annotation.",
+          "Fix the name, render the object, declare it under [tool.validation.external], or teach kustomize to rewrite "
+          "the reference (configurations: nameReference for the Argo kind).",
+          """
+volumes:
+  - name: code
+    configMap: {name: pipeline-code-7c9fmh2k5d}   # the generated name, as rendered
+""", """
+volumes:
+  - name: code
+    configMap: {name: pipeline-code}   # kustomize rendered pipeline-code-7c9fmh2k5d
+""", scope=WORKFLOW_KINDS + POD_KINDS, closed_world=True, check=check_dangling)

@@ -20,20 +20,6 @@ from validation.rules.argo.spec_walk import (
 )
 
 
-@argo_rule("ARGO-RESOURCES-MISSING", "resources-missing", Severity.ERROR,
-           "Every container, script and container-set container sets CPU and memory requests and limits, or its pod "
-           "has them as a whole: podResources (Argo 4.1; the template's, else spec.templateDefaults', else the "
-           "workflow's), where a limit alone also sets the request, as Kubernetes defaults it.",
-           "Add resources.requests and resources.limits with cpu and memory, or a podResources budget.",
-           """
-container:
-  image: "python:3.11-slim"
-  resources: {requests: {cpu: 250m, memory: 512Mi}, limits: {cpu: 500m, memory: 1Gi}}
-""", """
-container:
-  image: "python:3.11-slim"
-  resources: {requests: {cpu: 250m}}
-""")
 def check_resources(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
     for ref in workflow_containers(spec, base):
@@ -52,6 +38,22 @@ def check_resources(m: Manifest, ctx: Context) -> Iterator[Problem]:
             path = ((*ref.path, "resources", last) if isinstance(res.get(last), dict)
                     else (*ref.path, "resources") if res else ref.path)
             yield Problem(m, f"{_where(ref)} is missing resources {', '.join(missing)}", path)
+
+
+argo_rule("ARGO-RESOURCES-MISSING", "resources-missing", Severity.ERROR,
+          "Every container, script and container-set container sets CPU and memory requests and limits, or its pod "
+          "has them as a whole: podResources (Argo 4.1; the template's, else spec.templateDefaults', else the "
+          "workflow's), where a limit alone also sets the request, as Kubernetes defaults it.",
+          "Add resources.requests and resources.limits with cpu and memory, or a podResources budget.",
+          """
+container:
+  image: "python:3.11-slim"
+  resources: {requests: {cpu: 250m, memory: 512Mi}, limits: {cpu: 500m, memory: 1Gi}}
+""", """
+container:
+  image: "python:3.11-slim"
+  resources: {requests: {cpu: 250m}}
+""", check=check_resources)
 
 
 def _pod_budget(spec: dict[str, Any], template: dict[str, Any]) -> set[str]:
@@ -73,14 +75,6 @@ def _where(ref: Any) -> str:
     return f"template {name!r} {ref.role}"
 
 
-@argo_rule("ARGO-RESOURCES-REQUEST-EXCEEDS-LIMIT", "resources-request-exceeds-limit", Severity.ERROR,
-           "A container's CPU and memory requests are no larger than its limits, and are valid quantities.",
-           "Lower the request or raise the limit (1Gi = 1024Mi, 1 = 1000m).",
-           """
-resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: "1", memory: 2Gi}}
-""", """
-resources: {requests: {cpu: "2", memory: 1Gi}, limits: {cpu: 1000m, memory: 512Mi}}
-""")
 def check_request_limit(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
     for ref in workflow_containers(spec, base):
@@ -102,6 +96,16 @@ def check_request_limit(m: Manifest, ctx: Context) -> Iterator[Problem]:
             if len(parsed) == 2 and parsed["requests"] > parsed["limits"]:
                 yield Problem(m, f"{_where(ref)}: {r} request {req[r]} is larger than its limit {lim[r]}",
                               (*ref.path, "resources", "requests", r))
+
+
+argo_rule("ARGO-RESOURCES-REQUEST-EXCEEDS-LIMIT", "resources-request-exceeds-limit", Severity.ERROR,
+          "A container's CPU and memory requests are no larger than its limits, and are valid quantities.",
+          "Lower the request or raise the limit (1Gi = 1024Mi, 1 = 1000m).",
+          """
+resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: "1", memory: 2Gi}}
+""", """
+resources: {requests: {cpu: "2", memory: 1Gi}, limits: {cpu: 1000m, memory: 512Mi}}
+""", check=check_request_limit)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -139,16 +143,6 @@ def _all_images(m: Manifest) -> Iterator[tuple[str, JsonPath]]:
                     yield c["image"], (*base, key, i, "image")
 
 
-@argo_rule("ARGO-IMAGE-TAG", "image-tag", Severity.ERROR,
-           "Every image carries a pinned tag: no :latest and no missing tag. Environments listed in "
-           "`require-digest` must pin by digest (@sha256:...).",
-           "Pin the image to a release tag (python:3.11.9-slim) or a digest; set it per environment with kustomize "
-           "`images:`.",
-           """
-container: {image: "python:3.11.9-slim"}
-""", """
-container: {image: "python"}
-""", scope=WORKFLOW_KINDS + POD_KINDS)
 def check_image_tag(m: Manifest, ctx: Context) -> Iterator[Problem]:
     env = ctx.target.target.environment
     need_digest = env is not None and env in ctx.config.require_digest
@@ -160,3 +154,15 @@ def check_image_tag(m: Manifest, ctx: Context) -> Iterator[Problem]:
             yield Problem(m, f"image {image!r} {problem}", path)
         elif need_digest and not _DIGEST.search(image):
             yield Problem(m, f"image {image!r} is not pinned by digest, which environment {env!r} requires", path)
+
+
+argo_rule("ARGO-IMAGE-TAG", "image-tag", Severity.ERROR,
+          "Every image carries a pinned tag: no :latest and no missing tag. Environments listed in "
+          "`require-digest` must pin by digest (@sha256:...).",
+          "Pin the image to a release tag (python:3.11.9-slim) or a digest; set it per environment with kustomize "
+          "`images:`.",
+          """
+container: {image: "python:3.11.9-slim"}
+""", """
+container: {image: "python"}
+""", scope=WORKFLOW_KINDS + POD_KINDS, check=check_image_tag)

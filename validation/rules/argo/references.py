@@ -18,22 +18,6 @@ from validation.rules.argo.rule import argo_rule
 from validation.rules.argo.spec_walk import calls, workflow_spec
 
 
-@argo_rule("ARGO-ENTRYPOINT-MISSING", "entrypoint-missing", Severity.ERROR,
-           "The workflow's entrypoint names a template that exists.",
-           "Set spec.entrypoint to the name of one of spec.templates (or use workflowTemplateRef).",
-           """
-spec:
-  entrypoint: main
-  templates:
-    - name: main
-      container: {image: "busybox:1.36", command: [echo, hi]}
-""", """
-spec:
-  entrypoint: mian
-  templates:
-    - name: main
-      container: {image: "busybox:1.36", command: [echo, hi]}
-""")
 def check_entrypoint(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
     entry = spec.get("entrypoint")
@@ -49,26 +33,24 @@ def check_entrypoint(m: Manifest, ctx: Context) -> Iterator[Problem]:
                       (*base, "entrypoint"))
 
 
-@argo_rule("ARGO-TEMPLATE-MISSING", "template-missing", Severity.ERROR,
-           "Every `template:` in a step, task, hook or onExit names a template of the same workflow.",
-           "Fix the name, or add the template, or call a shared one with templateRef.",
-           """
+argo_rule("ARGO-ENTRYPOINT-MISSING", "entrypoint-missing", Severity.ERROR,
+          "The workflow's entrypoint names a template that exists.",
+          "Set spec.entrypoint to the name of one of spec.templates (or use workflowTemplateRef).",
+          """
 spec:
   entrypoint: main
   templates:
     - name: main
-      steps: [[{name: hello, template: say}]]
-    - name: say
       container: {image: "busybox:1.36", command: [echo, hi]}
 """, """
 spec:
-  entrypoint: main
+  entrypoint: mian
   templates:
     - name: main
-      steps: [[{name: hello, template: sya}]]
-    - name: say
       container: {image: "busybox:1.36", command: [echo, hi]}
-""")
+""", check=check_entrypoint)
+
+
 def check_template_refs(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
     visible = local_templates(ctx, m, spec)
@@ -90,20 +72,28 @@ def check_template_refs(m: Manifest, ctx: Context) -> Iterator[Problem]:
         yield from missing(spec.get("onExit"), (*base, "onExit"), "spec.onExit")
 
 
-@argo_rule("ARGO-TEMPLATEREF-UNRESOLVED", "templateref-unresolved", Severity.ERROR,
-           "Every `templateRef:` (and workflowTemplateRef) names a WorkflowTemplate or ClusterWorkflowTemplate, and a "
-           "template inside it, that is rendered in the same environment or declared external in config.",
-           "Fix the name, render the WorkflowTemplate with this environment, or list it under "
-           "[tool.validation.external] workflowtemplates (\"name\" or \"name/template\").",
-           """
-steps:
-  - - name: train
-      templateRef: {name: ml-pipeline, template: train-model}   # ml-pipeline is rendered and has train-model
+argo_rule("ARGO-TEMPLATE-MISSING", "template-missing", Severity.ERROR,
+          "Every `template:` in a step, task, hook or onExit names a template of the same workflow.",
+          "Fix the name, or add the template, or call a shared one with templateRef.",
+          """
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps: [[{name: hello, template: say}]]
+    - name: say
+      container: {image: "busybox:1.36", command: [echo, hi]}
 """, """
-steps:
-  - - name: train
-      templateRef: {name: ml-pipeline, template: train}   # no such template in ml-pipeline
-""", closed_world=True)
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps: [[{name: hello, template: sya}]]
+    - name: say
+      container: {image: "busybox:1.36", command: [echo, hi]}
+""", check=check_template_refs)
+
+
 def check_template_ref(m: Manifest, ctx: Context) -> Iterator[Problem]:
     spec, base = workflow_spec(m)
     for call in calls(spec):
@@ -123,3 +113,19 @@ def check_template_ref(m: Manifest, ctx: Context) -> Iterator[Problem]:
             kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
             yield Problem(m, f"workflowTemplateRef names {kind} {name!r}, which is neither rendered nor declared external",
                           (*base, "workflowTemplateRef", "name"))
+
+
+argo_rule("ARGO-TEMPLATEREF-UNRESOLVED", "templateref-unresolved", Severity.ERROR,
+          "Every `templateRef:` (and workflowTemplateRef) names a WorkflowTemplate or ClusterWorkflowTemplate, and a "
+          "template inside it, that is rendered in the same environment or declared external in config.",
+          "Fix the name, render the WorkflowTemplate with this environment, or list it under "
+          "[tool.validation.external] workflowtemplates (\"name\" or \"name/template\").",
+          """
+steps:
+  - - name: train
+      templateRef: {name: ml-pipeline, template: train-model}   # ml-pipeline is rendered and has train-model
+""", """
+steps:
+  - - name: train
+      templateRef: {name: ml-pipeline, template: train}   # no such template in ml-pipeline
+""", closed_world=True, check=check_template_ref)

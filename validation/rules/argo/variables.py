@@ -117,18 +117,40 @@ def _nodes_of(t: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], str | None]
     return {}, None
 
 
-def _var_rule(rule_id: str):
-    def check(m: Manifest, ctx: Context) -> Iterator[Problem]:
-        seen: set[tuple[str, JsonPath]] = set()
-        for rid, message, path in cached("var", _variable_issues, m, ctx):
-            if rid == rule_id and (message, path) not in seen:
-                seen.add((message, path))
-                yield Problem(m, message, path)
-    return check
+def _var_problems(rule_id: str, m: Manifest, ctx: Context) -> Iterator[Problem]:
+    seen: set[tuple[str, JsonPath]] = set()
+    for rid, message, path in cached("var", _variable_issues, m, ctx):
+        if rid == rule_id and (message, path) not in seen:
+            seen.add((message, path))
+            yield Problem(m, message, path)
+
+
+def check_var_undeclared(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    return _var_problems("ARGO-VAR-UNDECLARED", m, ctx)
+
+
+def check_var_workflow_parameter(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    return _var_problems("ARGO-VAR-WORKFLOW-PARAMETER", m, ctx)
+
+
+def check_var_output_ref(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    return _var_problems("ARGO-VAR-OUTPUT-REF", m, ctx)
+
+
+def check_var_item_outside_loop(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    return _var_problems("ARGO-VAR-ITEM-OUTSIDE-LOOP", m, ctx)
+
+
+def check_var_unknown(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    return _var_problems("ARGO-VAR-UNKNOWN", m, ctx)
+
+
+def check_var_unknown_prefix(m: Manifest, ctx: Context) -> Iterator[Problem]:
+    return _var_problems("ARGO-VAR-UNKNOWN-PREFIX", m, ctx)
 
 
 _VAR_RULES = [
-    ("ARGO-VAR-UNDECLARED", "var-undeclared",
+    (check_var_undeclared, "ARGO-VAR-UNDECLARED", "var-undeclared",
      "`{{inputs.parameters.X}}`, `{{inputs.artifacts.X}}`, `{{outputs.*.X}}` and `{{workflow.outputs.*.X}}` name "
      "something the template (or, for global outputs, some template's globalName) declares.",
      "Declare the input/output on the template, or fix the name.",
@@ -141,7 +163,7 @@ _VAR_RULES = [
   inputs: {parameters: [{name: epochs}]}
   container: {image: "python:3.11-slim", args: ["--epochs={{inputs.parameters.epoch}}"]}
 """),
-    ("ARGO-VAR-WORKFLOW-PARAMETER", "var-workflow-parameter",
+    (check_var_workflow_parameter, "ARGO-VAR-WORKFLOW-PARAMETER", "var-workflow-parameter",
      "`{{workflow.parameters.X}}` names a parameter declared in spec.arguments.parameters, in the arguments of the "
      "workflowTemplateRef'd template, or, in a WorkflowTemplate, by a rendered Workflow that runs or calls it or a "
      "WorkflowEventBinding that submits it. A WorkflowTemplate that declares no arguments and that nothing rendered "
@@ -156,7 +178,7 @@ spec:
   arguments: {parameters: [{name: epochs, value: "3"}]}
   # ... args: ["{{workflow.parameters.epoch}}"]
 """),
-    ("ARGO-VAR-OUTPUT-REF", "var-output-ref",
+    (check_var_output_ref, "ARGO-VAR-OUTPUT-REF", "var-output-ref",
      "`{{tasks.T...}}` / `{{steps.S...}}`: T exists in the same template, runs upstream of the reader (a DAG "
      "ancestor, or an earlier step group), and T's template declares the output read.",
      "Add T to the reader's depends, move the step to a later group, or declare the output on T's template.",
@@ -167,7 +189,7 @@ spec:
 - {name: evaluate, template: evaluate, depends: prep,
    arguments: {parameters: [{name: run-id, value: "{{tasks.train.outputs.parameters.run-id}}"}]}}
 """),
-    ("ARGO-VAR-ITEM-OUTSIDE-LOOP", "var-item-outside-loop",
+    (check_var_item_outside_loop, "ARGO-VAR-ITEM-OUTSIDE-LOOP", "var-item-outside-loop",
      "`{{item}}` and `{{item.x}}` appear only in a step or task that has withItems, withParam or withSequence.",
      "Loop over the step/task, and pass the item into the template as an input parameter.",
      """
@@ -177,7 +199,7 @@ spec:
 - {name: fan-out, template: echo,
    arguments: {parameters: [{name: msg, value: "{{item}}"}]}}
 """),
-    ("ARGO-VAR-UNKNOWN", "var-unknown",
+    (check_var_unknown, "ARGO-VAR-UNKNOWN", "var-unknown",
      "A `{{...}}` tag in a namespace Argo knows (workflow, inputs, outputs, tasks, steps, item, pod, node, retries, "
      "and in metrics status/duration/exitCode) names a field it defines: Argo fails such a workflow with "
      "\"failed to resolve\".",
@@ -189,8 +211,8 @@ args: ["{{workflow.nmae}}"]
 """),
 ]
 
-for _id, _name, _summary, _remedy, _pass, _fail in _VAR_RULES:
-    argo_rule(_id, _name, Severity.ERROR, _summary, _remedy, _pass, _fail)(_var_rule(_id))
+for _check, _id, _name, _summary, _remedy, _pass, _fail in _VAR_RULES:
+    argo_rule(_id, _name, Severity.ERROR, _summary, _remedy, _pass, _fail, check=_check)
 
 # Argo substitutes and validates only the namespaces it knows; any other {{x.y}} stays in the text as written
 # (a plugin or the program may mean it). Most often it is a typo, so it is worth a warning, not a failed gate.
@@ -203,4 +225,4 @@ argo_rule("ARGO-VAR-UNKNOWN-PREFIX", "var-unknown-prefix", Severity.WARNING,
 args: ["{{inputs.parameters.x}}"]
 """, """
 args: ["{{input.parameters.x}}"]
-""")(_var_rule("ARGO-VAR-UNKNOWN-PREFIX"))
+""", check=check_var_unknown_prefix)
