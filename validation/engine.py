@@ -30,7 +30,7 @@ from validation.render import (
     render_targets,
     walk_inputs,
 )
-from validation.rules import REGISTRY, SUPPRESS_PREFIX, Context, all_rules, matches
+from validation.rules import SUPPRESS_PREFIX, Context, catalog, info, load, matches
 from validation.source_lint import LintIssue, LoadedFile, RealPaths, lint, load_file, source_files
 from validation.targets import Refusal, discover, is_kustomization_dir, not_a_target, path_target, repo_relative
 from validation.targets import select as select_targets
@@ -100,7 +100,7 @@ def _label(t: Target) -> str:
 
 
 def check_selectors(selectors: list[str], what: str) -> None:
-    ids = [r.id for r in all_rules()]
+    ids = [r.id for r in catalog()]
     for s in selectors:
         if not any(matches(rid, [s]) for rid in ids):
             raise UsageError(f"{what}: {s!r} is not a rule ID or ID prefix; `python -m validation rules` lists them")
@@ -112,10 +112,10 @@ def check_config_rules(config: Config) -> None:
     check_selectors(config.ignore, f"{CONFIG_SOURCE} ignore")
     check_selectors(config.policy, f"{CONFIG_SOURCE} policy")
     for s in config.policy:
-        if not any(r.policy and matches(r.id, [s]) for r in all_rules()):
+        if not any(r.policy and matches(r.id, [s]) for r in catalog()):
             raise UsageError(f"{CONFIG_SOURCE} policy: {s!r} names no policy rule (policy rules: "
-                             f"{', '.join(r.id for r in all_rules() if r.policy)})")
-    known = {r.id for r in all_rules()}
+                             f"{', '.join(r.id for r in catalog() if r.policy)})")
+    known = {r.id for r in catalog()}
     for rule_id, severity in config.severity.items():
         if rule_id not in known:
             raise UsageError(f"{CONFIG_SOURCE} severity: {rule_id!r} is not a rule ID; "
@@ -166,7 +166,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     ignored = list(config.ignore) + list(ignore or [])
 
     # A policy rule runs only where the repository's config turns it on; --select narrows, it does not enable.
-    off_policy = {r.id for r in all_rules() if r.policy and not matches(r.id, config.policy)}
+    off_policy = {r.id for r in catalog() if r.policy and not matches(r.id, config.policy)}
 
     def enabled(rule_id: str) -> bool:
         return (rule_id not in off_policy and (not selected or matches(rule_id, selected))
@@ -249,13 +249,13 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
             result.errors.append(f"cannot render: {exc}")
     result.engine = engine.description if engine else None
     display = {p: (p.as_posix() if not p.is_absolute() else _relative(root, real(p), p)) for p in lint_paths}
-    schema_on = any(enabled(r.id) for r in all_rules() if r.family == "schema" or r.id.startswith("SCHEMA-"))
+    schema_on = any(enabled(r.id) for r in catalog() if r.family == "schema" or r.id.startswith("SCHEMA-"))
     checker = _new_checker(config) if schema_on and read_as_objects else None
     reading = None
     if read_as_objects:
         # The PATHs' files, read once: schema-checked as they are read, over worker processes when the input is
         # big, and cut down to a skeleton once checked when no rule needs the whole object.
-        keep = any(r.check is not None and enabled(r.id) for r in all_rules())
+        keep = any(r.has_check and enabled(r.id) for r in catalog())
         reading = batch_read.Reading(
             [batch_read.FileJob(f, display[f], checker is not None and f in read_as_objects)
              for f in dict.fromkeys(lint_paths)],
@@ -698,7 +698,9 @@ def _schema_stage(config: Config, rendered: list[RenderedTarget], result: RunRes
 def _rules_stage(config: Config, root: Path, rendered: list[RenderedTarget], enabled: Callable[[str], bool],
                  result: RunResult, progress: Progress | None, skipped: list[str] | None = None) -> list[_Pending]:
     out: list[_Pending] = []
-    rules = [r for r in all_rules() if r.check is not None and enabled(r.id)]
+    # Only the rules that can apply to these objects' kinds: their modules alone are imported.
+    kinds = {m.kind for rt in rendered for m in rt.manifests}
+    rules = load([r.id for r in catalog() if r.has_check and enabled(r.id) and r.applies_to_any(kinds)])
     for n, rt in enumerate(rendered, start=1):
         ctx = Context(target=rt, config=config, repo_root=root, targets=rendered, skipped=list(skipped or []))
         for rule in rules:
@@ -735,7 +737,7 @@ def _suppress(pending: list[_Pending], rendered: list[RenderedTarget]) -> list[_
                 continue
             rule_id = str(key)[len(SUPPRESS_PREFIX):]
             path = ("metadata", "annotations", str(key))
-            if rule_id.upper() not in REGISTRY:
+            if info(rule_id.upper()) is None:
                 out.append(_Pending("SUPPRESS-UNKNOWN-RULE", f"{key}: no rule {rule_id!r}; this suppresses nothing",
                                     target=_label(rt.target), manifest=m, rendered=rt, path=path))
             elif not str(value if value is not None else "").strip():
@@ -754,7 +756,7 @@ def _suppression(m: Manifest, rule_id: str) -> str | None:
 
 
 def _finish(p: _Pending, config: Config, root: Path, provenances: dict[str, Provenance]) -> Finding:
-    rule = REGISTRY.get(p.rule_id)
+    rule = info(p.rule_id)
     severity = config.severity.get(p.rule_id) or p.severity or (rule.severity if rule else Severity.ERROR)
     m = p.manifest
     file, line, column = p.file, p.line, p.column

@@ -38,9 +38,11 @@ Every finding of `python -m validation check` carries one of these rule IDs.
   world is open: files and plain directories given as PATHs, which the cluster completes (Argo's install, objects
   made by hand), unless `--closed-world` (or `closed-world = true`) makes the given files one world; and a target
   part of which is not rendered offline (a remote base, a Helm chart, another repository's source).
-- **Add a rule:** register a `Rule(...)` in its family (`validation/rules/<family>.py`, or the module of
-  `validation/rules/argo/` for its concern) with ID, name, severity, scope, summary, remediation, a passing and a
-  failing snippet, and `check(manifest, ctx)` yielding `Problem`s with the most precise JSON path; add `tests/validation/rules/fixtures/<RULE-ID>/fires*.yaml` and `passes*.yaml`; regenerate this file.
+- **Add a rule:** in its family (`validation/rules/<family>.py`, or the module of `validation/rules/argo/` for its
+  concern) write `check(manifest, ctx)`, a plain function yielding `Problem`s with the most precise JSON path, and
+  after it register a `Rule(...)` with ID, name, severity, scope, summary, remediation, a passing and a failing
+  snippet and `check=`; add `tests/validation/rules/fixtures/<RULE-ID>/fires*.yaml` and `passes*.yaml`; regenerate
+  the rule index (`python -m validation.rules.regen`) and this file.
 """
 
 

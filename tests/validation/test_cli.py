@@ -83,3 +83,24 @@ def test_a_check_of_a_file_imports_no_other_command_nor_unused_formats(tmp_path)
                    "validation.report.junit", "validation.report.sarif", "importlib.metadata",
                    "tomllib", "multiprocessing"):
         assert unused not in loaded, unused
+    # the schema is all it runs: no rule module is imported (the index says what there is to choose from)
+    assert sorted(m for m in loaded if m.startswith("validation.rules.")) == ["validation.rules.base",
+                                                                               "validation.rules.index"]
+
+
+def test_a_check_imports_only_the_rule_modules_whose_rules_apply_to_its_kinds(tmp_path) -> None:
+    """A ConfigMap is in the scope of the environment family's every-kind rules, and of no Argo, RBAC or Argo CD
+    rule: those modules stay unimported."""
+    import subprocess
+    import sys
+
+    (tmp_path / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    code = ("import sys; from validation import cli; code = cli.main(['check', 'a.yaml']); "
+            "print(' '.join(sorted(sys.modules)))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    loaded = {m for m in proc.stdout.split() if m.startswith("validation.rules.")}
+    assert "validation.rules.environment" in loaded  # ENV-CREDENTIALS applies to every kind
+    for unused in ("validation.rules.argo.dag", "validation.rules.argo.variables", "validation.rules.argo.pods",
+                   "validation.rules.rbac", "validation.rules.argocd", "validation.rules.cli_args",
+                   "validation.rules.volume_mounts", "validation.rules.schema", "validation.rules.yaml"):
+        assert unused not in loaded, unused

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rules_helpers import context, rendered, run_rule
 
-from validation.rules.argo import image_tag_problem
+from validation.rules.argo.pods import image_tag_problem
 from validation.rules.argo.spec_walk import DependsSyntaxError, find_cycle, parse_depends, parse_quantity
 
 

@@ -35,6 +35,41 @@ def test_docs_rules_md_is_current():
         "docs/rules.md is stale: python -m validation rules --format markdown > docs/rules.md")
 
 
+def test_the_rule_index_is_current():
+    """The engine chooses rules from validation/rules/index.py; regenerate with: python -m validation.rules.regen"""
+    from validation.rules import regen
+
+    assert regen.OUT.read_text(encoding="utf-8") == regen.render(), (
+        "validation/rules/index.py is stale: python -m validation.rules.regen")
+
+
+def test_every_check_is_a_plain_function_of_the_module_the_index_names():
+    """A check that a decorator or a factory makes is one mutation testing cannot reach (mutmut mutates plain
+    module-level defs): each rule's check is its module's own top-level function, under its own name."""
+    import sys
+
+    from validation.rules import MODULE, catalog, load
+
+    checked = [r.id for r in catalog() if r.has_check]
+    assert len(checked) > 40
+    for rule in load(checked):
+        module = sys.modules[MODULE[rule.id]]
+        assert MODULE[rule.id] == rule.check.__module__, rule.id
+        assert getattr(module, rule.check.__name__) is rule.check, rule.id
+        assert "<locals>" not in rule.check.__qualname__, rule.id
+
+
+def test_the_index_holds_what_the_rules_declare():
+    from validation.rules import catalog
+
+    by_id = {r.id: r for r in all_rules()}
+    assert [i.id for i in catalog()] == sorted(by_id)
+    for i in catalog():
+        r = by_id[i.id]
+        assert (i.family, i.severity, i.scope, i.policy, i.closed_world, i.has_check) == (
+            r.family, r.severity, r.scope, r.policy, r.closed_world, r.check is not None), i.id
+
+
 def test_every_rule_is_documented_with_examples():
     for rule in all_rules():
         assert re.fullmatch(r"[A-Z]+(-[A-Z0-9]+)+", rule.id), rule.id

@@ -1,7 +1,7 @@
 """Argo Workflows semantics: the mistakes that pass a schema and then fail in the cluster.
 
 Covers Workflow, WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow (whose spec is spec.workflowSpec).
-One module per concern; importing the package registers every rule:
+One module per concern, each imported only when a run needs its rules (validation/rules/index.py says which):
 
 - references.py   entrypoint, `template:` and templateRef resolve (resolve.py finds the template a call names)
 - dag.py          DAG dependencies, `depends` syntax, cycles
@@ -12,18 +12,5 @@ One module per concern; importing the package registers every rule:
 - robustness.py   retries, deadlines, cleanup
 - argocd_sync.py  Workflows that Argo CD syncs
 - spec_walk.py    how every rule (Argo, RBAC, environment) reads a workflow spec: no rules of its own
+- rule.py         how an Argo rule is declared
 """
-
-from validation.rules.argo import (  # noqa: F401  (imported to register their rules)
-    argocd_sync,
-    dag,
-    inputs,
-    objects,
-    pods,
-    references,
-    robustness,
-    variables,
-)
-from validation.rules.argo.pods import image_tag_problem
-
-__all__ = ["image_tag_problem"]
