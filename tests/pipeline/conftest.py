@@ -102,6 +102,31 @@ def embedded_copy(embedded_run: EmbeddedRun, tmp_path: Path) -> Settings:
     return embedded_settings(target)
 
 
+@pytest.fixture(scope="session")
+def tiny_trained(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Steps 1 to 3 on 60 rows for one epoch: a real logged model in seconds, for the tests of evaluate-model's run
+    (and its mutation run, which rebuilds this once per mutant). Tests change a copy of it: `tiny_copy`."""
+    root = tmp_path_factory.mktemp("tiny")
+    write_reviews(root / "reviews.csv", rows=60)
+    settings = tiny_settings(root / "work", root / "reviews.csv")
+    data_prep.run(settings)
+    feature_eng.run(settings)
+    train_model.run(settings)
+    return settings
+
+
+def tiny_settings(workdir: Path, reviews: Path, **overrides: object) -> Settings:
+    return embedded_settings(workdir, input_uri=str(reviews), epochs=1, min_accuracy=0.5, **overrides)
+
+
+@pytest.fixture
+def tiny_copy(tiny_trained: Settings, tmp_path: Path) -> Settings:
+    """A private copy of the tiny trained workdir (its MLflow store, DVC remote and outputs)."""
+    target = tmp_path / "work"
+    shutil.copytree(tiny_trained.workdir, target)
+    return tiny_settings(target, Path(tiny_trained.input_uri))
+
+
 @dataclass(frozen=True)
 class Servers:
     mlflow_uri: str

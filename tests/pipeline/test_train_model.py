@@ -15,7 +15,7 @@ import pytest
 from pipeline import data_prep, dataset, feature_eng, files, train_model, versioning
 from pipeline.errors import DataError, PipelineError
 from pipeline.settings import Settings
-from tests.pipeline.conftest import EmbeddedRun, embedded_settings, mlflow_client, run_all
+from tests.pipeline.conftest import REPO, EmbeddedRun, embedded_settings, mlflow_client, run_all
 
 pytestmark = pytest.mark.timeout(300)  # generous: a hang is a failure
 
@@ -182,3 +182,24 @@ def test_one_class_in_the_training_labels_is_refused_naming_the_file(embedded_co
     with pytest.raises(DataError, match=rf"{s.labels_pkl}: the training rows have label 1 only"):
         train_model.run(s)
     assert (s.outputs / "run-id").read_text() == before, "nothing trained"
+
+
+def _environment_gates() -> dict[str, float]:
+    """min-accuracy per overlay, from the JSON patches in overlays/<env>/params.yaml."""
+    import yaml
+
+    gates: dict[str, float] = {}
+    for params in sorted((REPO / "overlays").glob("*/params.yaml")):
+        ops = yaml.safe_load(params.read_text())
+        (index,) = [op["path"].rsplit("/", 1)[0] for op in ops if op["op"] == "test" and op["value"] == "min-accuracy"]
+        (value,) = [op["value"] for op in ops if op["op"] == "replace" and op["path"] == f"{index}/value"]
+        gates[params.parent.name] = float(value)
+    return gates
+
+
+def test_default_parameters_clear_every_environments_gate_with_margin(embedded_run: EmbeddedRun) -> None:
+    gates = _environment_gates()
+    assert set(gates) >= {"dev", "staging", "prod"}
+    # The workflows run the default seed, epochs and batch size. Across seeds accuracy moves by about 0.01
+    # (docs/pipeline.md), so 0.05 (40 of the 800 test rows) is a wide margin.
+    assert embedded_run.evaluation.accuracy - max(gates.values()) >= 0.05, gates
