@@ -349,9 +349,95 @@ def test_a_failed_write_midway_leaves_every_file_as_it_was(repo, engine, monkeyp
     monkeypatch.setattr(os, "replace", replace)
     assert main(["update-bucket", "new-dev-bucket-1"]) == 2
     err = capsys.readouterr().err
-    assert "No space left on device" in err and "every file is as it was" in err
+    assert err.splitlines()[-1] == "error: could not write: No space left on device; every file is as it was"
     assert snapshot(repo) == before  # also: no temp files left next to them
     assert engine.calls == [["dev"]]  # the baseline only; nothing to check after a failed write
+
+
+def test_a_failed_write_names_the_file_it_could_not_write(repo, engine, monkeypatch, capsys):
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith(".dvc/config"):
+            raise OSError(28, "No space left on device", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: could not write {repo / '.dvc/config'}: No space left on device; every file is as it was")
+
+
+EDITED_SINCE = ("overlays/dev/bucket.yaml changed since the interrupted write (neither its old nor its new content); "
+                "left as it is")
+
+
+def test_a_failed_write_that_cannot_undo_a_file_edited_meanwhile_says_so_and_leaves_it(repo, engine, monkeypatch,
+                                                                                        capsys):
+    """Someone's editor saves the overlay between our two writes: the undo must not overwrite their edit."""
+    real_replace = os.replace
+    theirs = b"# their edit\n"
+
+    def replace(src, dst):
+        if str(dst).endswith(".dvc/config"):
+            (repo / "overlays/dev/bucket.yaml").write_bytes(theirs)
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: could not write: No space left on device; {EDITED_SINCE}")
+    assert (repo / "overlays/dev/bucket.yaml").read_bytes() == theirs
+
+
+def test_a_failed_check_that_cannot_undo_a_file_edited_meanwhile_says_so(repo, monkeypatch, capsys):
+    new_error = Finding("ARGO-X", Severity.ERROR, "broken", target="dev", file="b.yaml", line=3)
+
+    class EditedDuringCheck(FakeEngine):
+        def run(self, config, **kwargs):
+            if self.calls:  # the check after the write
+                (repo / "overlays/dev/bucket.yaml").write_bytes(b"# their edit\n")
+            return super().run(config, **kwargs)
+
+    install_engine(monkeypatch, EditedDuringCheck(FakeResult(), FakeResult(findings=[new_error])))
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "b.yaml:3: error ARGO-X: broken", f"the check failed after the change; {EDITED_SINCE}"]
+
+
+def test_every_new_error_is_shown_on_its_own_line(repo, monkeypatch, capsys):
+    found = [Finding("ARGO-X", Severity.ERROR, "first", target="dev", file="a.yaml", line=1),
+             Finding("ARGO-Y", Severity.ERROR, "second", target="dev", file="b.yaml", line=2)]
+    install_engine(monkeypatch, FakeEngine(FakeResult(), FakeResult(findings=found)))
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "a.yaml:1: error ARGO-X: first", "b.yaml:2: error ARGO-Y: second",
+        "the check failed after the change, so every file was restored; nothing changed"]
+
+
+def test_a_crash_during_the_check_is_rolled_back_by_the_next_command_naming_this_one(repo, monkeypatch, tmp_path):
+    """The journal names the command, so the next one can say what it rolled back (here: a copy of the repository
+    taken while the check ran, as a SIGKILL would have left it)."""
+    from validation.journal import recover
+
+    crashed = tmp_path / "crashed"
+    before = snapshot(repo)
+
+    class CopiedDuringCheck(FakeEngine):
+        def run(self, config, **kwargs):
+            if self.calls:
+                shutil.copytree(repo, crashed)
+            return super().run(config, **kwargs)
+
+    install_engine(monkeypatch, CopiedDuringCheck())
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 0
+    said: list[str] = []
+    recover(crashed, say=said.append)
+    assert said == [
+        f"recovered: update-bucket new-dev-bucket-1 --env dev (pid {os.getpid()}) was interrupted while writing; "
+        "restored overlays/dev/bucket.yaml, .dvc/config to their content before it"]
+    assert snapshot(crashed) == before
 
 
 def test_write_atomic_keeps_the_original_when_interrupted_and_keeps_the_mode(tmp_path, monkeypatch):
@@ -666,3 +752,26 @@ def test_the_checks_errors_are_every_error_level_finding_in_order_each_with_its_
         "prod: error R-ERR: no file (Role/r)",
     ]
     assert rendered == []
+
+
+def test_help_says_what_each_flag_does_and_its_default(monkeypatch, capsys):
+    """The one screen a user reads before repointing an environment: every flag, its value's name and its default."""
+    monkeypatch.setenv("COLUMNS", "200")  # one line per flag
+    with pytest.raises(SystemExit) as done:
+        main(["update-bucket", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.split("positional arguments:\n", 1)[1] == """\
+  NEW-BUCKET            the new S3 bucket name
+
+options:
+  -h, --help            show this help message and exit
+  --env ENV             environment to change: an overlay name (dev, staging, prod) or 'all' (default: dev)
+  --region REGION       also set the AWS region code, e.g. eu-west-1
+  --dry-run             print the diff and write nothing
+  --allow-shared        allow a bucket another environment already uses
+  --no-check            skip rendering and checking afterwards
+  --root DIR            repository root (default: found from the cwd)
+  --lock-timeout SECONDS
+                        wait this long for another run holding the repository lock (default: 120)
+"""
