@@ -141,21 +141,29 @@ def edit_bucket_text(text: str, *, bucket: str | None = None, region: str | None
         return text
 
     out = io.StringIO()
-    rt.dump(data, out)
+    try:
+        rt.dump(data, out)
+    except Exception as exc:  # ruamel's emitter fails on some comment layouts (an IndexError around flow style)
+        raise BucketFileError(f"ruamel.yaml cannot write this layout back ({type(exc).__name__}: {exc}); edit the "
+                              "file by hand or simplify its layout") from None
     new_bodies = out.getvalue().split("\n")
     if new_bodies and new_bodies[-1] == "":
         new_bodies.pop()
 
-    # The dumper has its own idea of how a file ends (a dropped `...`, blank lines); keep the file's own ending.
+    # The dumper has its own idea of how a file starts and ends (blank lines dropped, a dropped `...`); keep the
+    # file's own start and ending.
+    start = next((i for i, b in enumerate(bodies) if b.strip()), 0)
+    new_start = next((i for i, b in enumerate(new_bodies) if b.strip()), 0)
     head = 1 + max((i for i, b in enumerate(bodies) if b.strip() not in ("", "...")), default=-1)
     new_head = 1 + max((i for i, b in enumerate(new_bodies) if b.strip() not in ("", "...")), default=-1)
     result = list(lines)
     import difflib  # an edit's diff; the check that loads this module never needs it
 
-    matcher = difflib.SequenceMatcher(a=bodies[:head], b=new_bodies[:new_head], autojunk=False)
+    matcher = difflib.SequenceMatcher(a=bodies[start:head], b=new_bodies[new_start:new_head], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        i1, i2, j1, j2 = i1 + start, i2 + start, j1 + new_start, j2 + new_start
         if tag == "replace" and i2 - i1 == j2 - j1 and set(range(i1, i2)) <= edited_lines:
             for offset in range(i2 - i1):
                 result[i1 + offset] = new_bodies[j1 + offset] + _eol(lines[i1 + offset])

@@ -143,6 +143,32 @@ def test_edit_changes_exactly_the_value_lines_and_keeps_quotes_and_endings():
     assert buckets.edit_bucket_text(started, bucket="b-2") == started.replace("old-bucket", "b-2")
 
 
+@pytest.mark.parametrize("text", [
+    PATCH.rstrip("\n"),  # no newline at the end
+    PATCH + "\n\n",  # blank lines after the last op
+    PATCH + "# end of dev's bucket\n",
+    PATCH + "...\n",
+    PATCH + "...",
+    PATCH.replace("\n", "\r\n").rstrip("\r\n"),
+    PATCH.replace("value: old-bucket\n", "value: old-bucket\r\n"),  # one CRLF line among LF ones
+    PATCH.replace("and region", "and region  "),  # trailing spaces on a line the edit does not touch
+    PATCH.replace("and region", "and region, see OPS-X"),  # a line that ends in a letter the ending test skips
+    "\n" + PATCH,  # the dumper drops blank lines before the first node: they were refused as a change
+    "\r\n  \n" + PATCH.replace("\n", "\r\n"),
+    "\n---\n" + PATCH,
+], ids=["no-final-newline", "blank-lines", "comment", "dots", "dots-no-newline", "crlf-no-final-newline",
+        "mixed-endings", "trailing-spaces", "ends-in-X", "blank-first-line", "blank-lines-first-crlf",
+        "blank-line-then-start-marker"])
+def test_edit_keeps_how_the_file_starts_and_ends_and_every_byte_but_the_values(text: str):
+    new = buckets.edit_bucket_text(text, bucket="b-2", region="eu-west-1")
+    assert new == text.replace("old-bucket", "b-2").replace('"us-east-1"', '"eu-west-1"')
+
+
+def test_the_diff_shows_each_line_as_written_but_its_ending():
+    diff = buckets.unified_diff("keep  \nold X\r\n", "keep  \nnew X\r\n", "f")
+    assert diff == "--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n keep  \n-old X\n+new X\n"
+
+
 def test_edit_keeps_a_wider_indentation_and_finds_no_patch_in_a_mapping():
     patch = "-   op: test\n    path: /p/1/name\n    value: dvc-s3-bucket\n-   op: replace\n    path: /p/1/value\n" \
             "    value: old\n"
@@ -159,6 +185,13 @@ def test_edit_refuses_what_it_cannot_change_alone():
     flow = "[{op: test, path: /p/1/name, value: dvc-s3-bucket}, {op: replace, path: /p/1/value, value: old}]\n"
     with pytest.raises(buckets.BucketFileError, match=r"would change more than the value lines here \(lines 1-2\)"):
         buckets.edit_bucket_text(flow + "# tail\n", bucket="new-bucket-with-a-longer-name")
+    with pytest.raises(buckets.BucketFileError, match=r"here \(lines 2-3\)"):  # the file's own line numbers
+        buckets.edit_bucket_text("\n" + flow + "# tail\n", bucket="new-bucket-with-a-longer-name")
+    # ruamel's emitter itself fails on this one (IndexError): a refusal, not an internal error
+    with pytest.raises(buckets.BucketFileError) as refused:
+        buckets.edit_bucket_text("# c\n" + flow + "# tail\n", bucket="new-bucket-with-a-longer-name")
+    assert str(refused.value) == ("ruamel.yaml cannot write this layout back (IndexError: list index out of range); "
+                                  "edit the file by hand or simplify its layout")
 
 
 @pytest.mark.parametrize("old, value, expected", [
