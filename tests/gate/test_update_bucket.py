@@ -391,19 +391,49 @@ def test_a_failed_write_that_cannot_undo_a_file_edited_meanwhile_says_so_and_lea
     assert (repo / "overlays/dev/bucket.yaml").read_bytes() == theirs
 
 
-def test_a_failed_check_that_cannot_undo_a_file_edited_meanwhile_says_so(repo, monkeypatch, capsys):
+def test_a_failed_write_names_every_file_edited_meanwhile(repo, engine, monkeypatch, capsys):
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith(".dvc/config"):  # after the three overlays
+            for env in ("dev", "staging"):
+                (repo / f"overlays/{env}/bucket.yaml").write_bytes(b"# their edit\n")
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert main(["update-bucket", "shared-bucket-1", "--env", "all", "--allow-shared"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: could not write: No space left on device; " + EDITED_SINCE.replace("dev", "staging") + "; "
+        + EDITED_SINCE)
+
+
+def test_a_failed_check_that_cannot_undo_files_edited_meanwhile_says_so(repo, monkeypatch, capsys):
     new_error = Finding("ARGO-X", Severity.ERROR, "broken", target="dev", file="b.yaml", line=3)
 
     class EditedDuringCheck(FakeEngine):
         def run(self, config, **kwargs):
             if self.calls:  # the check after the write
                 (repo / "overlays/dev/bucket.yaml").write_bytes(b"# their edit\n")
+                (repo / ".dvc/config").write_bytes(b"# their edit\n")
             return super().run(config, **kwargs)
 
     install_engine(monkeypatch, EditedDuringCheck(FakeResult(), FakeResult(findings=[new_error])))
     assert main(["update-bucket", "new-dev-bucket-1"]) == 2
     assert capsys.readouterr().err.splitlines() == [
-        "b.yaml:3: error ARGO-X: broken", f"the check failed after the change; {EDITED_SINCE}"]
+        "b.yaml:3: error ARGO-X: broken",
+        "the check failed after the change; " + EDITED_SINCE.replace("overlays/dev/bucket.yaml", ".dvc/config")
+        + "; " + EDITED_SINCE]
+
+
+def test_a_passed_check_says_what_it_rendered_and_counts_only_errors_already_there(repo, monkeypatch, capsys):
+    install_engine(monkeypatch, FakeEngine(FakeResult()))  # renders nothing, finds nothing
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 0
+    assert "checked nothing: no new errors\n" in capsys.readouterr().out
+    old = Finding("ARGO-X", Severity.ERROR, "unrelated", target="dev", file="b.yaml", line=3)
+    install_engine(monkeypatch, FakeEngine(FakeResult(findings=[old])))
+    assert main(["update-bucket", "new-dev-bucket-2"]) == 0
+    assert "checked nothing: no new errors (1 already there before this change)\n" in capsys.readouterr().out
 
 
 def test_every_new_error_is_shown_on_its_own_line(repo, monkeypatch, capsys):
