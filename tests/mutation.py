@@ -9,6 +9,8 @@ for the module. Not in CI: tests/README.md has the scores, the date and the reas
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -42,12 +44,21 @@ def main(argv: list[str] | None = None) -> int:
     for name in [n for n in sys.modules if n == "tests" or n.startswith("tests.")]:
         del sys.modules[name]
 
+    import tempfile
+
+    # evaluate-model's tests copy one tiny trained workdir; built once for the whole run, not once per mutant.
+    os.environ.setdefault("PIPELINE_TEST_TINY_WORKDIR", tempfile.mkdtemp(prefix="mutation-tiny-"))
+
     from mutmut import configuration
 
     configuration.config().pytest_add_cli_args_test_selection = tests  # before mutmut reads it
     from mutmut.__main__ import cli
 
-    return cli(["run", "--max-children", str(args.max_children), *(args.only or [pattern])], standalone_mode=False) or 0
+    try:
+        return cli(["run", "--max-children", str(args.max_children), *(args.only or [pattern])],
+                   standalone_mode=False) or 0
+    finally:
+        shutil.rmtree(os.environ["PIPELINE_TEST_TINY_WORKDIR"], ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -102,16 +102,27 @@ def embedded_copy(embedded_run: EmbeddedRun, tmp_path: Path) -> Settings:
     return embedded_settings(target)
 
 
+TINY_CACHE = "PIPELINE_TEST_TINY_WORKDIR"
+
+
 @pytest.fixture(scope="session")
 def tiny_trained(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Steps 1 to 3 on 60 rows for one epoch: a real logged model in seconds, for the tests of evaluate-model's run
     (and its mutation run, which rebuilds this once per mutant). Tests change a copy of it: `tiny_copy`."""
-    root = tmp_path_factory.mktemp("tiny")
-    write_reviews(root / "reviews.csv", rows=60)
+    # A mutation run (tests/mutation.py) names a directory for it: built by its clean, unmutated pass, then used by
+    # every mutant's tests. train-model calls evaluate_model.averaging, so a build under a mutant stays private.
+    shared = os.environ.get(TINY_CACHE)
+    unmutated = os.environ.get("MUTANT_UNDER_TEST", "") in ("", "stats")
+    if shared and not unmutated and not (Path(shared) / "built").exists():
+        shared = None
+    root = Path(shared) if shared else tmp_path_factory.mktemp("tiny")
     settings = tiny_settings(root / "work", root / "reviews.csv")
-    data_prep.run(settings)
-    feature_eng.run(settings)
-    train_model.run(settings)
+    if not (root / "built").exists():
+        write_reviews(root / "reviews.csv", rows=60)
+        data_prep.run(settings)
+        feature_eng.run(settings)
+        train_model.run(settings)
+        (root / "built").touch()
     return settings
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import data_prep, dataset, evaluate_model, feature_eng, register_model, train_model
+from pipeline import data_prep, dataset, evaluate_model, feature_eng, register_model, tracking, train_model
 from pipeline.errors import DataError, GateFailed, PipelineError
 from pipeline.settings import Settings
 from tests.pipeline.conftest import embedded_settings, mlflow_client, run_cli, write_csv
@@ -23,7 +23,8 @@ def _expected(s: Settings, run_id: str, average: str = "binary") -> dict[str, fl
     from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 
     test = dataset.read_split_csv(s.test_csv)
-    model = mlflow.sklearn.load_model(mlflow_client(s).get_run(run_id).data.tags[train_model.MODEL_URI_TAG])
+    client = tracking.connect(s)  # also points mlflow's `models:/` lookups at this store
+    model = mlflow.sklearn.load_model(client.get_run(run_id).data.tags[train_model.MODEL_URI_TAG])
     predicted = model.predict(list(test.texts))
     assert len(set(predicted)) == 2, "the tiny model must predict both classes, or the ratios say little"
     kw = {"average": average, "zero_division": 0}
