@@ -805,3 +805,53 @@ options:
   --lock-timeout SECONDS
                         wait this long for another run holding the repository lock (default: 120)
 """
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["Bad_Bucket"], "'Bad_Bucket' is not a valid S3 bucket name: may contain only lowercase letters, digits, dots "
+                     "and hyphens (found 'B' '_')"),
+    (["good-bucket-name", "--region", "us-middle-9"],
+     "'us-middle-9' is not an AWS region code (e.g. us-east-1, eu-west-1)"),
+    (["good-bucket-name", "--root", "/nonexistent"], "--root /nonexistent: not a directory"),
+    (["good-bucket-name", "--lock-timeout", "-1"], "--lock-timeout must be 0 or more seconds"),
+    (["good-bucket-name", "--env", "qa"], "unknown environment 'qa' (known: dev, prod, staging, or all)"),
+    ([STAGING_OLD], f"bucket {STAGING_OLD!r} is already used by staging; environments sharing a bucket overwrite "
+                    "each other's data (pass --allow-shared if that is intended)"),
+    (["one-bucket", "--env", "all"],
+     "--env all would put dev, prod, staging on one bucket; pass --allow-shared if that is intended"),
+], ids=["bucket", "region", "root", "lock-timeout", "env", "shared", "all"])
+def test_each_refusal_says_its_whole_reason_and_changes_nothing(repo, engine, capsys, argv, said):
+    before = snapshot(repo)
+    assert main(["update-bucket", *argv]) == 2
+    assert capsys.readouterr().err == f"error: {said}\n"
+    assert snapshot(repo) == before
+
+
+def test_a_root_without_overlays_is_refused_naming_where_it_looked(tmp_path, engine, capsys):
+    assert main(["update-bucket", "good-bucket-name", "--root", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"error: no environments under {tmp_path.resolve() / 'overlays'}\n"
+
+
+def test_what_is_already_set_is_said_with_the_region_only_when_one_was_asked_for(repo, engine, capsys):
+    assert main(["update-bucket", DEV_OLD]) == 0
+    assert capsys.readouterr().out == f"dev: already set (bucket {DEV_OLD})\n"
+    assert main(["update-bucket", DEV_OLD, "--region", "us-east-1"]) == 0
+    assert capsys.readouterr().out == f"dev: already set (bucket {DEV_OLD}, region us-east-1)\n"
+    assert engine.calls == []  # nothing to write, nothing to check
+
+
+def test_notes_on_what_is_left_alone_and_on_what_check_will_say(repo, engine, capsys):
+    (repo / "overlays/prod/bucket.yaml").write_text("- op: replace\n  path: /x\n  value: y\n")
+    dvc = repo / ".dvc/config"
+    dvc.write_text(dvc.read_text().replace('remote "dev"', 'remote "archive"').replace(DEV_OLD, "elsewhere"))
+    assert main(["update-bucket", STAGING_OLD, "--allow-shared"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"note: prod: {repo / 'overlays/prod/kustomization.yaml'}: no patch sets dvc-s3-bucket (expected a JSON6902 "
+        "patch such as bucket.yaml with a `test` op on the parameter's name and a `replace` op on its value); not "
+        "compared for a shared bucket",
+        "note: dev: no DVC remote in .dvc/config follows its bucket; left as it is",
+        "note: `python -m validation check` reports ENV-BUCKET-SHARED for this until [tool.validation] "
+        "allow-shared-buckets = true",
+    ]
+    assert buckets.read_settings(repo, "dev").bucket == STAGING_OLD
