@@ -14,6 +14,7 @@ import yaml
 from pipeline.s3 import bucket_name_problems, is_valid_region
 from validation.model import JsonPath, Manifest, Severity
 from validation.rules import Check, Context, Problem, Rule, register
+from validation.rules.argo.secret_refs import names_a_secret
 from validation.rules.argo.spec_walk import WORKFLOW_KINDS, as_dict, as_list, templates, walk_strings, workflow_spec
 
 FAMILY = "env"
@@ -257,11 +258,21 @@ def _literal_secret(name: str, value: Any, secret_names: set[str]) -> bool:
         return False
     if value in secret_names or credential_kind(value) is not None:  # the second is reported by the pattern scan
         return False
-    if value.isdigit():  # a length, a limit, a count
+    if value.isdigit() or is_placeholder(value):  # a length, a limit, a count; a blank to fill in
         return False
     if secret_looking_name(name):
         return True
     return bool(_AWS_SECRET_VALUE.match(value)) and "AWS" in name.upper()
+
+
+# A blank in a template or an example, to be filled in where it is used: the whole value <password>, ${TOKEN} or
+# $(TOKEN); or YOUR_API_KEY_HERE, or redacted (642xxxxxxxxdedc, ******).
+_BLANK = re.compile(r"\s*(?:<[^<>\n]+>|\$\{[^{}\n]+\}|\$\([^()\n]+\))\s*\Z")
+_BLANK_PART = re.compile(r"(?i:\byour[_-])|[xX*]{6,}")
+
+
+def is_placeholder(value: str) -> bool:
+    return bool(_BLANK.match(value) or _BLANK_PART.search(value))
 
 
 # MYSQL_RANDOM_ROOT_PASSWORD: "yes", MYSQL_ALLOW_EMPTY_PASSWORD: "true": a setting about a password, not one.
@@ -300,7 +311,7 @@ def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
                   if isinstance(v, str) and "\n" not in v.strip()]
     secret_names = {str(s.metadata.get("name")) for s in ctx.of_kind("Secret")} | set(ctx.config.external.secrets)
     for what, name, value, path in pairs:
-        if _literal_secret(name, value, secret_names):
+        if _literal_secret(name, value, secret_names) and not (what == "parameter" and names_a_secret(m, ctx, path)):
             found_in_object = True
             yield Problem(m, f"{what} {name!r} has a literal value; {_FIX[what]}", path)
     if m.kind == "Secret":
@@ -314,7 +325,7 @@ def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
                             text = base64.b64decode(text, validate=False).decode("utf-8", "replace")
                         except (binascii.Error, ValueError):
                             pass
-                    if text.strip():
+                    if text.strip() and not is_placeholder(text):
                         yield Problem(m, f"Secret holds inline {key} {k!r}; keep Secrets out of the repository "
                                          "(create them in the cluster, or use a sealed/external secret)", (key, str(k)))
     # Comments and other text in the source file that did not survive rendering.
@@ -330,8 +341,10 @@ _rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
       "GitHub/GitLab/Slack tokens, literal values under names that end in a credential word (password, secret, "
       "token, api-key, access-key...) in container env, Argo parameters (arguments, inputs and their defaults) and "
       "ConfigMap data, and Secrets with inline data. Argo expressions, empty values, plain numbers, switches "
-      "(MYSQL_RANDOM_ROOT_PASSWORD: \"yes\") and secretKeyRef references are fine. On in every tree, unlike the "
-      "other ENV rules.",
+      "(MYSQL_RANDOM_ROOT_PASSWORD: \"yes\") and secretKeyRef references are fine, and so is an Argo parameter "
+      "whose every use, followed through the steps that pass it on, names a Secret or a key in one "
+      "(GITHUB_TOKEN_SECRET_KEY: token, read with secretKeyRef: {key: '{{inputs.parameters.GITHUB_TOKEN_SECRET_KEY}}'"
+      "}). On in every tree, unlike the other ENV rules.",
       "Remove the credential (and rotate it: it is in git history). Reference the external `aws-credentials` Secret "
       "with secretKeyRef instead.",
       """
