@@ -244,6 +244,10 @@ def load_text(text: str, display: str, path: Path | None = None, *, first_line: 
     parsing the text again; it may replace `document.data`.
     """
     loaded = LoadedFile(path=path or Path(display), display=display)
+    if display.endswith(".json") and "\t" in text:
+        # JSON allows tabs wherever it allows spaces, and none inside strings (they are escaped there): each is one
+        # space to the YAML parser, so lines and columns stay where they were.
+        text = text.replace("\t", " ")
     tabs = _tab_issues(text, display, first_line)
     loaded.issues.extend(tabs)
     tab_lines = {i.line for i in tabs}

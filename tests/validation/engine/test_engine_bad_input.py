@@ -203,6 +203,16 @@ def test_a_structural_tab_before_a_block_scalar_does_not_flag_the_block() -> Non
     assert [(i.rule_id, i.line, i.column) for i in loaded.issues] == [("YAML-TAB", 2, 1)]
 
 
+def test_json_indented_with_tabs_is_valid_json_and_its_lines_hold() -> None:
+    # kubectl and Argo CD read .json with a JSON parser, which takes tabs as whitespace; YAML's would refuse them.
+    text = '{\n\t"apiVersion": "v1",\n\t"kind": "ConfigMap",\n\t"metadata": {"name": "x"},\n\t"data": {"a": 1}\n}\n'
+    loaded = load_text(text, "configmap.json")
+    assert loaded.issues == []
+    [doc] = loaded.documents
+    assert doc.data == {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": 1}}
+    assert {i.rule_id for i in load_text(text, "configmap.yaml").issues} == {"YAML-TAB"}  # the same text as YAML
+
+
 MAKEFILE = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata:\n  Makefile: |\n    all:\n    \techo hi\n"
 
 
