@@ -400,6 +400,9 @@ def _one_report_per_mistake(items: list[tuple[_Pending, Finding]], root: Path) -
     # another rule's error at the very line a render failure points at explains it better (an Application's path)
     error_lines = {(f.file, f.line) for p, f in items if p.cause is None and f.severity >= Severity.ERROR}
     spans = [(f.file, p.span) for p, f in items if p.span is not None and f.severity >= Severity.ERROR]
+    # YAML-MISSING-KIND says a document has no apiVersion or kind; the schema's "missing required field" on those two
+    # says it again.
+    shapeless = {(f.file, f.line) for _, f in items if f.rule_id == "YAML-MISSING-KIND"}
     trees: dict[Path, set[str]] = {}
 
     def reads_broken_file(t: Target) -> bool:
@@ -411,6 +414,9 @@ def _one_report_per_mistake(items: list[tuple[_Pending, Finding]], root: Path) -
 
     out = []
     for p, f in items:
+        if f.rule_id == "SCHEMA-REQUIRED" and (f.file, f.line) in shapeless and not f.json_path \
+                and f.message.endswith(('field "apiVersion"', 'field "kind"')):
+            continue
         if p.cause is not None:
             if p.cause.file in source_errors or (not p.cause.located and any(map(reads_broken_file, p.broken))) \
                     or (f.file, f.line) in error_lines:

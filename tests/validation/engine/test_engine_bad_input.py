@@ -64,6 +64,20 @@ def test_bad_file_given_as_path_is_a_finding_with_line_and_column(case: str, tmp
     assert code == expected_exit
 
 
+@pytest.mark.parametrize("select, reported", [
+    ("YAML,SCHEMA", ["YAML-MISSING-KIND"]),
+    ("SCHEMA", ["SCHEMA-REQUIRED", "SCHEMA-REQUIRED"]),  # as kubeconform: both fields, when the shape rule is off
+])
+def test_a_json_file_without_kind_is_one_finding(select: str, reported: list[str], tmp_path: Path, run_cli) -> None:
+    # Argo CD's directory source fails on it ("Object 'Kind' is missing"): one mistake, said once.
+    write(tmp_path, {"manifests/package.json": '{"name": "send-message", "version": "1.0.0"}\n', "pyproject.toml": ""})
+    code, out, _ = run_cli("check", "--root", str(tmp_path), "--format", "json", "--select", select,
+                           str(tmp_path / "manifests"))
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    assert [(f["rule_id"], f["file"], f["line"]) for f in findings] == [(r, "manifests/package.json", 1) for r in reported]
+
+
 def test_bad_source_in_the_repo_tree_is_linted(repo: Path, run_cli) -> None:
     app = (repo / "argocd/apps/dev.yaml").read_text()
     write(repo, {"argocd/apps/dev.yaml": app.replace("    targetRevision: main\n",
