@@ -26,6 +26,7 @@ from validation.render import (
     find_engine,
     kustomization_tree,
     manifests_from_files,
+    nested_kustomizations,
     plain_files,
     render_targets,
     walk_inputs,
@@ -187,6 +188,19 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
                 result.notes.append(f"{t.name} {why}; not checked")
                 if "Component" not in why:
                     skipped.append(t.name)
+            elif t.path.is_dir() and not is_kustomization_dir(t.path) \
+                    and (nested := nested_kustomizations(t, root)) is not None:
+                # A folder of bases, overlays and patches: its overlays are rendered, what they read is not read
+                # again as objects, the rest is.
+                if nested.plain:
+                    chosen.append(t)
+                    path_files[t.path] = nested.plain
+                chosen.extend(nested.roots)
+                comps = f" ({nested.components} kustomize Component(s) among them)" if nested.components else ""
+                result.notes.append(
+                    f"{t.name}: holds kustomizations: rendered the {len(nested.roots)} that no other one includes, "
+                    f"as `kustomize build` would; the {nested.consumed} file(s) they read{comps} are checked through "
+                    "those renders, not as objects of their own")
             else:
                 chosen.append(t)
         lint_paths: list[Path] = []
@@ -195,7 +209,8 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
                 read = kustomization_tree(t.path, boundary=_inside(t.path, root))[0]
                 lint_paths.extend(sorted(f for f in read if f.suffix in (".yaml", ".yml")))
             else:
-                found_files = path_files[t.path] = plain_files(t.path)
+                found_files = path_files.get(t.path) or plain_files(t.path)
+                path_files[t.path] = found_files
                 lint_paths.extend(found_files)
                 read_as_objects.update(found_files)
                 if t.path.is_dir():

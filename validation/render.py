@@ -553,6 +553,50 @@ def is_kustomize_config(obj: dict[str, Any]) -> bool:
     return api.startswith(KUSTOMIZE_API) or (not api and obj.get("kind") in ("Kustomization", "Component"))
 
 
+@dataclass
+class NestedKustomizations:
+    """A plain folder given as a PATH that holds kustomizations: what to render and what to read as it is."""
+
+    roots: list[Target]  # the kustomizations no other one in the folder includes (the overlays), to render
+    plain: list[Path]  # the folder's files that no kustomization reads
+    consumed: int  # files the kustomizations read (patches, bases, generator inputs): checked through the renders
+    components: int  # kustomize Components: rendered only through the roots that list them
+
+
+def nested_kustomizations(t: Target, root: Path) -> NestedKustomizations | None:
+    """A folder of kustomize bases, overlays and patches is not a folder of manifests: a patch is half an object, a
+    base's image or namespace is set by its overlay. Each kustomization that no other one in the folder includes is
+    rendered, as `kustomize build` would; the files the kustomizations read are checked through those renders, and
+    only the rest is read as it is. None: the folder holds no kustomization."""
+    from validation.targets import not_a_target  # render is imported by targets' importers; keep the edge one way
+
+    found: list[Path] = []
+    for dirpath, dirnames, _ in os.walk(t.path):
+        d = Path(dirpath)
+        if d != t.path and (d / "Chart.yaml").is_file():
+            dirnames[:] = []  # a Helm chart inside the folder is Helm's (plain_files skips it too)
+            continue
+        dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
+        if kustomization_file(d) is not None:
+            found.append(d)
+    if not found:
+        return None
+    reads: dict[Path, set[Path]] = {d: set(walk_inputs(d, boundary=root).files) for d in found}
+    consumed = set().union(*reads.values())
+    kfiles = {safe_resolve(kustomization_file(d)): d for d in found}  # type: ignore[arg-type]
+    included = {kfiles[f] for other in found for f in reads[other] if f in kfiles and kfiles[f] != other}
+    roots, components = [], 0
+    for d in found:
+        why = not_a_target(d)
+        if why and "Component" in why:
+            components += 1
+        elif d not in included and why is None:
+            name = (Path(t.name) / d.relative_to(t.path)).as_posix()
+            roots.append(Target(name=name, kind="path", path=d))
+    plain = [f for f in plain_files(t.path) if safe_resolve(f) not in consumed]
+    return NestedKustomizations(roots, plain, len(consumed), components)
+
+
 def argocd_reads(lf: LoadedFile) -> bool:
     """Whether a directory source takes this file's documents as objects, as Argo CD's repo server decides
     (reposerver getObjsFromYAMLOrJSON): a YAML file whose first document is not an object with a `kind` (a Helm
