@@ -23,6 +23,7 @@ class External:
     persistentvolumeclaims: list[str] = field(default_factory=list)
     workflowtemplates: list[str] = field(default_factory=list)  # "name" or "name/template"
     clusterworkflowtemplates: list[str] = field(default_factory=list)
+    clusterroles: list[str] = field(default_factory=list)  # an operator's (the platform's own are known)
 
 
 @dataclass

@@ -19,8 +19,16 @@ DANGEROUS_VERBS = ("escalate", "bind", "impersonate")
 # Verbs resourceNames cannot restrict (the object has no name before it exists): a rule granting only these has
 # nothing to name (Kubernetes RBAC docs, "Referring to resources").
 UNNAMEABLE_VERBS = ("create", "deletecollection")
-# ClusterRoles every cluster has; a binding to them is not dangling.
-BUILTIN_CLUSTER_ROLES = {"cluster-admin", "admin", "edit", "view"}
+# ClusterRoles the platform creates; a binding to them is not dangling. Kubernetes' user-facing roles (and every
+# `system:` one), and OpenShift's defaults (OpenShift GitOps is Argo CD): its documented default cluster roles and
+# those of its built-in monitoring and image registry. Others (an operator's) go under [tool.validation.external].
+BUILTIN_CLUSTER_ROLES = frozenset({
+    "cluster-admin", "admin", "edit", "view",
+    "basic-user", "cluster-reader", "cluster-status", "self-provisioner", "sudoer", "self-access-reviewer",
+    "cluster-monitoring-view", "monitoring-edit", "monitoring-rules-edit", "monitoring-rules-view",
+    "alert-routing-edit", "user-workload-monitoring-config-edit",
+    "registry-admin", "registry-editor", "registry-viewer",
+})
 
 # What the executor in a workflow pod needs, per Argo Workflows release (docs/workflow-rbac.md):
 # up to 3.3 the emissary executor reported outputs by patching its own pod; from 3.4 it writes WorkflowTaskResults.
@@ -165,7 +173,7 @@ def check_binding_role(m: Manifest, ctx: Context) -> Iterator[Problem]:
         return
     if kind == "ClusterRole":
         if ctx.find("ClusterRole", str(name)) is None and str(name) not in BUILTIN_CLUSTER_ROLES \
-                and not str(name).startswith("system:"):
+                and not str(name).startswith("system:") and str(name) not in ctx.config.external.clusterroles:
             yield Problem(m, f"roleRef names ClusterRole {name!r}, which is not rendered", ("roleRef", "name"))
         return
     if m.kind == "ClusterRoleBinding":
@@ -180,9 +188,11 @@ def check_binding_role(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 
 _rule("RBAC-BINDING-ROLE-MISSING", "binding-role-missing", Severity.ERROR, BINDING_KINDS,
-      "A binding's roleRef names a Role or ClusterRole rendered in the same environment (or a built-in ClusterRole); "
+      "A binding's roleRef names a Role or ClusterRole rendered in the same environment (or one the platform "
+      "creates: Kubernetes' and OpenShift's default ClusterRoles, any `system:` one, or one declared external); "
       "a RoleBinding's Role lives in the binding's namespace.",
-      "Fix roleRef.name/kind, or render the Role with the binding.",
+      "Fix roleRef.name/kind, or render the Role with the binding; a ClusterRole an operator installs goes under "
+      "[tool.validation.external] clusterroles.",
       """
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ml-pipeline-executor}   # rendered
 """, """
