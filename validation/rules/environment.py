@@ -210,6 +210,18 @@ _SECRET_LAST_WORDS = {"password", "passwd", "pwd", "secret", "token", "credentia
 _KEY_KINDS = {"api", "access", "private", "secret", "signing", "encryption"}
 
 
+# A Secret's key that says where or who, not what proves it: a bucket, an endpoint, a user name, a public
+# certificate (ca.crt, tls.crt; tls.key is the private half).
+_PLAIN_LAST_WORDS = {"region", "endpoint", "bucket", "url", "uri", "host", "hostname", "port", "name", "namespace",
+                     "path", "domain", "email", "user", "username", "login", "id", "crt", "cert", "certificate"}
+
+
+def plainly_not_a_credential(key: str) -> bool:
+    words = [w.lower() for w in _WORDS.findall(key)]
+    return bool(words) and words[-1] in _PLAIN_LAST_WORDS and not secret_looking_name(key) \
+        and not (words[-1] == "id" and "key" in words)  # AWS_ACCESS_KEY_ID names half a key pair
+
+
 def secret_looking_name(name: str) -> bool:
     words = [w.lower() for w in _WORDS.findall(name)]
     if not words:
@@ -266,9 +278,9 @@ def _literal_secret(name: str, value: Any, secret_names: set[str]) -> bool:
 
 
 # A blank in a template or an example, to be filled in where it is used: the whole value <password>, ${TOKEN} or
-# $(TOKEN); or YOUR_API_KEY_HERE, or redacted (642xxxxxxxxdedc, ******).
+# $(TOKEN); or YOUR_API_KEY_HERE, UPDATE_AWS_ACCESS_KEY_ID, changeme, or redacted (642xxxxxxxxdedc, ******).
 _BLANK = re.compile(r"\s*(?:<[^<>\n]+>|\$\{[^{}\n]+\}|\$\([^()\n]+\))\s*\Z")
-_BLANK_PART = re.compile(r"(?i:\byour[_-])|[xX*]{6,}")
+_BLANK_PART = re.compile(r"(?i:\b(?:your|update|replace)[_-]|\bchange[_-]?me\b)|[xX*]{6,}")
 
 
 def is_placeholder(value: str) -> bool:
@@ -325,7 +337,7 @@ def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
                             text = base64.b64decode(text, validate=False).decode("utf-8", "replace")
                         except (binascii.Error, ValueError):
                             pass
-                    if text.strip() and not is_placeholder(text):
+                    if text.strip() and not is_placeholder(text) and not plainly_not_a_credential(str(k)):
                         yield Problem(m, f"Secret holds inline {key} {k!r}; keep Secrets out of the repository "
                                          "(create them in the cluster, or use a sealed/external secret)", (key, str(k)))
     # Comments and other text in the source file that did not survive rendering.
@@ -340,7 +352,9 @@ _rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
       "No credentials in any rendered object or its source file: AWS access key ids and secret keys, private keys, "
       "GitHub/GitLab/Slack tokens, literal values under names that end in a credential word (password, secret, "
       "token, api-key, access-key...) in container env, Argo parameters (arguments, inputs and their defaults) and "
-      "ConfigMap data, and Secrets with inline data. Argo expressions, empty values, plain numbers, switches "
+      "ConfigMap data, and Secrets with inline data (but not their keys that name a place, a user or a public "
+      "certificate: a bucket, an endpoint, ca.crt). Blanks to fill in (<password>, ${TOKEN}, YOUR_..., UPDATE_..., "
+      "changeme, redacted xxxxxx) are not credentials. Argo expressions, empty values, plain numbers, switches "
       "(MYSQL_RANDOM_ROOT_PASSWORD: \"yes\") and secretKeyRef references are fine, and so is an Argo parameter "
       "whose every use, followed through the steps that pass it on, names a Secret or a key in one "
       "(GITHUB_TOKEN_SECRET_KEY: token, read with secretKeyRef: {key: '{{inputs.parameters.GITHUB_TOKEN_SECRET_KEY}}'"
