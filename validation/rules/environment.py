@@ -270,11 +270,15 @@ def _literal_secret(name: str, value: Any, secret_names: set[str]) -> bool:
         return False
     if value in secret_names or credential_kind(value) is not None:  # the second is reported by the pattern scan
         return False
-    if value.isdigit() or is_placeholder(value):  # a length, a limit, a count; a blank to fill in
-        return False
+    if value.isdigit() or is_placeholder(value) or _WHERE.match(value.strip()):
+        return False  # a length, a limit, a count; a blank to fill in; where the credential is, not what it is
     if secret_looking_name(name):
         return True
     return bool(_AWS_SECRET_VALUE.match(value)) and "AWS" in name.upper()
+
+
+# A file path (GOOGLE_APPLICATION_CREDENTIALS: /var/run/secrets/gcp/key.json) or a URL without a user's password.
+_WHERE = re.compile(r"(?:~?/|\./)[\w.@+=,/-]*\Z|[a-z][a-z0-9+.-]*://[^\s@]+\Z")
 
 
 # A blank in a template or an example, to be filled in where it is used: the whole value <password>, ${TOKEN} or
