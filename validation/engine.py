@@ -25,6 +25,7 @@ from validation.render import (
     directory_options,
     find_engine,
     kustomization_tree,
+    manifest_folders,
     manifests_from_files,
     nested_kustomizations,
     plain_files,
@@ -294,9 +295,14 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     result.timings["render"] = time.perf_counter() - clock
     # A directory holds files that are not manifests (Helm values, a Chart.yaml): skipped as Argo CD skips them,
     # so their shape is nobody's business. A file named on the command line is checked whatever it holds.
-    not_manifests = {display[f] for f in walked if f in loaded and not argocd_reads(loaded[f])}
+    folders = manifest_folders(loaded[f] for f in walked if f in loaded)
+    not_manifests = {display[f] for f in walked
+                     if f in loaded and not argocd_reads(loaded[f], f.parent in folders)}
+    # A tool's JSON in a folder of code (tsconfig.json with comments) is not ours to lint either.
+    tools_json = {name for name in not_manifests if name.endswith(".json")}
     pending: list[_Pending] = [_from_lint(i) for i in issues
-                               if not (i.rule_id in SHAPE_RULES and i.file in not_manifests)] + refused
+                               if not (i.rule_id in SHAPE_RULES and i.file in not_manifests or i.file in tools_json)]
+    pending += refused
 
     kustomized = {id(p) for p in built}
     for _, parts in split:
@@ -576,19 +582,26 @@ def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: 
         files = [f for f in files if real(f).is_relative_to(root)]
     parsed: list[LoadedFile] = []
     skipped: list[str] = []
+    read: list[LoadedFile] = []
     for f in files:
         lf = loaded.get(f)
         if lf is None:
             lf = load_file(f, repo_relative(root, f))
             pending.extend(_from_lint(i) for i in lf.issues)
-        if t.path.is_dir() and not argocd_reads(lf):
+        read.append(lf)
+    # An Application's folder is synced as it is (Argo CD fails on a tool's JSON there); a PATH may be a whole
+    # repository, whose folders of code are no deployment.
+    folders = manifest_folders(read) if t.kind == "path" and t.path.is_dir() else None
+    for lf in read:
+        if t.path.is_dir() and not argocd_reads(lf, folders is None or lf.path.parent in folders):
             skipped.append(lf.display)
             continue
         parsed.append(lf)
     if skipped and notes is not None:
         shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
         notes.append(f"{t.name}: skipped {len(skipped)} file(s) that are not Kubernetes manifests (kustomization "
-                     f"files, YAML without a kind such as Helm values), as Argo CD's directory source does: {shown}")
+                     "files, YAML without a kind such as Helm values, as Argo CD's directory source does; a tool's "
+                     f"JSON in a folder with no manifest): {shown}")
     return RenderedTarget(t, manifests_from_files(parsed, t.name), render_seconds=time.perf_counter() - start)
 
 

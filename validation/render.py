@@ -20,7 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import yaml
 
@@ -597,14 +597,20 @@ def nested_kustomizations(t: Target, root: Path) -> NestedKustomizations | None:
     return NestedKustomizations(roots, plain, len(consumed), components)
 
 
-def argocd_reads(lf: LoadedFile) -> bool:
+def argocd_reads(lf: LoadedFile, beside_manifests: bool = True) -> bool:
     """Whether a directory source takes this file's documents as objects, as Argo CD's repo server decides
     (reposerver getObjsFromYAMLOrJSON): a YAML file whose first document is not an object with a `kind` (a Helm
     values file, a Chart.yaml, a tool's config) is skipped unless its text holds apiVersion:, kind: and metadata:,
     and a file with no document at all yields nothing. JSON files are always decoded; kustomization files are
-    kustomize's, never resources."""
+    kustomize's, never resources.
+
+    `beside_manifests`: whether a Kubernetes object lives in the same folder. A folder with none (a web app's
+    package.json and tsconfig.json, a linter's config) is no folder Argo CD syncs: its JSON files are read only if
+    they look like objects."""
     if lf.path.name in KUSTOMIZATION_NAMES:
         return False
+    if lf.path.suffix == ".json" and not beside_manifests:
+        return _json_object(lf)
     if not lf.ok or lf.path.suffix == ".json":
         return True
     docs = [d.data for d in lf.documents if d.data is not None]
@@ -617,6 +623,23 @@ def argocd_reads(lf: LoadedFile) -> bool:
     except OSError:
         return True
     return all(marker in text for marker in _MANIFEST_MARKERS)
+
+
+def manifest_folders(files: Iterable[LoadedFile]) -> set[Path]:
+    """The folders among these files' that hold a Kubernetes object (a document with a kind)."""
+    return {lf.path.parent for lf in files
+            if lf.ok and any(isinstance(d.data, dict) and d.data.get("kind") for d in lf.documents)}
+
+
+def _json_object(lf: LoadedFile) -> bool:
+    if lf.ok:
+        docs = [d.data for d in lf.documents if d.data is not None]
+        return bool(docs) and isinstance(docs[0], dict) and bool(docs[0].get("kind") or docs[0].get("apiVersion"))
+    try:  # JSON with comments (tsconfig.json) does not parse: an object would still name its kind
+        text = lf.path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    return '"kind"' in text and '"apiVersion"' in text
 
 
 def manifests_from_files(files: list[LoadedFile], target: str) -> list[Manifest]:

@@ -69,13 +69,37 @@ def test_bad_file_given_as_path_is_a_finding_with_line_and_column(case: str, tmp
     ("SCHEMA", ["SCHEMA-REQUIRED", "SCHEMA-REQUIRED"]),  # as kubeconform: both fields, when the shape rule is off
 ])
 def test_a_json_file_without_kind_is_one_finding(select: str, reported: list[str], tmp_path: Path, run_cli) -> None:
-    # Argo CD's directory source fails on it ("Object 'Kind' is missing"): one mistake, said once.
-    write(tmp_path, {"manifests/package.json": '{"name": "send-message", "version": "1.0.0"}\n', "pyproject.toml": ""})
+    # Beside manifests, Argo CD's directory source fails on it ("Object 'Kind' is missing"): one mistake, said once.
+    write(tmp_path, {"manifests/package.json": '{"name": "send-message", "version": "1.0.0"}\n', "pyproject.toml": "",
+                     "manifests/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n"})
     code, out, _ = run_cli("check", "--root", str(tmp_path), "--format", "json", "--select", select,
                            str(tmp_path / "manifests"))
     findings = json.loads(out)["findings"]
     assert code == 1
     assert [(f["rule_id"], f["file"], f["line"]) for f in findings] == [(r, "manifests/package.json", 1) for r in reported]
+
+
+def test_a_tools_json_in_a_folder_with_no_manifest_is_skipped_and_one_beside_manifests_is_not(tmp_path: Path,
+                                                                                             run_cli) -> None:
+    # `check .` on a repository with a web app: its package.json and tsconfig.json (JSON with comments) are no
+    # deployment. Beside manifests, a JSON file that is not an object is what Argo CD's directory source fails on.
+    write(tmp_path, {
+        "pyproject.toml": "",
+        "deploy/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n",
+        "deploy/dashboard.json": '{"title": "latency", "panels": []}\n',
+        "web/package.json": '{"name": "web", "version": "1.0.0"}\n',
+        "web/tsconfig.json": '{\n  // comments make this JSONC, not JSON\n  "compilerOptions": {"strict": true}\n}\n',
+        "web/k8s/service.json": '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},\n'
+                                ' "spec": {"ports": [{"port": "http"}]}}\n',
+    })
+    code, out, _ = run_cli("check", "--root", str(tmp_path), "--format", "json", str(tmp_path))
+    report = json.loads(out)
+    assert sorted((f["rule_id"], f["file"]) for f in report["findings"]) == [
+        ("SCHEMA-TYPE", "web/k8s/service.json"),  # a manifest in JSON is read wherever it is
+        ("YAML-MISSING-KIND", "deploy/dashboard.json")]
+    [note] = [n for n in report["notes"] if "not Kubernetes manifests" in n]
+    assert "web/package.json" in note and "web/tsconfig.json" in note
+    assert code == 1
 
 
 def test_bad_source_in_the_repo_tree_is_linted(repo: Path, run_cli) -> None:
