@@ -678,6 +678,7 @@ class Inputs:
     patches: list[Path] = field(default_factory=list)  # nearest kustomization first
     outside: list[tuple[Path, Path]] = field(default_factory=list)  # (as named, where it resolves) off the boundary
     remote: list[tuple[Path, str]] = field(default_factory=list)  # (kustomization file, remote reference)
+    helm: list[tuple[Path, str]] = field(default_factory=list)  # (kustomization file, a helmCharts entry's chart)
 
 
 def walk_inputs(directory: Path, *, boundary: Path | None = None, limit: int = 2000,
@@ -708,6 +709,10 @@ def walk_inputs(directory: Path, *, boundary: Path | None = None, limit: int = 2
             continue
         if edit is not None and d == top:
             data = edit(data)
+        for chart in data.get("helmCharts") or []:
+            if isinstance(chart, dict):
+                inputs.helm.append((kfile, str(chart.get("name") or "?") + (f" ({chart['repo']})" if chart.get("repo")
+                                                                            else "")))
         for _, _, _, ref, role in _path_slots(data):
             named = Path(os.path.normpath(d / ref))
             if is_remote(ref) and not os.path.lexists(named):
@@ -739,6 +744,8 @@ def refusal(inputs: Inputs, root: Path, poisoned: dict[Path, str] | None = None)
             return RenderCause(shown, None, None, f"not rendered: {shown}: {reason}", False)
     return None
 
+
+_EXTERNAL_PLUGIN = re.compile(r"external plugins disabled; unable to load external plugin '([^']+)'")
 
 MAX_DEPTH = 500  # nesting levels; Kubernetes objects and CRD schemas stay under 100, kustomize takes minutes on 10,000
 
@@ -837,6 +844,11 @@ def render_targets(targets: list[Target], root: Path, engine: KustomizeEngine | 
         if inputs.outside:
             cause = refusal(inputs, root)
             return RenderedTarget(t, error=cause.message if cause else None, cause=cause)
+        if inputs.helm:  # kustomize --enable-helm runs Helm, which the validator does not (Argo CD needs it set too)
+            charts = list(dict.fromkeys(c for _, c in inputs.helm))
+            shown = ", ".join(charts[:3]) + (f" and {len(charts) - 3} more" if len(charts) > 3 else "")
+            return RenderedTarget(t, offline=f"not rendered: it inflates the Helm chart(s) {shown} through "
+                                             "helmCharts, and Helm charts are not rendered")
         remote = [] if allow_remote else list(dict.fromkeys(ref for _, ref in inputs.remote))
         if remote:  # offline by design: kustomize would fetch these over the network, with its own time-outs
             shown = ", ".join(remote[:3]) + (f" and {len(remote) - 3} more" if len(remote) > 3 else "")
@@ -853,6 +865,11 @@ def render_targets(targets: list[Target], root: Path, engine: KustomizeEngine | 
                                             app_file)
             return RenderedTarget(t, manifests, time.perf_counter() - start)
         except RenderError as exc:
+            plugin = _EXTERNAL_PLUGIN.search(str(exc))
+            if plugin:  # Argo CD runs it where kustomize.buildOptions enables plugins; the validator runs none
+                return RenderedTarget(t, render_seconds=time.perf_counter() - start,
+                                      offline=f"not rendered: it runs the kustomize plugin {plugin.group(1)!r}, and "
+                                              "external kustomize plugins are not run")
             return RenderedTarget(t, render_seconds=time.perf_counter() - start, error=str(exc), cause=exc.cause,
                                   tool_error=exc.tool)
         except ToolMissing as exc:

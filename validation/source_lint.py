@@ -452,6 +452,10 @@ def _kustomization_refs(path: Path, data: Any) -> tuple[set[Path], set[Path]]:
     for key in ("generators", "transformers", "validators", "crds", "configurations"):
         for entry in data.get(key) or []:
             add(inputs, entry)
+    for chart in data.get("helmCharts") or []:  # Helm's values, not resources
+        if isinstance(chart, dict):
+            for f in [chart.get("valuesFile")] + list(chart.get("additionalValuesFiles") or []):
+                add(inputs, f)
     return patches, inputs
 
 

@@ -143,6 +143,45 @@ def test_a_remote_base_is_not_rendered_offline_and_is_no_error(tmp_path: Path) -
     assert any("not rendered offline" in n for n in result.notes)
 
 
+def test_helm_charts_a_kustomization_inflates_are_not_rendered_and_their_values_are_not_resources(
+        tmp_path: Path) -> None:
+    # kustomize --enable-helm runs Helm on a chart it downloads; Argo CD does so where kustomize.buildOptions says.
+    write(tmp_path, {
+        "pyproject.toml": "",
+        "kyverno/kustomization.yaml": """\
+            resources: [namespace.yaml]
+            helmCharts:
+              - {name: kyverno, version: 3.0.5, repo: "https://kyverno.github.io/kyverno/", valuesFile: values.yaml,
+                 additionalValuesFiles: [values-prod.yaml]}
+            """,
+        "kyverno/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: kyverno}\n",
+        "kyverno/values.yaml": "replicaCount: 3\nadmissionController: {replicas: 3}\n",
+        "kyverno/values-prod.yaml": "features: {policyExceptions: {enabled: true}}\n",
+    })
+    result = _run(tmp_path, "kyverno")
+    assert result.errors == [] and result.findings == []  # no RENDER-FAILED, no YAML-MISSING-KIND on the values
+    [rt] = result.rendered
+    assert rt.incomplete and "Helm chart(s) kyverno (https://kyverno.github.io/kyverno/)" in rt.offline
+
+
+def test_an_external_kustomize_plugin_is_not_run_and_is_no_error(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "pyproject.toml": "",
+        "policies/kustomization.yaml": "generators: [policy-generator.yaml]\n",
+        "policies/policy-generator.yaml": """\
+            apiVersion: policy.open-cluster-management.io/v1
+            kind: PolicyGenerator
+            metadata: {name: kyverno-policies}
+            policies: [{name: require-labels, manifests: [{path: require-labels.yaml}]}]
+            """,
+        "policies/require-labels.yaml": CONFIGMAP,
+    })
+    result = _run(tmp_path, "policies")
+    assert result.errors == [] and [f.rule_id for f in result.findings] == []
+    [rt] = result.rendered
+    assert rt.incomplete and "kustomize plugin 'PolicyGenerator'" in rt.offline
+
+
 MULTI_SOURCE = """\
     apiVersion: argoproj.io/v1alpha1
     kind: Application
