@@ -19,7 +19,7 @@ from validation.rules.argo.spec_walk import as_dict
 # OpenShift's service CA operator writes a serving certificate into the Secret a Service's annotation names.
 SERVING_CERT_ANNOTATIONS = ("service.beta.openshift.io/serving-cert-secret-name",
                             "service.alpha.openshift.io/serving-cert-secret-name")
-# The ServiceAccounts the Argo CD operator creates for an ArgoCD named N: N-argocd-<component>.
+# The ServiceAccounts and Roles the Argo CD operator creates for an ArgoCD named N: N-argocd-<component>.
 ARGOCD_OPERATOR_COMPONENTS = ("application-controller", "applicationset-controller", "dex-server",
                               "notifications-controller", "redis", "redis-ha", "repo-server", "server")
 
@@ -62,6 +62,7 @@ def _service(m: Manifest) -> Iterator[Produced]:
 def _argocd(m: Manifest) -> Iterator[Produced]:
     for component in ARGOCD_OPERATOR_COMPONENTS:
         yield "ServiceAccount", f"{m.metadata.get('name')}-argocd-{component}", True
+        yield "Role", f"{m.metadata.get('name')}-argocd-{component}", True
 
 
 PRODUCERS: dict[tuple[str, str], Callable[[Manifest], Iterator[Produced]]] = {

@@ -180,6 +180,8 @@ def check_binding_role(m: Manifest, ctx: Context) -> Iterator[Problem]:
         yield Problem(m, "a ClusterRoleBinding can only reference a ClusterRole", ("roleRef", "kind"))
         return
     role = ctx.find("Role", str(name))
+    if role is None and produced(ctx.target.world, "Role", str(name), m.namespace) is not None:
+        return  # created by an operator the target renders (an ArgoCD instance's Roles)
     if role is None:
         yield Problem(m, f"roleRef names Role {name!r}, which is not rendered", ("roleRef", "name"))
     elif role.namespace and m.namespace and role.namespace != m.namespace:
@@ -189,8 +191,9 @@ def check_binding_role(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 _rule("RBAC-BINDING-ROLE-MISSING", "binding-role-missing", Severity.ERROR, BINDING_KINDS,
       "A binding's roleRef names a Role or ClusterRole rendered in the same environment (or one the platform "
-      "creates: Kubernetes' and OpenShift's default ClusterRoles, any `system:` one, or one declared external); "
-      "a RoleBinding's Role lives in the binding's namespace.",
+      "creates: Kubernetes' and OpenShift's default ClusterRoles, any `system:` one, or one declared external; or "
+      "an operator the target renders: an ArgoCD instance's Roles); a RoleBinding's Role lives in the binding's "
+      "namespace.",
       "Fix roleRef.name/kind, or render the Role with the binding; a ClusterRole an operator installs goes under "
       "[tool.validation.external] clusterroles.",
       """
