@@ -61,6 +61,9 @@ REPOS = [
          how="a full run: its Argo CD Applications live in bootstrap/ (argocd-dir), app-of-apps included"),
     Repo("invenio-rdm-gitops",
          how="a full run with no configuration: Applications under argocd/, multi-source Helm apps, SealedSecrets"),
+    Repo("demo-ai-gitops-catalog", paths=("components",),
+         how="one folder of bases, overlays, patches and Components, as a user would type it: its overlays rendered, "
+             "the files they read not read again as objects"),
     Repo("gitops-catalog", paths=("*/operator/overlays/*/", "*/instance/overlays/*/", "*/aggregate/overlays/*/",
                                   "*/base/", "*/instance/components/*/", "*/operator/components/*/"),
          how="every overlay of five catalog entries, and their kustomize Components, as a shell glob would hand "
