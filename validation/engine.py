@@ -751,7 +751,7 @@ def _rules_stage(config: Config, root: Path, rendered: list[RenderedTarget], ena
                     continue
                 for p in problems:
                     out.append(_Pending(rule.id, p.message, target=_label(rt.target), manifest=p.manifest,
-                                        rendered=rt, path=tuple(p.path)))
+                                        rendered=rt, path=tuple(p.path), severity=p.severity))
         if progress:
             progress("rules", n, len(rendered), rt.target.name)
     return out

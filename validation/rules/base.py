@@ -23,6 +23,7 @@ class Problem:
     manifest: Manifest
     message: str
     path: JsonPath = ()
+    severity: Severity | None = None  # this finding's, where the rule grades its findings (config still overrides)
 
 
 @dataclass

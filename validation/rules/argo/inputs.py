@@ -23,7 +23,23 @@ def _required_inputs(template: dict[str, Any]) -> tuple[list[str], list[str]]:
     return params, arts
 
 
-def _argument_issues(m: Manifest, ctx: Context) -> Iterator[tuple[str, str, JsonPath]]:
+def _unknown(what: str, call: Any, callee_name: str, name: str, declared: list[str],
+             given: list[str]) -> tuple[str, Severity | None]:
+    """An argument the called template does not declare. Argo drops it without a word: an error where it looks like
+    a misspelt input the call leaves unset (that input then runs on its default, or not at all), a warning where it
+    is only dead."""
+    import difflib  # only when an argument is unknown
+
+    left = [n for n in declared if n not in given]
+    close = difflib.get_close_matches(name, left, n=1, cutoff=0.75)
+    head = f"{call.kind} {call.name!r} passes {what} {name!r}, but {callee_name!r} has no such input"
+    if close:
+        return f"{head} (did you mean {close[0]!r}?)", None
+    return (f"{head} (inputs: {', '.join(declared) or 'none'}); Argo drops it without a word",
+            Severity.WARNING)
+
+
+def _argument_issues(m: Manifest, ctx: Context) -> Iterator[tuple[str, str, JsonPath, Severity | None]]:
     spec, base = workflow_spec(m)
     for call in calls(spec):
         if call.kind == "hook" and "template" not in call.node and "templateRef" not in call.node:
@@ -45,21 +61,19 @@ def _argument_issues(m: Manifest, ctx: Context) -> Iterator[tuple[str, str, Json
         for name in need_p:
             if name not in given_p:
                 yield ("ARGO-INPUT-MISSING", f"{call.kind} {call.name!r} calls {callee_name!r} without input parameter "
-                                             f"{name!r}, which has no default", cp)
+                                             f"{name!r}, which has no default", cp, None)
         for name in need_a:
             if name not in given_a:
                 yield ("ARGO-INPUT-MISSING", f"{call.kind} {call.name!r} calls {callee_name!r} without input artifact "
-                                             f"{name!r}", cp)
+                                             f"{name!r}", cp, None)
         for i, p in enumerate(as_list(args.get("parameters"))):
             if isinstance(p, dict) and p.get("name") and str(p["name"]) not in all_p:
-                yield ("ARGO-ARGUMENT-UNKNOWN", f"{call.kind} {call.name!r} passes parameter {p['name']!r}, but "
-                                                f"{callee_name!r} has no such input (inputs: {', '.join(all_p) or 'none'})",
-                       (*cp, "arguments", "parameters", i, "name"))
+                message, severity = _unknown("parameter", call, callee_name, str(p["name"]), all_p, given_p)
+                yield "ARGO-ARGUMENT-UNKNOWN", message, (*cp, "arguments", "parameters", i, "name"), severity
         for i, a in enumerate(as_list(args.get("artifacts"))):
             if isinstance(a, dict) and a.get("name") and str(a["name"]) not in all_a:
-                yield ("ARGO-ARGUMENT-UNKNOWN", f"{call.kind} {call.name!r} passes artifact {a['name']!r}, but "
-                                                f"{callee_name!r} has no such input (inputs: {', '.join(all_a) or 'none'})",
-                       (*cp, "arguments", "artifacts", i, "name"))
+                message, severity = _unknown("artifact", call, callee_name, str(a["name"]), all_a, given_a)
+                yield "ARGO-ARGUMENT-UNKNOWN", message, (*cp, "arguments", "artifacts", i, "name"), severity
     # The entrypoint receives spec.arguments by name. A WorkflowTemplate's are supplied when it is submitted (Argo
     # validates one with fake arguments), so only what runs as it stands is held to it: a Workflow, a CronWorkflow,
     # and a Workflow that runs a template through workflowTemplateRef (with its own and the template's values).
@@ -84,17 +98,17 @@ def _argument_issues(m: Manifest, ctx: Context) -> Iterator[tuple[str, str, Json
         for name in need_p:
             if name not in given:
                 yield ("ARGO-INPUT-MISSING", f"entrypoint {entry!r} needs input parameter {name!r}, for which "
-                                             "spec.arguments.parameters gives no value", where)
+                                             "spec.arguments.parameters gives no value", where, None)
         for name in need_a:
             if name not in given_a:
                 yield ("ARGO-INPUT-MISSING", f"entrypoint {entry!r} needs input artifact {name!r}, which "
-                                             "spec.arguments.artifacts does not supply", where)
+                                             "spec.arguments.artifacts does not supply", where, None)
 
 
 def _arg_problems(rule_id: str, m: Manifest, ctx: Context) -> Iterator[Problem]:
-    for rid, message, path in cached("args", _argument_issues, m, ctx):
+    for rid, message, path, severity in cached("args", _argument_issues, m, ctx):
         if rid == rule_id:
-            yield Problem(m, message, path)
+            yield Problem(m, message, path, severity)
 
 
 def check_input_missing(m: Manifest, ctx: Context) -> Iterator[Problem]:
@@ -120,8 +134,10 @@ argo_rule("ARGO-INPUT-MISSING", "input-missing", Severity.ERROR,
 """, check=check_input_missing)
 
 argo_rule("ARGO-ARGUMENT-UNKNOWN", "argument-unknown", Severity.ERROR,
-          "Every argument a caller passes matches an input of the called template (also through templateRef).",
-          "Remove the argument, fix its name, or declare the input on the called template.",
+          "Every argument a caller passes matches an input of the called template (also through templateRef). Argo "
+          "drops one that does not without a word: an error where the name is a near miss of an input the call "
+          "leaves unset (a typo: that input runs on its default, or not at all), a warning where it is only dead.",
+          "Fix its name, remove the argument, or declare the input on the called template.",
           """
 - {name: train, template: train, arguments: {parameters: [{name: epochs, value: "3"}]}}
 """, """
