@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import jsonschema_rs
 
 from validation.model import JsonPath, Severity, format_path
-from validation.schemas import Catalog, argo, kubernetes
+from validation.schemas import Catalog, argo, kubernetes, vendored
 
 if TYPE_CHECKING:
     from validation.config import Config
@@ -62,6 +62,7 @@ class SchemaChecker:
         self.catalog = catalog or Catalog(kubernetes_version, argo_version)
         self.kubernetes_version = kubernetes.parse_version(kubernetes_version)
         self._compiled: dict[tuple[str, str], _Compiled | None] = {}
+        self._other_schemas: dict[tuple[str, ...], dict[str, Any] | None] = {}
         self._lock = threading.Lock()
 
     def has_schema(self, api_version: str, kind: str) -> bool:
@@ -137,8 +138,67 @@ class SchemaChecker:
         except (ValueError, TypeError, OverflowError):
             # YAML timestamps and non-string keys: Kubernetes sees them as JSON strings
             found = _validate(compiled, _jsonable(obj))
+        if api_version.startswith(argo.API_VERSION.split("/")[0] + "/") and any(
+                i.rule_id == UNKNOWN_FIELD for i in found):
+            found = [self._other_release(api_version, kind, i) if i.rule_id == UNKNOWN_FIELD else i for i in found]
         issues.extend(found)
         return issues
+
+    def _other_release(self, api_version: str, kind: str, issue: SchemaIssue) -> SchemaIssue:
+        """An unknown field that another vendored Argo Workflows release has (3.x's synchronization.mutex in 4.1)
+        says which: the manifest is likely written for that release."""
+        selected = self.catalog.argo.release
+        if not self.catalog.argo.has(api_version, kind):
+            return issue
+        lines: dict[str, vendored.Release] = {}
+        for r in vendored.releases(argo.PROJECT):  # oldest first: the last of a line is its newest patch
+            if r.line != selected.line:
+                lines[r.line] = r
+        # the nearest first: older releases newest first, then newer ones oldest first
+        older = sorted((r for r in lines.values() if r.version < selected.version), key=lambda r: r.version,
+                       reverse=True)
+        newer = sorted((r for r in lines.values() if r.version > selected.version), key=lambda r: r.version)
+        for release in older + newer:
+            schema = self._release_schema(release, api_version, kind)
+            if schema is not None and has_field(schema, issue.path):
+                return SchemaIssue(issue.rule_id, issue.path, f"{issue.message}; Argo Workflows {release.line} has it, "
+                                   f"{selected.line} does not: --argo-version {release.line} checks against "
+                                   f"{release.line}", issue.severity)
+        return issue
+
+    def _release_schema(self, release: vendored.Release, api_version: str, kind: str) -> dict[str, Any] | None:
+        key = ("release", release.line, api_version, kind)
+        with self._lock:
+            if key not in self._other_schemas:
+                bundle = argo.ArgoBundle(release, self.catalog._object_meta)
+                self._other_schemas[key] = bundle.schema(api_version, kind) if bundle.has(api_version, kind) else None
+            return self._other_schemas[key]
+
+
+def has_field(schema: dict[str, Any], path: JsonPath) -> bool:
+    """Whether the schema describes the field at `path` (its local $refs followed, any branch of a combinator)."""
+    defs = schema.get("$defs") or {}
+
+    def walk(node: Any, rest: JsonPath, depth: int = 0) -> bool:
+        if not isinstance(node, dict) or depth > 64:
+            return False
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return walk(defs.get(ref[len("#/$defs/"):]), rest, depth + 1)
+        if any(walk(branch, rest, depth + 1) for key in ("allOf", "anyOf", "oneOf") for branch in node.get(key) or []):
+            return True
+        if not rest:
+            return True
+        part, tail = rest[0], rest[1:]
+        if isinstance(part, int):
+            return walk(node.get("items"), tail, depth + 1)
+        props = node.get("properties") or {}
+        if part in props:
+            return walk(props[part], tail, depth + 1)
+        extra = node.get("additionalProperties")
+        return isinstance(extra, dict) and walk(extra, tail, depth + 1)
+
+    return walk(schema, tuple(path))
 
 
 def _validate(compiled: _Compiled, obj: Any) -> list[SchemaIssue]:

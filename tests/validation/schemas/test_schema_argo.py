@@ -88,12 +88,25 @@ def test_each_release_knows_its_own_fields() -> None:
                     retryStrategy={"backoff": {"cap": "30s"}})
     doc["spec"]["podPriority"] = 10
     found = {v: sorted(i.message for i in checker_for(v).check(doc)) for v in RELEASES}
-    assert found["3.6"] == ["spec.templates[0].retryStrategy.backoff.cap: unknown field"]
-    assert found["3.7"] == ["spec.podPriority: unknown field (did you mean priority?)"]
-    assert found["4.0"] == found["4.1"] == [
-        "spec.podPriority: unknown field (did you mean priority?)",
-        "spec.templates[0].synchronization.mutex: unknown field (did you mean mutexes?)",
-    ]
+    # Each unknown field says the nearest release that has it: older ones first.
+    assert found["3.6"] == ["spec.templates[0].retryStrategy.backoff.cap: unknown field; Argo Workflows 3.7 has it, "
+                            "3.6 does not: --argo-version 3.7 checks against 3.7"]
+    assert found["3.7"] == ["spec.podPriority: unknown field (did you mean priority?); Argo Workflows 3.6 has it, "
+                            "3.7 does not: --argo-version 3.6 checks against 3.6"]
+    for v in ("4.0", "4.1"):
+        assert found[v] == [
+            f"spec.podPriority: unknown field (did you mean priority?); Argo Workflows 3.6 has it, {v} does not: "
+            "--argo-version 3.6 checks against 3.6",
+            f"spec.templates[0].synchronization.mutex: unknown field (did you mean mutexes?); Argo Workflows 3.7 has "
+            f"it, {v} does not: --argo-version 3.7 checks against 3.7",
+        ]
+
+
+def test_a_field_no_release_has_says_nothing_about_releases() -> None:
+    doc = _workflow(container={"image": "alpine:3.20"})
+    doc["spec"]["entrypointt"] = "main"
+    assert [i.message for i in checker_for("4.1").check(doc)] == [
+        "spec.entrypointt: unknown field (did you mean entrypoint?)"]
 
 
 def test_argo_41_fields_validate_with_41_only() -> None:
@@ -104,9 +117,8 @@ def test_argo_41_fields_validate_with_41_only() -> None:
         "name": "hello-executor-plugin", "image": "example/hello:v1", "ports": [{"containerPort": 4355}]}}}}]
     assert checker_for("4.1").check(doc) == []
     assert sorted(i.message for i in checker_for("4.0").check(doc)) == [
-        "spec.executorPlugins: unknown field",
-        "spec.podResources: unknown field",
-        "spec.templates[0].resourceClaims: unknown field",
+        f"{field}: unknown field; Argo Workflows 4.1 has it, 4.0 does not: --argo-version 4.1 checks against 4.1"
+        for field in ("spec.executorPlugins", "spec.podResources", "spec.templates[0].resourceClaims")
     ]
 
 
@@ -219,7 +231,8 @@ def test_cron_workflow_schedule_spellings_follow_the_release() -> None:
         assert checker_for(version).check({**base, "spec": {**spec, "schedules": ["* * * * *"]}}) == []
         assert [i.rule_id for i in checker_for(version).check({**base, "spec": spec})] == ["SCHEMA-REQUIRED"]
     assert sorted(i.message for i in checker_for("4.1").check({**base, "spec": {**spec, "schedule": "* * * * *"}})) == [
-        "spec.schedule: unknown field (did you mean schedules?)",
+        "spec.schedule: unknown field (did you mean schedules?); Argo Workflows 3.7 has it, 4.1 does not: "
+        "--argo-version 3.7 checks against 3.7",
         'spec: missing required field "schedules"',
     ]
 
