@@ -300,7 +300,8 @@ _FIX = {"env": "read it from a Secret (valueFrom.secretKeyRef)",
 
 
 @functools.lru_cache(maxsize=256)
-def _source_lines(path: str, mtime: float) -> list[tuple[int, str]]:
+def _source_lines(path: str, mtime: float) -> list[tuple[int, str, str]]:
+    """(line number, what, the line's text) of each line that holds a credential."""
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -309,16 +310,18 @@ def _source_lines(path: str, mtime: float) -> list[tuple[int, str]]:
     for n, line in enumerate(text.splitlines(), 1):
         what = credential_kind(line)
         if what:
-            out.append((n, what))
+            out.append((n, what, line.strip()))
     return out
 
 
 def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
     found_in_object = False
+    found_at: set[JsonPath] = set()
     for path, text in walk_strings(m.obj, ()):
         what = credential_kind(text)
         if what:
             found_in_object = True
+            found_at.add(path)
             yield Problem(m, f"{what} in a rendered value", path)
     pairs = list(_named_values(m.obj, ()))
     if m.kind == "ConfigMap" and isinstance(m.obj.get("data"), dict):
@@ -341,15 +344,21 @@ def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
                             text = base64.b64decode(text, validate=False).decode("utf-8", "replace")
                         except (binascii.Error, ValueError):
                             pass
+                    if (key, str(k)) in found_at:
+                        continue  # said above, with what it holds
                     if text.strip() and not is_placeholder(text) and not plainly_not_a_credential(str(k)):
                         yield Problem(m, f"Secret holds inline {key} {k!r}; keep Secrets out of the repository "
                                          "(create them in the cluster, or use a sealed/external secret)", (key, str(k)))
     # Comments and other text in the source file that did not survive rendering.
     if m.source and not found_in_object and _first_of_source(ctx, m):
         f = (ctx.repo_root / m.source)
-        if f.is_file():
-            for line, what in _source_lines(str(f), f.stat().st_mtime):
-                yield Problem(m, f"{what} in source file {m.source} line {line}", ())
+        lines = _source_lines(str(f), f.stat().st_mtime) if f.is_file() else []
+        if lines:
+            # A line inside another object's value is reported with that object.
+            values = [v for o in ctx.target.manifests if o.source == m.source for _, v in walk_strings(o.obj, ())]
+            for line, what, text in lines:
+                if not any(text in v for v in values):
+                    yield Problem(m, f"{what} in source file {m.source} line {line}", ())
 
 
 _rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),

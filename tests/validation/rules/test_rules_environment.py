@@ -167,6 +167,33 @@ def test_a_credential_reported_in_the_object_is_not_reported_again_from_its_sour
     assert [h.path for h in hits] == ["data.aws-secret-access-key"], hits
 
 
+KEY = "-----BEGIN PRIVATE KEY-----\n    MIIJQgIBADANBgkqhkiG9w0BAQEFAASCCSwwggkoAgEAAoICAQDB0\n    -----END PRIVATE KEY-----"
+
+
+def test_a_private_key_in_a_later_object_of_the_file_is_reported_once_at_its_value(tmp_path):
+    # The first object of the file holds no credential, so its source lines are scanned; the key's lines belong to
+    # the second object's value, which is where it is reported, once (not also as "inline stringData").
+    src = tmp_path / "install.yaml"
+    src.write_text("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: argo}\n---\n"
+                   "apiVersion: v1\nkind: Secret\nmetadata: {name: sso}\nstringData:\n"
+                   f"  key.pem: |\n    {KEY}\n")
+    rt = rendered(src.read_text(), "dev")
+    for m in rt.manifests:
+        m.source = "install.yaml"
+    hits = run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))
+    assert [(h.path, h.message) for h in hits] == [("stringData.key.pem", "a private key in a rendered value")]
+
+
+def test_a_private_key_only_in_a_comment_is_reported_at_its_source_line(tmp_path):
+    src = tmp_path / "install.yaml"
+    comment = KEY.replace("\n    ", "\n# ")
+    src.write_text(f"# {comment}\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: argo}}\n")
+    rt = rendered(src.read_text(), "dev")
+    rt.manifests[0].source = "install.yaml"
+    hits = run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))
+    assert [h.message for h in hits] == ["a private key in source file install.yaml line 1"]
+
+
 def _dvc_repo(tmp_path, config: bytes):
     (tmp_path / ".dvc").mkdir()
     (tmp_path / ".dvc" / "config").write_bytes(config)
