@@ -198,10 +198,15 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
                     path_files[t.path] = nested.plain
                 chosen.extend(nested.roots)
                 comps = f" ({nested.components} kustomize Component(s) among them)" if nested.components else ""
-                result.notes.append(
-                    f"{t.name}: holds kustomizations: rendered the {len(nested.roots)} that no other one includes, "
-                    f"as `kustomize build` would; the {nested.consumed} file(s) they read{comps} are checked through "
-                    "those renders, not as objects of their own")
+                if nested.roots:
+                    result.notes.append(
+                        f"{t.name}: holds kustomizations: rendered the {len(nested.roots)} that no other one "
+                        f"includes, as `kustomize build` would; the {nested.consumed} file(s) they read{comps} are "
+                        "checked through those renders, not as objects of their own")
+                else:
+                    result.notes.append(
+                        f"{t.name}: holds only kustomize Components ({nested.components}), which kustomize builds "
+                        "only through the overlays that list them under components:; pass those overlays")
             else:
                 chosen.append(t)
         lint_paths: list[Path] = []

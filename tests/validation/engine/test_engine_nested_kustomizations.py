@@ -104,3 +104,11 @@ def test_a_folder_without_kustomizations_is_read_as_it_is(tmp_path: Path) -> Non
     result = _check(tmp_path, "plain")
     assert result.rendered_names == ["plain"]
     assert not any("holds kustomizations" in n for n in result.notes)
+
+
+def test_a_folder_of_components_only_says_to_pass_the_overlays_and_checks_nothing(tmp_path: Path) -> None:
+    write(tmp_path, {k: v for k, v in TREE.items() if "components/" in k or k == "pyproject.toml"})
+    result = _check(tmp_path, "catalog/app/components")
+    assert result.rendered_names == [] and result.exit_code() == 2
+    assert "catalog/app/components: holds only kustomize Components (1), which kustomize builds only through the " \
+           "overlays that list them under components:; pass those overlays" in result.notes
