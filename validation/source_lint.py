@@ -399,6 +399,8 @@ def document_issues(display: str, documents: list[Document], ok: bool, *, resour
         issues.append(LintIssue("YAML-EMPTY-DOCUMENT", "file holds no YAML document", display, 1, 1))
     for doc in documents:
         if doc.data is None:
+            if doc is documents[-1] and len(documents) > 1:
+                continue  # a `---` closing the file, a common style: nothing after it could be lost
             issues.append(LintIssue("YAML-EMPTY-DOCUMENT", f"document {doc.index + 1} is empty", display,
                                     doc.start_line, 1))
         elif not resource:

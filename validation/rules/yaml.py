@@ -10,8 +10,6 @@ from validation.model import Severity
 from validation.rules import Rule, register
 
 FAMILY = "yaml"
-_SCOPE = ("files under base/, overlays/, argocd/ and the pipeline kustomization, and PATHs given to check",)
-
 register(Rule(
     id="YAML-PARSE", name="parse-error", severity=Severity.ERROR, scope=(), family=FAMILY,
     summary="The file is not valid YAML.",
@@ -43,7 +41,8 @@ register(Rule(
 ))
 register(Rule(
     id="YAML-EMPTY-DOCUMENT", name="empty-document", severity=Severity.INFO, scope=(), family=FAMILY,
-    summary="A document (or the whole file) is empty; kustomize skips it, which may hide a lost object.",
+    summary="A document (or the whole file) is empty; kustomize skips it, which may hide a lost object. A `---` that "
+            "closes the file is not one: nothing after it could be lost.",
     remediation="Remove the stray `---` separator or the empty file.",
     passing="kind: ConfigMap\n---\nkind: Secret\n",
     failing="kind: ConfigMap\n---\n---\nkind: Secret\n",

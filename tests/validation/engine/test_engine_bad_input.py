@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from validation.source_lint import MAX_FILE_BYTES, load_text
+from validation.source_lint import MAX_FILE_BYTES, load_text, shape_issues
 
 from .helpers import write
 
@@ -100,6 +100,16 @@ def test_a_tools_json_in_a_folder_with_no_manifest_is_skipped_and_one_beside_man
     [note] = [n for n in report["notes"] if "not Kubernetes manifests" in n]
     assert "web/package.json" in note and "web/tsconfig.json" in note
     assert code == 1
+
+
+def test_a_separator_closing_the_file_is_no_empty_document() -> None:
+    # `---` after the last object is a common style (helm template writes it); nothing after it could be lost.
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+    assert load_text(text, "cm.yaml").issues == []
+    assert shape_issues(load_text(text, "cm.yaml"), resource=True) == []
+    middle = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n---\nkind: Secret\napiVersion: v1\n"
+    assert [(i.rule_id, i.line) for i in shape_issues(load_text(middle, "cm.yaml"), resource=True)] == [
+        ("YAML-EMPTY-DOCUMENT", 5)]
 
 
 def test_bad_source_in_the_repo_tree_is_linted(repo: Path, run_cli) -> None:
