@@ -16,21 +16,19 @@ from validation.boundary import out_of_bounds_symlinks
 from validation.cli import UsageError
 from validation.config import Config
 from validation.model import Finding, JsonPath, Manifest, RenderCause, RenderedTarget, Severity, Target, format_path
-from validation.provenance import Provenance
 from validation.render import (
+    InputWalks,
     KustomizeEngine,
     ToolMissing,
     app_source,
     argocd_reads,
     directory_options,
     find_engine,
-    kustomization_tree,
     manifest_folders,
     manifests_from_files,
     nested_kustomizations,
     plain_files,
     render_targets,
-    walk_inputs,
 )
 from validation.rules import SUPPRESS_PREFIX, Context, catalog, info, load, matches
 from validation.source_lint import LintIssue, LoadedFile, RealPaths, lint, load_file, source_files
@@ -38,6 +36,7 @@ from validation.targets import Refusal, discover, is_kustomization_dir, not_a_ta
 from validation.targets import select as select_targets
 
 if TYPE_CHECKING:
+    from validation.provenance import Provenance
     from validation.schema_check import SchemaChecker
 
 Progress = Callable[[str, int, int, str], None]
@@ -161,6 +160,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     clock = time.perf_counter()
     root = config.root.resolve()
     real = RealPaths()  # each file resolved once, for its name, its role and the boundary
+    walks = InputWalks()  # each build's inputs walked once, for the lint, the render and the report
     check_config_rules(config)
     check_selectors(select or [], "--select")
     check_selectors(ignore or [], "--ignore")
@@ -212,7 +212,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
         lint_paths: list[Path] = []
         for t in chosen:
             if is_kustomization_dir(t.path):
-                read = kustomization_tree(t.path, boundary=_inside(t.path, root))[0]
+                read = walks.files(t.path, _inside(t.path, root))
                 lint_paths.extend(sorted(f for f in read if f.suffix in (".yaml", ".yml")))
             else:
                 found_files = path_files.get(t.path) or plain_files(t.path)
@@ -260,7 +260,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
         listed = set(lint_paths)
         for t in built:
             if t.path.is_relative_to(root):
-                inputs = walk_inputs(t.path, boundary=root).files
+                inputs = walks(t.path, root).files
                 lint_paths.extend(sorted(f for f, role in inputs.items() if role != "data" and f not in listed))
                 listed.update(inputs)
     if built and engine is None:
@@ -284,7 +284,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     if built and engine and reading is not None and reading.parallel:
         # Workers are forked, which must not happen while render threads run: render first, then read.
         rendered = render_targets(built, root, engine, jobs=jobs, progress=progress,
-                                  allow_remote=config.allow_remote_bases)
+                                  allow_remote=config.allow_remote_bases, walks=walks)
         issues, loaded = lint(root, lint_paths, display, real, reading)
     elif built and engine:
         from concurrent.futures import ThreadPoolExecutor  # ~10 ms to import: only when there is a render to wait on
@@ -292,7 +292,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
         with ThreadPoolExecutor(max_workers=1) as threads:
             linted = threads.submit(lint, root, lint_paths, display, real, reading)
             rendered = render_targets(built, root, engine, jobs=jobs, progress=progress,
-                                      allow_remote=config.allow_remote_bases)
+                                      allow_remote=config.allow_remote_bases, walks=walks)
             issues, loaded = linted.result()
     else:
         rendered = []
@@ -331,7 +331,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
                 result.notes.append(note)
     pending.extend(_render_failures([p for p in renders if not (engine is None and id(p.target) in kustomized)], root,
                                     result))
-    _label_source_findings(pending, renders, root, real)
+    _label_source_findings(pending, renders, root, real, walks)
 
     ok = [rt for rt in rendered if rt.error is None]
 
@@ -357,7 +357,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
         f = _finish(p, config, root, provenances)
         key = (f.rule_id, f.target, f.object_ref, f.json_path, f.message, f.file)
         findings.setdefault(key, (p, f))
-    once = _one_report_per_mistake(list(findings.values()), root)
+    once = _one_report_per_mistake(list(findings.values()), root, walks)
     result.findings = sorted(_merge_same_place(once), key=Finding.sort_key)
     result.timings["locate"] = time.perf_counter() - clock
     _bound_messages(result)
@@ -414,7 +414,8 @@ def _out_of_bounds(root: Path) -> list[_Pending]:
             for rel, target in out_of_bounds_symlinks(root)]
 
 
-def _one_report_per_mistake(items: list[tuple[_Pending, Finding]], root: Path) -> list[Finding]:
+def _one_report_per_mistake(items: list[tuple[_Pending, Finding]], root: Path,
+                            walks: InputWalks | None = None) -> list[Finding]:
     """Drop what repeats a source finding in other words.
 
     A file with a source error (YAML-PARSE, a KUSTOMIZE-* finding) is why kustomize then refuses a build that reads
@@ -430,11 +431,11 @@ def _one_report_per_mistake(items: list[tuple[_Pending, Finding]], root: Path) -
     # says it again.
     shapeless = {(f.file, f.line) for _, f in items if f.rule_id == "YAML-MISSING-KIND"}
     trees: dict[Path, set[str]] = {}
+    walks = walks or InputWalks()
 
     def reads_broken_file(t: Target) -> bool:
         if t.path not in trees:
-            trees[t.path] = {repo_relative(root, f)
-                             for f in kustomization_tree(t.path, boundary=_inside(t.path, root))[0]} \
+            trees[t.path] = {repo_relative(root, f) for f in walks(t.path, _inside(t.path, root)).files} \
                 if is_kustomization_dir(t.path) else set()
         return bool(trees[t.path] & source_errors)
 
@@ -611,15 +612,16 @@ def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: 
 
 
 def _label_source_findings(pending: list[_Pending], rendered: list[RenderedTarget], root: Path,
-                           real: RealPaths | None = None) -> None:
+                           real: RealPaths | None = None, walks: InputWalks | None = None) -> None:
     """A finding about a source file names the environments whose build reads that file, so the text report shows
     it under them (a typo in overlays/staging/params.yaml is staging's, one in base/ everyone's)."""
     real = real or RealPaths()
+    walks = walks or InputWalks()
     readers: dict[str, set[str]] = {}
     for rt in rendered:
         t = rt.target
         if is_kustomization_dir(t.path):
-            files = kustomization_tree(t.path, boundary=_inside(t.path, root))[0]
+            files = walks(t.path, _inside(t.path, root)).files
         else:
             # read as it is: each object's source is its file's name already, as repo_relative gives it
             for source in {m.source for m in rt.manifests if m.source}:
@@ -807,6 +809,8 @@ def _finish(p: _Pending, config: Config, root: Path, provenances: dict[str, Prov
             key = f"{rt.target.name}#{rt.target.source_index}"
             prov = provenances.get(key)
             if prov is None:
+                from validation.provenance import Provenance  # only kustomize-rendered objects need it
+
                 prov = provenances[key] = Provenance(root, rt.target, rt.manifests)
             loc = prov.locate(m, p.path, about_key=p.rule_id in KEY_RULES)
         if loc is None:

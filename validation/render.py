@@ -26,8 +26,6 @@ import yaml
 
 from validation import fastyaml, scratch
 from validation.boundary import is_remote
-from validation.kustomize import errors as kustomize_errors
-from validation.kustomize_shim import is_shim
 from validation.model import Manifest, RenderCause, RenderedTarget, Target
 from validation.source_lint import KUSTOMIZATION_NAMES, MAX_FILE_BYTES, LoadedFile, load_file, safe_resolve
 from validation.targets import kustomization_file, repo_relative
@@ -78,6 +76,8 @@ def find_engine(path_env: str | None = None, python: str | None = None) -> Kusto
             raise ToolMissing(f"VALIDATION_KUSTOMIZE={override} is not an executable file; {INSTALL_HINT}")
         name = os.path.basename(override)
         return KustomizeEngine((override, "kustomize") if name.startswith("kubectl") else (override, "build"))
+    from validation.kustomize_shim import is_shim  # only a run that renders needs it
+
     kustomize = shutil.which("kustomize", path=path_env)
     # The project's own `kustomize` command only forwards to the kubectl below: skip a process and go direct.
     if kustomize and not is_shim(Path(kustomize)):
@@ -478,6 +478,8 @@ def build_kustomization(engine: KustomizeEngine, directory: Path, root: Path, ta
     except RenderError as exc:
         if exc.tool:
             raise
+        from validation.kustomize import errors as kustomize_errors  # only a refused build needs it
+
         app_name = str((application or {}).get("metadata", {}).get("name", ""))
 
         def app_patches() -> Iterator[tuple[Path, yaml.Node, Any]]:
@@ -730,6 +732,24 @@ def walk_inputs(directory: Path, *, boundary: Path | None = None, limit: int = 2
     return inputs
 
 
+class InputWalks:
+    """Each build's inputs, walked once per run: the lint, the render's pre-check and the report all ask for them."""
+
+    def __init__(self) -> None:
+        self._walked: dict[tuple[Path, Path | None], Inputs] = {}
+
+    def __call__(self, directory: Path, boundary: Path | None) -> Inputs:
+        key = (directory, boundary)
+        found = self._walked.get(key)
+        if found is None:
+            found = self._walked[key] = walk_inputs(directory, boundary=boundary)
+        return found
+
+    def files(self, directory: Path, boundary: Path | None) -> set[Path]:
+        """kustomization_tree(directory, boundary=boundary)[0], from the walk already done."""
+        return set(self(directory, boundary).files)
+
+
 def refusal(inputs: Inputs, root: Path, poisoned: dict[Path, str] | None = None) -> RenderCause | None:
     """Why a build with these inputs is not handed to kustomize, or None: it reads something outside the repository,
     or a file that would hang or swamp kustomize (_poison)."""
@@ -821,11 +841,13 @@ _poison_cache: dict[tuple[str, int, int, bool], str | None] = {}
 
 def render_targets(targets: list[Target], root: Path, engine: KustomizeEngine | None, *, jobs: int | None = None,
                    poisoned: dict[Path, str] | None = None, progress: Progress | None = None,
-                   timeout: float = RENDER_TIMEOUT, allow_remote: bool = False) -> list[RenderedTarget]:
+                   timeout: float = RENDER_TIMEOUT, allow_remote: bool = False,
+                   walks: InputWalks | None = None) -> list[RenderedTarget]:
     """Render kustomization targets in parallel; identical builds (an Application with no options pointing at an
     overlay) are done once. A target that fails carries .error; nothing raises for bad input. A target inside the
     repository reads nothing outside it (a PATH given on the command line outside it is the user's own choice)."""
     poisoned = poisoned or {}
+    walks = walks or InputWalks()
     keyed: dict[str, list[Target]] = {}
     for t in targets:
         options = app_kustomize_options(t.application, t.source_index)
@@ -838,9 +860,9 @@ def render_targets(targets: list[Target], root: Path, engine: KustomizeEngine | 
         edit = (lambda data: apply_app_options(data, options, t.application or {})) if options else None
         boundary = root if t.path.is_relative_to(root) else None  # a PATH given outside the repo is read as given
         try:
-            inputs = walk_inputs(t.path, boundary=boundary, edit=edit)
+            inputs = walk_inputs(t.path, boundary=boundary, edit=edit) if edit else walks(t.path, boundary)
         except RenderError:  # the Application's options cannot apply: the build below says why
-            inputs = walk_inputs(t.path, boundary=boundary)
+            inputs = walks(t.path, boundary)
         if inputs.outside:
             cause = refusal(inputs, root)
             return RenderedTarget(t, error=cause.message if cause else None, cause=cause)

@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import yaml
 
 from validation.fastyaml import FastSafeLoader
-from validation.kustomize import kustomization, nodes, patches
-from validation.kustomize.patches import looks_like_json6902
 
 if TYPE_CHECKING:
     from validation.batch_read import Reading
@@ -518,7 +516,7 @@ def lint(root: Path, files: list[Path], display: dict[Path, str] | None = None, 
             continue
         if resolved in roles.kustomizations or f.name in KUSTOMIZATION_NAMES:
             issues.extend(kustomize_issues(lf, "kustomization"))
-        elif resolved in roles.patches or (len(lf.documents) == 1 and looks_like_json6902(lf.documents[0].data)):
+        elif resolved in roles.patches or (len(lf.documents) == 1 and _json6902(lf.documents[0].data)):
             # A list of operations is a JSON6902 patch even when no kustomization names it (a typo in
             # `patches:`): checked as one, never as "not a Kubernetes object".
             issues.extend(kustomize_issues(lf, "patch"))
@@ -529,8 +527,18 @@ def lint(root: Path, files: list[Path], display: dict[Path, str] | None = None, 
     return issues, loaded
 
 
+def _json6902(data: object) -> bool:
+    if not isinstance(data, list):  # nearly every file: no need to import the patch checker to say so
+        return False
+    from validation.kustomize.patches import looks_like_json6902
+
+    return looks_like_json6902(data)
+
+
 def kustomize_issues(lf: LoadedFile, role: str) -> list[LintIssue]:
     """A kustomization checked against kustomize's schema, or a patch file checked as a patch."""
+    from validation.kustomize import kustomization, nodes, patches  # a checked file is read without them
+
     if not lf.ok:
         return []  # YAML-PARSE (or a sibling) already says why
     try:

@@ -333,3 +333,24 @@ def test_the_working_copy_lives_in_the_temp_dir_keeps_dotfiles_but_not_virtualen
     assert ".env" in names and ".venv" not in names and "__pycache__" not in names
     assert not where.exists()  # removed once kustomize is done
     assert [p.name for p in (repo / "overlays").iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_run_walks_each_builds_inputs_once(repo: Path, monkeypatch) -> None:
+    """The lint, the render's pre-check and the report share one walk per build: an Application pointing at an
+    overlay adds no walk of its own."""
+    from collections import Counter
+
+    from validation import engine
+    from validation import render as render_mod
+
+    walked: Counter[Path] = Counter()
+    real_walk = render_mod.walk_inputs
+
+    def counting(directory, **kw):
+        walked[directory.resolve()] += 1
+        return real_walk(directory, **kw)
+
+    monkeypatch.setattr(render_mod, "walk_inputs", counting)
+    result = engine.run(config.load(repo))
+    assert result.errors == [] and sorted(result.rendered_names) == ["app/demo-dev", "dev", "prod"]
+    assert walked == {(repo / "overlays" / "dev").resolve(): 1, (repo / "overlays" / "prod").resolve(): 1}
