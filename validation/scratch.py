@@ -50,13 +50,13 @@ def remove(path: Path) -> None:
         _live.discard(path)
 
 
-def run(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
-    """subprocess.run(capture_output=True, text=True), with the child registered so a signal stops it too.
+def run(argv: list[str], timeout: float, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """subprocess.run(capture_output=True, text=True, env=env), with the child registered so a signal stops it too.
     Raises subprocess.TimeoutExpired (after killing the child) like subprocess.run."""
     with _lock:
         if _closing:
             raise Interrupted("shutting down")
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         _children.add(proc)
     try:
         try:

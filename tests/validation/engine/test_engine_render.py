@@ -354,3 +354,15 @@ def test_a_run_walks_each_builds_inputs_once(repo: Path, monkeypatch) -> None:
     result = engine.run(config.load(repo))
     assert result.errors == [] and sorted(result.rendered_names) == ["app/demo-dev", "dev", "prod"]
     assert walked == {(repo / "overlays" / "dev").resolve(): 1, (repo / "overlays" / "prod").resolve(): 1}
+
+
+def test_kustomize_runs_with_the_go_gc_setting_unless_the_user_set_one(monkeypatch) -> None:
+    from validation import render as render_mod
+
+    monkeypatch.delenv("GOGC", raising=False)
+    monkeypatch.delenv("GOMEMLIMIT", raising=False)
+    env = render_mod._go_env()
+    assert env is not None and {k: env[k] for k in render_mod.GO_GC} == render_mod.GO_GC
+    assert env["PATH"] == render_mod.os.environ["PATH"]
+    monkeypatch.setenv("GOGC", "100")
+    assert render_mod._go_env() is None  # the child inherits the user's environment as it is
