@@ -93,8 +93,8 @@ class Reading:
                     yield _whole(job)
                 return
             pieces: list[LoadedFile] = []
-            for task, parts in zip(self.tasks, pool.ordered_map(_run_task, self.tasks, self.workers), strict=True):
-                for unit, part in zip(task, parts, strict=True):
+            for task, packed in zip(self.tasks, pool.ordered_map(_run_task, self.tasks, self.workers), strict=True):
+                for unit, part in zip(task, map(_unpack, task, packed), strict=True):
                     if not isinstance(unit, _Piece):
                         yield part
                         continue
@@ -186,9 +186,24 @@ def _cut(job: FileJob, target: int) -> list[FileJob | _Piece]:
     return [_Piece(job, start, end, line, last=end == size) for (start, line), end in zip(cuts, ends, strict=True)]
 
 
-def _run_task(task: _Task) -> list[LoadedFile]:
-    """In a worker (or here): every unit of the task, read and checked."""
-    return [_piece(unit) if isinstance(unit, _Piece) else _whole(unit) for unit in task]
+_Packed = tuple[bool, list[tuple[int, Any, int, int, "list[Any] | None"]], list[LintIssue]]
+
+
+def _run_task(task: _Task) -> list[_Packed]:
+    """In a worker (or here): every unit of the task, read and checked, packed for the trip back."""
+    return [_pack(_piece(unit) if isinstance(unit, _Piece) else _whole(unit)) for unit in task]
+
+
+def _pack(lf: LoadedFile) -> _Packed:
+    """A LoadedFile as plain tuples, without its path and name (the parent has them, in the job): pickling the
+    dataclasses and the Path, and rebuilding them, was most of what handing a small file back cost."""
+    return lf.ok, [(d.index, d.data, d.start_line, d.end_line, d.found) for d in lf.documents], lf.issues
+
+
+def _unpack(unit: FileJob | _Piece, packed: _Packed) -> LoadedFile:
+    job = unit.job if isinstance(unit, _Piece) else unit
+    ok, documents, issues = packed
+    return LoadedFile(job.path, job.display, [Document(*d) for d in documents], issues, ok=ok)
 
 
 def _whole(job: FileJob) -> LoadedFile:
