@@ -41,7 +41,7 @@ def test_cycle_found_and_reported_in_order():
 
 
 @pytest.mark.parametrize("text,value", [("500m", Decimal("0.5")), ("1", Decimal(1)), ("1Gi", Decimal(2**30)),
-                                        ("512Mi", Decimal(512 * 2**20)), ("1e3", Decimal(1000)), ("2k", Decimal(2000)),
+                                        ("512Mi", Decimal(512 * 2**20)), ("1e3", Decimal(1000)), ("1E3", Decimal(1000)), ("2k", Decimal(2000)),
                                         (2, Decimal(2)), ("0.5", Decimal("0.5"))])
 def test_quantities(text, value):
     assert parse_quantity(text) == value
