@@ -100,3 +100,35 @@ def test_an_application_target_is_synced_by_argocd_even_as_the_only_target():
     assert synced_by_argocd(Context(target=rt, config=ctx.config, repo_root=ctx.repo_root, targets=[]))
     overlay = rendered("")
     assert not synced_by_argocd(Context(target=overlay, config=ctx.config, repo_root=ctx.repo_root, targets=[]))
+
+
+def test_image_tag_checks_every_container_of_a_pod_controller():
+    deployment = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d, namespace: ml-dev}
+spec:
+  template:
+    spec:
+      containers: [{name: a, image: "python:3.11"}, {name: b, image: python}, {name: no-image}]
+      initContainers: [{name: c, image: "busybox:latest"}]
+      ephemeralContainers: [{name: e, image: "reg.example:5000/debug:"}]
+"""
+    hits = run_rule("ARGO-IMAGE-TAG", context(rendered(deployment)))
+    assert [(h.path, h.message) for h in hits] == [
+        ("spec.template.spec.containers[1].image", "image 'python' has no tag (it means :latest, which moves)"),
+        ("spec.template.spec.initContainers[0].image", "image 'busybox:latest' uses the :latest tag, which moves"),
+        ("spec.template.spec.ephemeralContainers[0].image",
+         "image 'reg.example:5000/debug:' uses the :latest tag, which moves"),
+    ]
+
+
+def test_pod_resources_requests_count_and_an_empty_value_does_not():
+    budget = WF.replace("  entrypoint: main\n", "  entrypoint: main\n  podResources: {requests: {cpu: '1', memory: 1Gi}}\n")
+    limits_only = budget.replace('container: {image: "python:3.11"}',
+                                 'container: {image: "python:3.11", resources: {limits: {cpu: "1", memory: 1Gi}}}')
+    assert not [h for h in run_rule("ARGO-RESOURCES-MISSING", context(rendered(limits_only)))
+                if "'main'" in h.message]
+    empty = limits_only.replace("requests: {cpu: '1', memory: 1Gi}", "requests: {cpu: '', memory: 1Gi}")
+    assert [h.message for h in run_rule("ARGO-RESOURCES-MISSING", context(rendered(empty)))
+            if "'main'" in h.message] == ["template 'main' container is missing resources requests.cpu"]

@@ -100,3 +100,33 @@ def test_is_external_reads_the_list_of_the_scope_asked_for():
     assert not is_external(ctx, "lib2", None, False)
     assert is_external(ctx, "cwt", None, True) and not is_external(ctx, "cwt", None, False)
     assert not is_external(ctx, "wt", None, True)
+
+
+CALLER = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: run, namespace: ml-dev}
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: epochs, value: "3"}]}
+  templates:
+    - name: main
+      steps: [[{name: s, templateRef: {name: lib, template: t, clusterScope: true}}]]
+---
+apiVersion: argoproj.io/v1alpha1
+kind: KIND
+metadata: {name: lib, namespace: ml-dev}
+spec:
+  templates: [{name: t, container: {image: "python:3.11"}}]
+"""
+
+
+@pytest.mark.parametrize("kind,params", [("ClusterWorkflowTemplate", {"epochs"}), ("WorkflowTemplate", None)])
+def test_a_library_template_takes_the_workflow_parameters_of_callers_in_its_own_scope_only(kind, params):
+    """clusterScope: true calls the ClusterWorkflowTemplate `lib`, never a namespaced WorkflowTemplate `lib`: only
+    the real caller's parameters are the library's (None: unknown, a library fed by callers not rendered)."""
+    from validation.rules.argo.expressions import declared_workflow_params
+
+    ctx = context(rendered(CALLER.replace("KIND", kind)))
+    lib = next(m for m in ctx.target.manifests if m.kind == kind)
+    assert declared_workflow_params(ctx, lib, lib.obj["spec"]) == params
