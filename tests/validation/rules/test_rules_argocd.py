@@ -33,3 +33,56 @@ def test_destination_by_name_or_server():
     assert _destination_allowed({"server": "https://kubernetes.default.svc", "namespace": "ml-dev"}, allowed)
     assert _destination_allowed({"name": "in-cluster", "namespace": "x"}, allowed)
     assert not _destination_allowed({"name": "in-cluster", "namespace": "ml-dev"}, allowed)
+
+
+def _app(labels=None, path=None, name="ml-pipeline"):
+    from rules_helpers import manifests
+
+    meta = {"name": name, **({"labels": labels} if labels is not None else {})}
+    source = {"repoURL": "https://github.com/example/x.git", **({"path": path} if path is not None else {})}
+    return manifests(__import__("yaml").safe_dump({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                                                   "metadata": meta, "spec": {"source": source}}))[0]
+
+
+@pytest.mark.parametrize("labels,path,env", [
+    ({"environment": "prod"}, "overlays/dev", "prod"),  # the label wins over the path
+    ({"environment": ""}, "overlays/dev", "dev"),
+    ("not-a-mapping", "overlays/dev", "dev"),
+    (None, "deploy/overlays/staging", "staging"),
+    (None, "overlays", None),
+    (None, "overlays/dev/extra", None),
+    (None, "envs/prod", None),
+    (None, "prod/overlays", None),
+    (None, None, None),
+])
+def test_an_applications_environment_is_its_label_else_its_overlay_folder(labels, path, env):
+    from rules_helpers import context, rendered
+
+    from validation.rules.argocd import app_environment
+
+    assert app_environment(context(rendered("", name="argocd", environment=None)), _app(labels, path)) == env
+
+
+def test_an_applications_environment_follows_the_configured_label_and_folder_names():
+    from rules_helpers import FIXTURES, context, rendered
+
+    from validation.config import Config, from_table
+    from validation.rules.argocd import app_environment
+
+    cfg = from_table({"environment-label": "stage", "overlays-dir": "envs"}, Config(root=FIXTURES / "repo"))
+    ctx = context(rendered("", name="argocd", environment=None), config=cfg)
+    assert app_environment(ctx, _app({"stage": "qa", "environment": "prod"}, "overlays/dev")) == "qa"
+    assert app_environment(ctx, _app({"environment": "prod"}, "envs/dev")) == "dev"
+    assert app_environment(ctx, _app(None, "overlays/dev")) is None
+
+
+def test_an_applications_environment_is_its_rendered_targets_before_its_path():
+    from rules_helpers import context, rendered
+
+    from validation.rules.argocd import app_environment
+
+    own = rendered("", name="app/ml-pipeline", kind="application", environment="staging",
+                   application={"metadata": {"name": "ml-pipeline"}})
+    ctx = context(rendered("", name="argocd", environment=None), others=[own])
+    assert app_environment(ctx, _app(None, "overlays/dev")) == "staging"
+    assert app_environment(ctx, _app(None, "overlays/dev", name="other")) == "dev"
