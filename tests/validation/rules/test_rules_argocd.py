@@ -86,3 +86,28 @@ def test_an_applications_environment_is_its_rendered_targets_before_its_path():
     ctx = context(rendered("", name="argocd", environment=None), others=[own])
     assert app_environment(ctx, _app(None, "overlays/dev")) == "staging"
     assert app_environment(ctx, _app(None, "overlays/dev", name="other")) == "dev"
+
+
+def test_a_finding_about_what_the_sources_render_points_at_the_source_field():
+    from rules_helpers import manifests
+
+    from validation.rules.argocd import _source_field
+
+    def app(spec: str):
+        return manifests(f"kind: Application\nmetadata: {{name: a}}\nspec: {spec}\n")[0]
+
+    assert _source_field(app("{sources: [{path: a}, {path: b}]}")) == ("spec", "sources")
+    assert _source_field(app("{sources: [{path: a}]}")) == ("spec", "sources", 0)
+    assert _source_field(app("{source: {path: a}}")) == ("spec", "source")
+    assert _source_field(app("{}")) == ("spec", "source")
+
+
+def test_an_application_without_a_project_is_left_to_the_schema_check():
+    from rules_helpers import context, rendered, run_rule
+
+    app = "kind: Application\nmetadata: {name: a}\nspec: {destination: {namespace: x}}\n"
+    ctx = context(rendered(app, name="argocd", environment=None))
+    assert run_rule("ARGOCD-PROJECT-MISSING", ctx) == []
+    assert [h.message for h in run_rule("ARGOCD-PROJECT-MISSING", context(rendered(
+        app.replace("{destination", "{project: ml, destination"), name="argocd", environment=None)))] == \
+        ["AppProject 'ml' does not exist (rendered: none)"]

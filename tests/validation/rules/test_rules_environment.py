@@ -157,6 +157,18 @@ def test_literal_values_in_secret_looking_parameters(name, value, fires):
     assert bool(hits) is fires, hits
 
 
+def test_a_source_files_credential_is_reported_once_on_its_first_object(tmp_path):
+    (tmp_path / "sa.yaml").write_text("# aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+                                      "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n---\n"
+                                      "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: b}\n")
+    rt = rendered("kind: ServiceAccount\nmetadata: {name: other}\n---\n" + (tmp_path / "sa.yaml").read_text(), "dev")
+    for m, source in zip(rt.manifests, ("other.yaml", "sa.yaml", "sa.yaml"), strict=True):
+        m.source = source
+    hits = run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))
+    assert [(h.ref, h.message) for h in hits] == [
+        (rt.manifests[1].ref, "an AWS secret access key in source file sa.yaml line 1")]
+
+
 def test_a_credential_reported_in_the_object_is_not_reported_again_from_its_source_line(tmp_path):
     src = tmp_path / "cm.yaml"
     src.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"
