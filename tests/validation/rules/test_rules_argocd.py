@@ -111,3 +111,192 @@ def test_an_application_without_a_project_is_left_to_the_schema_check():
     assert [h.message for h in run_rule("ARGOCD-PROJECT-MISSING", context(rendered(
         app.replace("{destination", "{project: ml, destination"), name="argocd", environment=None)))] == \
         ["AppProject 'ml' does not exist (rendered: none)"]
+
+
+def test_a_destination_without_namespace_matches_a_project_destination_without_one():
+    allowed = ["not-a-mapping", {"server": "https://kubernetes.default.svc"}]
+    assert _destination_allowed({"server": "https://kubernetes.default.svc"}, allowed)
+    assert not _destination_allowed({"server": "https://kubernetes.default.svc"},
+                                    [{"server": "https://kubernetes.default.svc", "namespace": "ml-*"}])
+
+
+def _argocd_hits(rule_id: str, spec: str) -> list[tuple[str, str]]:
+    from rules_helpers import context, rendered, run_rule
+
+    app = f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: a}}\nspec: {spec}\n"
+    return [(h.path, h.message) for h in run_rule(rule_id, context(rendered(app, name="argocd", environment=None)))]
+
+
+def test_a_source_path_must_be_a_folder_inside_this_repository():
+    assert _argocd_hits("ARGOCD-SOURCE-PATH-MISSING", "{sources: [{chart: c, path: nowhere}, {path: ''}, "
+                                                      "{path: overlays/dev}, {path: overlay/dev}, {path: /tmp}, "
+                                                      "{path: overlays/../overlays/dev}]}") == [
+        ("spec.sources[3].path", "source path 'overlay/dev' is not a directory in this repository"),
+        ("spec.sources[4].path", "source path '/tmp' is not a directory in this repository"),
+        ("spec.sources[5].path", "source path 'overlays/../overlays/dev' is not a directory in this repository"),
+    ]
+
+
+def test_a_source_without_target_revision_is_named():
+    assert _argocd_hits("ARGOCD-TARGET-REVISION", "{sources: [{path: a, targetRevision: main}, {path: b, "
+                                                  "targetRevision: ' '}]}") == [
+        ("spec.sources[1]", "no targetRevision: Argo CD would follow the repository's default branch")]
+
+
+PROJECTS = """
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: p}
+spec:
+  destinations: [{server: "https://kubernetes.default.svc", namespace: "ml-*"}, {name: in-cluster, namespace: x}, junk]
+---
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: empty}
+spec: {}
+"""
+
+
+def _project_hits(rule_id: str, app_spec: str, renders: str | None = None) -> list[tuple[str, str]]:
+    from rules_helpers import context, rendered, run_rule
+
+    app = f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: a}}\nspec: {app_spec}\n---\n"
+    others = [rendered(renders, name="app/a", kind="application", application={"metadata": {"name": "a"}})] \
+        if renders is not None else []
+    ctx = context(rendered(app + PROJECTS, name="argocd", environment=None), others=others)
+    return [(h.path, h.message) for h in run_rule(rule_id, ctx) if h.ref.startswith("Application/")]
+
+
+def test_project_missing_names_the_rendered_projects_and_knows_the_built_in_default():
+    assert _project_hits("ARGOCD-PROJECT-MISSING", "{project: ml}") == [
+        ("spec.project", "AppProject 'ml' does not exist (rendered: empty, p)")]
+    assert _project_hits("ARGOCD-PROJECT-MISSING", "{project: default}") == []
+
+
+def test_project_destination_says_what_the_project_permits():
+    denied = "{project: p, destination: {server: 'https://kubernetes.default.svc', namespace: default}}"
+    assert _project_hits("ARGOCD-PROJECT-DESTINATION", denied) == [
+        ("spec.destination.namespace", "destination https://kubernetes.default.svc/default is not permitted by "
+                                       "AppProject 'p' (https://kubernetes.default.svc/ml-*, in-cluster/x)")]
+    assert _project_hits("ARGOCD-PROJECT-DESTINATION", "{project: p, destination: {name: in-cluster}}") == [
+        ("spec.destination", "destination in-cluster/None is not permitted by AppProject 'p' "
+                             "(https://kubernetes.default.svc/ml-*, in-cluster/x)")]
+    assert _project_hits("ARGOCD-PROJECT-DESTINATION", "{project: empty, destination: {name: in-cluster}}") == [
+        ("spec.destination", "destination in-cluster/None is not permitted by AppProject 'empty' (none)")]
+
+
+def test_project_destination_checks_each_namespace_the_source_renders_into():
+    renders = """
+kind: ConfigMap
+metadata: {name: a, namespace: ml-dev}
+---
+kind: ConfigMap
+metadata: {name: b}
+---
+kind: ConfigMap
+metadata: {name: c, namespace: other}
+---
+kind: ConfigMap
+metadata: {name: d, namespace: default}
+---
+kind: ClusterRole
+metadata: {name: e, namespace: cluster-wide}
+"""
+    spec = "{project: p, source: {path: overlays/dev}, destination: {server: 'https://kubernetes.default.svc', " \
+           "namespace: ml-dev}}"
+    assert _project_hits("ARGOCD-PROJECT-DESTINATION", spec, renders) == [
+        ("spec.source", "the source renders into namespace(s) default, other, which AppProject 'p' does not permit "
+                        "(https://kubernetes.default.svc/ml-*, in-cluster/x)")]
+
+
+def test_repo_url_mismatch_counts_git_sources_and_leaves_deliberate_combinations_alone():
+    from rules_helpers import context, rendered, run_rule
+
+    x, y, z, helm = ("https://github.com/org/repo.git", "https://github.com/org/rpeo.git",
+                     "https://github.com/org/other.git", "https://charts.example.com")
+    apps = {
+        "a": f"{{source: {{repoURL: '{x}', path: p}}}}",
+        "b": f"{{source: {{repoURL: '{x}', path: p}}}}",
+        "c": f"{{source: {{repoURL: '{y}', path: p}}}}",  # a typo of the majority's
+        "d": f"{{sources: [{{repoURL: '{x}', path: p}}, {{repoURL: '{z}', path: q}}]}}",  # combines on purpose
+        "e": f"{{sources: [{{repoURL: '{y}', path: p}}, {{repoURL: '{z}', path: q}}]}}",  # neither is this repo
+        "h": f"{{source: {{repoURL: '{helm}', chart: c}}}}",  # a Helm chart is another repository by nature
+        "i": f"{{source: {{repoURL: '{helm}', chart: c}}}}",
+        "j": f"{{source: {{repoURL: '{helm}', chart: c}}}}",
+    }
+    text = "\n---\n".join(f"kind: Application\nmetadata: {{name: {n}}}\nspec: {s}" for n, s in apps.items())
+    hits = run_rule("ARGOCD-REPO-URL-MISMATCH", context(rendered(text, name="argocd", environment=None)))
+    majority = normalize_repo_url(x)
+    assert [(h.ref.split("/")[-1], h.path, h.message) for h in hits] == [
+        ("c", "spec.source.repoURL", f"repoURL '{y}' differs from the 3 other source(s) using '{majority}'"),
+        ("e", "spec.sources[0].repoURL", f"repoURL '{y}' differs from the 3 other source(s) using '{majority}'"),
+        ("e", "spec.sources[1].repoURL", f"repoURL '{z}' differs from the 3 other source(s) using '{majority}'"),
+    ]
+
+
+RESOURCE_PROJECT = """
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: p}
+spec:
+  clusterResourceWhitelist: [{group: rbac.authorization.k8s.io, kind: "Cluster*"}, junk]
+  clusterResourceBlacklist: [{group: "*", kind: ClusterRoleBinding}]
+  namespaceResourceWhitelist: [{kind: ConfigMap}, {group: apps, kind: "*"}]
+  namespaceResourceBlacklist: [{group: apps, kind: StatefulSet}]
+"""
+RENDERS = """
+{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: a}}
+---
+{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: b}}
+---
+{apiVersion: v1, kind: Namespace, metadata: {name: c}}
+---
+{apiVersion: v1, kind: ConfigMap, metadata: {name: d, namespace: n}}
+---
+{apiVersion: v1, kind: Secret, metadata: {name: e, namespace: n}}
+---
+{apiVersion: apps/v1, kind: Deployment, metadata: {name: f, namespace: n}}
+---
+{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: g, namespace: n}}
+"""
+
+
+def _resource_hits(project: str) -> list[tuple[str, str]]:
+    from rules_helpers import context, rendered, run_rule
+
+    app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\nspec: {project: p}\n---\n"
+    target = rendered(RENDERS, name="app/a", kind="application", application={"metadata": {"name": "a"}})
+    ctx = context(rendered(app + project, name="argocd", environment=None), others=[target])
+    return [(h.path, h.message) for h in run_rule("ARGOCD-PROJECT-CLUSTER-RESOURCE", ctx)]
+
+
+def test_project_resources_follow_the_white_and_black_lists_of_each_scope():
+    assert _resource_hits(RESOURCE_PROJECT) == [(
+        "spec.project", "AppProject 'p' does not permit cluster-scoped core/Namespace, cluster-scoped "
+                        "rbac.authorization.k8s.io/ClusterRoleBinding, namespaced apps/StatefulSet, namespaced "
+                        "core/Secret, which this Application renders")]
+    # No namespaceResourceWhitelist: every namespaced kind but the blacklisted ones.
+    no_ns_whitelist = RESOURCE_PROJECT.replace("  namespaceResourceWhitelist: [{kind: ConfigMap}, {group: apps, "
+                                               "kind: \"*\"}]\n", "")
+    assert _resource_hits(no_ns_whitelist)[0][1] == (
+        "AppProject 'p' does not permit cluster-scoped core/Namespace, cluster-scoped "
+        "rbac.authorization.k8s.io/ClusterRoleBinding, namespaced apps/StatefulSet, which this Application renders")
+
+
+def test_destination_namespace_names_the_namespaces_the_source_renders_into():
+    from rules_helpers import context, rendered, run_rule
+
+    def hits(dest: str, renders: str) -> list[tuple[str, str]]:
+        app = f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: a}}\nspec: {{destination: {dest}}}\n"
+        target = rendered(renders, name="app/a", kind="application", application={"metadata": {"name": "a"}})
+        ctx = context(rendered(app, name="argocd", environment=None), others=[target])
+        return [(h.path, h.message) for h in run_rule("ARGOCD-DESTINATION-NAMESPACE", ctx)]
+
+    one = "{kind: ConfigMap, metadata: {name: a, namespace: ml-dev}}\n---\n{kind: Secret, metadata: {name: b, namespace: ml-dev}}"
+    assert hits("{server: s}", one) == [("spec.destination", "no destination namespace, but the source renders into ml-dev")]
+    assert hits("{namespace: ml-prod}", one) == [
+        ("spec.destination.namespace", "destination namespace 'ml-prod', but the source renders into ml-dev")]
+    assert hits("{namespace: ml-dev}", one) == []
+    # Objects that name several namespaces, or leave one to the destination, are deliberate.
+    assert hits("{namespace: x}", one.replace("b, namespace: ml-dev", "b, namespace: ml-prod")) == []
+    assert hits("{namespace: x}", one.replace("b, namespace: ml-dev", "b")) == []

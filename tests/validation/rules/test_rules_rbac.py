@@ -154,3 +154,29 @@ subjects: [{kind: ServiceAccount, name: wf, namespace: ns}]
 """
     [hit] = run_rule("RBAC-EXECUTOR-PERMISSIONS", context(rendered(both, "dev")))
     assert hit.ref.startswith("Role/") and "Role 'wf', bound to ServiceAccount 'wf'" in hit.message
+
+
+def test_binding_role_missing_knows_cluster_roles_built_in_rendered_and_missing():
+
+    def binding(name: str, kind: str, ref_kind: str | None, ref_name: str | None, ns: str | None = "ml-dev") -> str:
+        ref = ", ".join(f"{k}: {v}" for k, v in (("kind", ref_kind), ("name", ref_name)) if v)
+        meta = f"{{name: {name}" + (f", namespace: {ns}}}" if ns else "}")
+        return f"apiVersion: rbac.authorization.k8s.io/v1\nkind: {kind}\nmetadata: {meta}\nroleRef: {{{ref}}}\n---\n"
+
+    text = (binding("view", "RoleBinding", "ClusterRole", "view")
+            + binding("system", "RoleBinding", "ClusterRole", "system:aggregate-to-view")
+            + binding("reader", "RoleBinding", "ClusterRole", "reader")
+            + binding("nope", "ClusterRoleBinding", "ClusterRole", "nope", ns=None)
+            + binding("role-from-cluster", "ClusterRoleBinding", "Role", "r", ns=None)
+            + binding("no-name", "RoleBinding", "Role", None)
+            + binding("elsewhere", "RoleBinding", "Role", "r", ns="ml-prod")
+            + binding("here", "RoleBinding", "Role", "r")
+            + "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\n---\n"
+            + "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: ml-dev}\n")
+    hits = run_rule("RBAC-BINDING-ROLE-MISSING", context(rendered(text)))
+    assert [(h.ref.split("/")[-1], h.path, h.message) for h in hits] == [
+        ("nope", "roleRef.name", "roleRef names ClusterRole 'nope', which is not rendered"),
+        ("role-from-cluster", "roleRef.kind", "a ClusterRoleBinding can only reference a ClusterRole"),
+        ("elsewhere", "roleRef.name", "Role 'r' is in namespace 'ml-dev' but the binding is in 'ml-prod'; a "
+                                      "RoleBinding only reaches Roles of its own namespace"),
+    ]
