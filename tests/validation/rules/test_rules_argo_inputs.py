@@ -57,11 +57,11 @@ def test_every_caller_after_an_unresolvable_one_is_checked_and_named():
         "step 'inl' calls 'inline' without input parameter 'p', which has no default",
     ]
     assert _messages("ARGO-ARGUMENT-UNKNOWN") == [
-        "step 'first' passes artifact 'zz', but 'work' has no such input (inputs: a1, a2)",
-        "step 'inl' passes parameter 'q', but 'inline' has no such input (inputs: p, r)",
-        "step 'lib' passes parameter 'zz', but 'lib/train' has no such input (inputs: none)",
-        "step 'lib' passes artifact 'data', but 'lib/train' has no such input (inputs: none)",
-        "hook 'exit' passes parameter 'y', but 'lib/train' has no such input (inputs: none)",
+        "step 'first' passes artifact 'zz', but 'work' has no such input (inputs: a1, a2); Argo drops it without a word",
+        "step 'inl' passes parameter 'q', but 'inline' has no such input (inputs: p, r); Argo drops it without a word",
+        "step 'lib' passes parameter 'zz', but 'lib/train' has no such input (inputs: none); Argo drops it without a word",
+        "step 'lib' passes artifact 'data', but 'lib/train' has no such input (inputs: none); Argo drops it without a word",
+        "hook 'exit' passes parameter 'y', but 'lib/train' has no such input (inputs: none); Argo drops it without a word",
     ]
 
 
