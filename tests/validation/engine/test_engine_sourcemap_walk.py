@@ -219,6 +219,7 @@ def test_a_generated_object_maps_to_a_generator_of_its_own_kind(tmp_path: Path):
     assert sourcemap._generator_entry(docs, "app-b-x", "Secret") is None
     write(tmp_path, {"kustomization.yaml": both})
     assert sourcemap.locate(tmp_path, "kustomization.yaml", "ConfigMap", "app-a-app-b-5t6y", ("data",)).line == 4
+    assert sourcemap.locate(tmp_path, "kustomization.yaml", "Secret", "app-a-app-b-5t6y", ("data",)).line == 2
 
 
 def test_sliced_documents_are_whole_up_to_the_next_separator_and_a_broken_one_has_no_lines(tmp_path: Path,
