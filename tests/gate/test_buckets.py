@@ -164,6 +164,12 @@ def test_edit_keeps_how_the_file_starts_and_ends_and_every_byte_but_the_values(t
     assert new == text.replace("old-bucket", "b-2").replace('"us-east-1"', '"eu-west-1"')
 
 
+def test_a_quoted_value_keeps_its_own_quotes_where_a_plain_one_would_get_double_quotes():
+    single = PATCH.replace("value: old-bucket", "value: 'old-bucket'")
+    assert buckets.edit_bucket_text(single, bucket="yes") == single.replace("'old-bucket'", "'yes'")
+    assert buckets.edit_bucket_text(PATCH, bucket="yes") == PATCH.replace("old-bucket", '"yes"')
+
+
 def test_the_diff_shows_each_line_as_written_but_its_ending():
     diff = buckets.unified_diff("keep  \nold X\r\n", "keep  \nnew X\r\n", "f")
     assert diff == "--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n keep  \n-old X\n+new X\n"
