@@ -156,9 +156,10 @@ def test_edit_changes_exactly_the_value_lines_and_keeps_quotes_and_endings():
     "\n" + PATCH,  # the dumper drops blank lines before the first node: they were refused as a change
     "\r\n  \n" + PATCH.replace("\n", "\r\n"),
     "\n---\n" + PATCH,
+    "\n\n# c\n\n" + PATCH + "\n\n# tail\n\n\n",  # the dumper keeps one of the two blank lines first, and all last
 ], ids=["no-final-newline", "blank-lines", "comment", "dots", "dots-no-newline", "crlf-no-final-newline",
         "mixed-endings", "trailing-spaces", "ends-in-X", "blank-first-line", "blank-lines-first-crlf",
-        "blank-line-then-start-marker"])
+        "blank-line-then-start-marker", "blank-lines-around-comments"])
 def test_edit_keeps_how_the_file_starts_and_ends_and_every_byte_but_the_values(text: str):
     new = buckets.edit_bucket_text(text, bucket="b-2", region="eu-west-1")
     assert new == text.replace("old-bucket", "b-2").replace('"us-east-1"', '"eu-west-1"')
