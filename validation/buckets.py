@@ -146,9 +146,7 @@ def edit_bucket_text(text: str, *, bucket: str | None = None, region: str | None
     except Exception as exc:  # ruamel's emitter fails on some comment layouts (an IndexError around flow style)
         raise BucketFileError(f"ruamel.yaml cannot write this layout back ({type(exc).__name__}: {exc}); edit the "
                               "file by hand or simplify its layout") from None
-    new_bodies = out.getvalue().split("\n")
-    if new_bodies and new_bodies[-1] == "":
-        new_bodies.pop()
+    new_bodies = out.getvalue().split("\n")  # its last, empty item is past new_head below
 
     # The dumper has its own idea of how a file starts and ends (blank lines dropped, a dropped `...`); keep the
     # file's own start and ending.
