@@ -171,6 +171,14 @@ def test_a_quoted_value_keeps_its_own_quotes_where_a_plain_one_would_get_double_
     assert buckets.edit_bucket_text(PATCH, bucket="yes") == PATCH.replace("old-bucket", '"yes"')
 
 
+def test_two_value_lines_next_to_each_other_are_edited_each_with_its_own_ending():
+    adjacent = ("- op: test\n  path: /p/1/name\n  value: dvc-s3-bucket\n- op: test\n  path: /p/2/name\n"
+                "  value: dvc-s3-region\n- op: replace\n  path: /p/1/value\n  value: old-bucket\n"
+                "- value: us-east-1\r\n  op: replace\n  path: /p/2/value\n")
+    assert buckets.edit_bucket_text(adjacent, bucket="b-2", region="eu-west-1") == adjacent.replace(
+        "old-bucket", "b-2").replace("us-east-1", "eu-west-1")
+
+
 def test_the_diff_shows_each_line_as_written_but_its_ending():
     diff = buckets.unified_diff("keep  \nold X\r\n", "keep  \nnew X\r\n", "f")
     assert diff == "--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n keep  \n-old X\n+new X\n"
