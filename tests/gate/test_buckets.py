@@ -200,6 +200,8 @@ def test_edit_refuses_what_it_cannot_change_alone():
     flow = "[{op: test, path: /p/1/name, value: dvc-s3-bucket}, {op: replace, path: /p/1/value, value: old}]\n"
     with pytest.raises(buckets.BucketFileError, match=r"would change more than the value lines here \(lines 1-2\)"):
         buckets.edit_bucket_text(flow + "# tail\n", bucket="new-bucket-with-a-longer-name")
+    with pytest.raises(buckets.BucketFileError, match=r"here \(lines 2-2\)"):  # one line the dumper would respace
+        buckets.edit_bucket_text(PATCH.replace("- op: test", "- op:  test", 1), bucket="b-2")
     with pytest.raises(buckets.BucketFileError, match=r"here \(lines 2-3\)"):  # the file's own line numbers
         buckets.edit_bucket_text("\n" + flow + "# tail\n", bucket="new-bucket-with-a-longer-name")
     # ruamel's emitter itself fails on this one (IndexError): a refusal, not an internal error
