@@ -196,6 +196,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     env = clean_env(**FAKE_AWS, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
     mlflow_port, moto_port = free_port(), free_port()
     procs: list[subprocess.Popen[bytes]] = []
+    # The servers run in their own process groups, so a run killed with SIGTERM (a cancelled CI job) would leave
+    # them behind: make SIGTERM end the run the way Ctrl-C does, through this teardown.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         procs.append(
             _start(
@@ -228,6 +231,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     finally:
         for proc in procs:
             _stop(proc)
+        signal.signal(signal.SIGTERM, previous)
 
 
 def mlflow_client(settings: Settings):  # -> MlflowClient on the settings' tracking store and registry
