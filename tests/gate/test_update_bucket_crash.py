@@ -101,6 +101,25 @@ def test_a_lock_held_too_long_is_a_clear_error_naming_the_holder_and_nothing_cha
         holder.wait()
 
 
+def test_a_lock_timeout_of_exactly_0_is_accepted_and_means_do_not_wait(repo):
+    """The boundary of --lock-timeout (below 0 is a usage error): 0 takes a free lock, and gives up on a held one
+    at once, naming the holder."""
+    proc = validation(repo, "update-bucket", DEV_NEW, "--no-check", "--lock-timeout", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert state(repo) == (DEV_NEW, DEV_NEW) and leftovers(repo) == []
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(repo), "30"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        proc = validation(repo, "update-bucket", DEV_OLD, "--no-check", "--lock-timeout", "0")
+        assert proc.returncode == 2
+        assert f"locked by pid {holder.pid}" in proc.stderr and "gave up after 0 s" in proc.stderr
+        assert "waiting for the repository lock" not in proc.stderr  # it did not wait
+        assert state(repo) == (DEV_NEW, DEV_NEW)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_a_stale_lock_left_by_a_dead_process_is_taken_over(repo):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
