@@ -190,7 +190,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
                 if "Component" not in why:
                     skipped.append(t.name)
             elif t.path.is_dir() and not is_kustomization_dir(t.path) \
-                    and (nested := nested_kustomizations(t, root)) is not None:
+                    and (nested := nested_kustomizations(t, root, walks)) is not None:
                 # A folder of bases, overlays and patches: its overlays are rendered, what they read is not read
                 # again as objects, the rest is.
                 if nested.plain:

@@ -577,11 +577,12 @@ class NestedKustomizations:
     components: int  # kustomize Components: rendered only through the roots that list them
 
 
-def nested_kustomizations(t: Target, root: Path) -> NestedKustomizations | None:
+def nested_kustomizations(t: Target, root: Path, walks: InputWalks) -> NestedKustomizations | None:
     """A folder of kustomize bases, overlays and patches is not a folder of manifests: a patch is half an object, a
     base's image or namespace is set by its overlay. Each kustomization that no other one in the folder includes is
     rendered, as `kustomize build` would; the files the kustomizations read are checked through those renders, and
-    only the rest is read as it is. None: the folder holds no kustomization."""
+    only the rest is read as it is. None: the folder holds no kustomization. `walks`: the run's, so the roots are
+    not walked again for the lint and the render."""
     from validation.targets import not_a_target  # render is imported by targets' importers; keep the edge one way
 
     found: list[Path] = []
@@ -595,7 +596,9 @@ def nested_kustomizations(t: Target, root: Path) -> NestedKustomizations | None:
             found.append(d)
     if not found:
         return None
-    reads: dict[Path, set[Path]] = {d: set(walk_inputs(d, boundary=root).files) for d in found}
+    # A PATH outside the repository is read as given, as the engine walks it (the boundary is the user's choice).
+    boundary = root if t.path.is_relative_to(root) else None
+    reads: dict[Path, set[Path]] = {d: set(walks(d, boundary).files) for d in found}
     consumed = set().union(*reads.values())
     kfiles = {safe_resolve(kustomization_file(d)): d for d in found}  # type: ignore[arg-type]
     included = {kfiles[f] for other in found for f in reads[other] if f in kfiles and kfiles[f] != other}

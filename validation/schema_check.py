@@ -62,7 +62,8 @@ class SchemaChecker:
         self.catalog = catalog or Catalog(kubernetes_version, argo_version)
         self.kubernetes_version = kubernetes.parse_version(kubernetes_version)
         self._compiled: dict[tuple[str, str], _Compiled | None] = {}
-        self._other_schemas: dict[tuple[str, ...], dict[str, Any] | None] = {}
+        self._other_schemas: dict[tuple[str, str, str], dict[str, Any] | None] = {}
+        self._other_bundles: dict[str, argo.ArgoBundle] = {}
         self._lock = threading.Lock()
 
     def has_schema(self, api_version: str, kind: str) -> bool:
@@ -167,10 +168,12 @@ class SchemaChecker:
         return issue
 
     def _release_schema(self, release: vendored.Release, api_version: str, kind: str) -> dict[str, Any] | None:
-        key = ("release", release.line, api_version, kind)
+        key = (release.line, api_version, kind)
         with self._lock:
             if key not in self._other_schemas:
-                bundle = argo.ArgoBundle(release, self.catalog._object_meta)
+                bundle = self._other_bundles.get(release.line)
+                if bundle is None:  # one per release: each reads its release's payload once
+                    bundle = self._other_bundles[release.line] = argo.ArgoBundle(release, self.catalog._object_meta)
                 self._other_schemas[key] = bundle.schema(api_version, kind) if bundle.has(api_version, kind) else None
             return self._other_schemas[key]
 

@@ -112,3 +112,14 @@ def test_a_folder_of_components_only_says_to_pass_the_overlays_and_checks_nothin
     assert result.rendered_names == [] and result.exit_code() == 2
     assert "catalog/app/components: holds only kustomize Components (1), which kustomize builds only through the " \
            "overlays that list them under components:; pass those overlays" in result.notes
+
+
+def test_a_folder_of_kustomizations_outside_the_repository_is_walked_as_given(tmp_path: Path) -> None:
+    # A PATH outside --root: its kustomizations' inputs are read where they are, not refused as outside the repo
+    # (which left every base a root of its own and every patch read as a whole object).
+    write(tmp_path / "elsewhere", TREE)
+    write(tmp_path / "repo", {"pyproject.toml": ""})
+    result = engine.run(config.load(tmp_path / "repo"), paths=[tmp_path / "elsewhere" / "catalog"])
+    assert sorted(Path(n).relative_to(tmp_path / "elsewhere").as_posix() for n in result.rendered_names) == [
+        "catalog", "catalog/app/overlays/prod"]
+    assert [(f.rule_id, Path(f.file).name) for f in result.findings] == [("SCHEMA-TYPE", "configmap.yaml")]
