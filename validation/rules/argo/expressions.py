@@ -43,6 +43,8 @@ class Scope:
     # spec.volumes is substituted for each pod, inside the DAG or steps that runs it: a task or step of any
     # template may be read there (Argo's dag-skipped-volume-default test). The names of every task and step:
     spec_nodes: dict[str, set[str]] | None = None
+    # A spec.volumes entry: Argo substitutes in it the input parameters of each template whose pod mounts it.
+    volume_mounters: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -130,6 +132,21 @@ ANY = "*"  # every name: the set of names is only known at run time
 _EXPR_PARAM = re.compile(r"\b(inputs|workflow)\.parameters(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
 
 
+def _volume_input(shown: str, parts: list[str], mounters: list[dict[str, Any]]) -> Iterator[VarIssue]:
+    if len(parts) < 3 or parts[1] != "parameters":
+        yield VarIssue("ARGO-VAR-UNKNOWN", f"{shown}: in spec.volumes Argo substitutes only inputs.parameters.NAME, "
+                                           "from the template whose pod mounts the volume")
+        return
+    name = parts[2]
+    lacking = [repr(str(t.get("name"))) for t in mounters if name not in parameter_names(t.get("inputs"))]
+    if len(lacking) == 1:
+        yield VarIssue("ARGO-VAR-UNDECLARED", f"{shown}: template {lacking[0]} mounts this volume but declares no "
+                                              f"input parameter {name!r}, so its pod gets the text as it is")
+    elif lacking:
+        yield VarIssue("ARGO-VAR-UNDECLARED", f"{shown}: templates {', '.join(lacking)} mount this volume but declare "
+                                              f"no input parameter {name!r}, so their pods get the text as it is")
+
+
 def check_tag(tag_text: str, expression: bool, scope: Scope, wf_params: set[str] | None,
                globals_: tuple[set[str], set[str]]) -> Iterator[VarIssue]:
     if expression:
@@ -194,6 +211,9 @@ def check_tag(tag_text: str, expression: bool, scope: Scope, wf_params: set[str]
             yield VarIssue("ARGO-VAR-UNKNOWN", f"{shown}: expected {root}.name")
         return
     if root == "retries":
+        return
+    if root == "inputs" and scope.volume_mounters is not None:
+        yield from _volume_input(shown, parts, scope.volume_mounters)
         return
     if root in ("inputs", "outputs"):
         if scope.spec_level or scope.template is None:

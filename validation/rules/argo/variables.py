@@ -13,6 +13,7 @@ from validation.rules.argo.spec_walk import (
     LOOP_KEYS,
     DependsSyntaxError,
     ancestors,
+    as_dict,
     as_list,
     calls,
     parse_depends,
@@ -46,7 +47,10 @@ def _variable_issues(m: Manifest, ctx: Context) -> Iterator[tuple[str, str, Json
         nodes, kind = _nodes_of(t)
         if kind:
             spec_nodes[kind] |= set(nodes)
-    yield from scan(spec.get("volumes"), (*base, "volumes"), Scope(template=None, spec_level=True, spec_nodes=spec_nodes))
+    for vi, volume in enumerate(as_list(spec.get("volumes"))):
+        mounters = _mounted_by(spec, volume.get("name")) if isinstance(volume, dict) else []
+        yield from scan(volume, (*base, "volumes", vi),
+                        Scope(template=None, spec_level=True, spec_nodes=spec_nodes, volume_mounters=mounters))
 
     for ti, t in templates(spec):
         tp = (*base, "templates", ti)
@@ -95,6 +99,19 @@ def _variable_issues(m: Manifest, ctx: Context) -> Iterator[tuple[str, str, Json
                                           all_nodes=set(nodes), node_templates=node_templates))
                     skip.add(key)
         yield from scan(call.node, (*base, *call.path), scope, frozenset(skip))
+
+
+def _mounted_by(spec: dict[str, Any], volume: Any) -> list[dict[str, Any]]:
+    """The templates of `spec` whose pods mount `volume`: Argo adds a spec-level volume only to those pods."""
+    found = []
+    for _, t in templates(spec):
+        containers = [as_dict(t.get("container")), as_dict(t.get("script"))]
+        containers += [c for key in ("initContainers", "sidecars") for c in as_list(t.get(key)) if isinstance(c, dict)]
+        containers += [c for c in as_list(as_dict(t.get("containerSet")).get("containers")) if isinstance(c, dict)]
+        if any(isinstance(mount, dict) and mount.get("name") == volume
+               for c in containers for mount in as_list(c.get("volumeMounts"))):
+            found.append(t)
+    return found
 
 
 def _broken_deps(task: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> bool:
