@@ -25,10 +25,16 @@ HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
 
 
 def check_synced_name(m: Manifest, ctx: Context) -> Iterator[Problem]:
-    if not synced_by_argocd(ctx) or not m.metadata.get("name") or m.metadata.get("generateName"):
+    if not synced_by_argocd(ctx) or not m.metadata.get("name"):
         return
     policies = {p.strip() for p in str(m.annotations.get(HOOK_DELETE_POLICY, "")).split(",")}
     if m.annotations.get(HOOK_ANNOTATION) and "BeforeHookCreation" in policies:
+        return
+    if m.metadata.get("generateName"):  # Kubernetes and `argo submit` use the name then (argo-workflows#1538)
+        yield Problem(m, "this Workflow is synced by Argo CD with a fixed name (metadata.name wins over generateName "
+                         "when both are set) and no hook-delete-policy BeforeHookCreation: it runs once, then shows "
+                         "as drifted forever; drop the name and keep generateName, or use that delete policy",
+                      ("metadata", "name"))
         return
     yield Problem(m, "this Workflow is synced by Argo CD with a fixed name and no hook-delete-policy "
                      "BeforeHookCreation: it runs once, then shows as drifted forever; use generateName or that "
