@@ -99,13 +99,33 @@ def check_source_path(m: Manifest, ctx: Context) -> Iterator[Problem]:
             continue  # a path in another repository
         rel = str(src.get("path") or ".")
         p = (ctx.repo_root / rel).resolve()
-        if Path(rel).is_absolute() or ".." in Path(rel).parts or not p.is_dir():
-            yield Problem(m, f"source path {rel!r} is not a directory in this repository", (*sp, "path"))
+        if not Path(rel).is_absolute() and ".." not in Path(rel).parts and (p.is_dir() or _nested_repo(ctx, m, rel)):
+            continue
+        yield Problem(m, f"source path {rel!r} is not a directory in this repository", (*sp, "path"))
+
+
+def _nested_repo(ctx: Context, app: Manifest, rel: str) -> bool:
+    """Whether the path is there relative to a folder above the Application's file: a repository copied into this
+    one (its Applications name their own repository, laid out from that folder), not a missing path. A file
+    checked from outside the repository is looked at up to its own git checkout, or the filesystem's top."""
+    if not app.source:
+        return False
+    root = ctx.repo_root.resolve()
+    here = (root / app.source).resolve().parent
+    inside = root in here.parents or here == root
+    while here != root and here.parent != here:
+        if (here / rel).is_dir():
+            return True
+        if not inside and (here / ".git").exists():
+            return False
+        here = here.parent
+    return False
 
 
 _rule("ARGOCD-SOURCE-PATH-MISSING", "source-path-missing", Severity.ERROR,
       "An Application's source path in this repository exists (whether it renders is RENDER-FAILED's job). A path "
-      "of another repository (a multi-source Application's second repository) is not looked for here.",
+      "of another repository (a multi-source Application's second repository) is not looked for here, nor is one "
+      "that is there from a folder above the Application's file (a repository copied into this one).",
       "Fix spec.source.path (it is relative to the repository root).",
       """
 spec:

@@ -300,3 +300,43 @@ def test_destination_namespace_names_the_namespaces_the_source_renders_into():
     # Objects that name several namespaces, or leave one to the destination, are deliberate.
     assert hits("{namespace: x}", one.replace("b, namespace: ml-dev", "b, namespace: ml-prod")) == []
     assert hits("{namespace: x}", one.replace("b, namespace: ml-dev", "b")) == []
+
+
+def _source_path_hits(repo, app_file: str, path: str) -> list[str]:
+    from rules_helpers import context, rendered, run_rule
+
+    rt = rendered(f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: a}}\n"
+                  f"spec: {{source: {{repoURL: 'https://github.com/o/copied.git', path: {path}}}}}\n",
+                  name="argocd", environment=None, path=repo / "argocd")
+    for m in rt.manifests:
+        m.source = app_file
+    return [h.message for h in run_rule("ARGOCD-SOURCE-PATH-MISSING", context(rt, repo_root=repo))]
+
+
+def test_a_path_of_a_repository_copied_into_this_one_is_looked_for_from_that_folder(tmp_path):
+    # malikudit/argo-workflows-ci-ml-pipeline holds a copy of its CI repository under continuous-integration/,
+    # whose Applications name paths from that folder (bootstrap/applications).
+    (tmp_path / "ci" / "bootstrap" / "apps").mkdir(parents=True)
+    (tmp_path / "ci" / "bootstrap" / "app-of-apps").mkdir()
+    (tmp_path / "bootstrap").mkdir()
+    assert _source_path_hits(tmp_path, "ci/bootstrap/app-of-apps/default.yml", "bootstrap/apps") == []
+    # Not there from any folder above the file: still missing.
+    assert _source_path_hits(tmp_path, "ci/bootstrap/app-of-apps/default.yml", "bootstrap/nowhere") == [
+        "source path 'bootstrap/nowhere' is not a directory in this repository"]
+    # A folder beside the file's, not above it, does not count.
+    (tmp_path / "other" / "deploy").mkdir(parents=True)
+    assert _source_path_hits(tmp_path, "ci/bootstrap/app-of-apps/default.yml", "deploy") == [
+        "source path 'deploy' is not a directory in this repository"]
+
+
+def test_a_file_checked_from_outside_the_repository_is_looked_at_up_to_its_own_checkout(tmp_path):
+    repo, outside = tmp_path / "repo", tmp_path / "elsewhere"
+    repo.mkdir()
+    (outside / "bootstrap" / "apps").mkdir(parents=True)
+    (outside / "checkout" / ".git").mkdir(parents=True)
+    (outside / "checkout" / "argocd").mkdir()
+    app = str(outside / "bootstrap" / "app.yaml")
+    assert _source_path_hits(repo, app, "bootstrap/apps") == []
+    # Inside a git checkout of its own, the search stops at that checkout's top.
+    assert _source_path_hits(repo, str(outside / "checkout" / "argocd" / "app.yaml"), "bootstrap/apps") == [
+        "source path 'bootstrap/apps' is not a directory in this repository"]
