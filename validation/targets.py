@@ -120,6 +120,9 @@ def _git_origin(root: Path) -> str | None:
     return proc.stdout.strip() or None
 
 
+MOST_USED = "the repoURL most Applications use"  # this_repo's last resort: a tie leaves several
+
+
 def this_repo(config: Config, apps: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> tuple[set[str], str]:
     """The normalised repoURL(s) that mean this repository, and how that was decided.
 
@@ -146,7 +149,7 @@ def this_repo(config: Config, apps: list[tuple[dict[str, Any], list[dict[str, An
     if origin and normalize_repo_url(origin) in counts:
         return {normalize_repo_url(origin)}, "git remote origin"
     top = max(counts.values())
-    return {u for u, n in counts.items() if n == top}, "the repoURL most Applications use"
+    return {u for u, n in counts.items() if n == top}, MOST_USED
 
 
 def _skip_reason(config: Config, source: dict[str, Any], source_path: str) -> str | None:

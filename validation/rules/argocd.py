@@ -10,7 +10,7 @@ from typing import Any, Iterator
 from validation.model import JsonPath, Manifest, RenderedTarget, Severity
 from validation.rules import Check, Context, Problem, Rule, register
 from validation.rules.argo.spec_walk import as_dict, as_list
-from validation.targets import normalize_repo_url, this_repo
+from validation.targets import MOST_USED, normalize_repo_url, this_repo
 
 FAMILY = "argocd"
 APP = ("Application",)
@@ -60,7 +60,9 @@ def _this_repo(ctx: Context) -> set[str]:
         return hit[1]
     apps = [(a.obj, [s for s, _ in sources(a) if s.get("path") is not None and not s.get("chart")])
             for a in _all_manifests(ctx, "Application")]
-    local = this_repo(ctx.config, apps)[0]
+    local, decided_by = this_repo(ctx.config, apps)
+    if decided_by == MOST_USED and len(local) > 1:
+        local = set()  # a tie (a folder of examples, each of another repository): none is known to be this one
     if len(_this_repo_cache) > 64:
         _this_repo_cache.clear()
     _this_repo_cache[id(ctx.targets)] = (ctx.targets, local)
@@ -144,21 +146,40 @@ def check_repo_url(m: Manifest, ctx: Context) -> Iterator[Problem]:
                 counts[normalize_repo_url(str(src["repoURL"]))] += 1
     if len(counts) < 2:
         return
-    top = max(counts.values())
-    majority = sorted(u for u, c in counts.items() if c == top)[0]
-    if len(sources(m)) > 1 and any(normalize_repo_url(str(s.get("repoURL") or "")) == majority for s, _ in sources(m)):
-        return  # its other repositories are there on purpose, next to this one
     for src, sp in sources(m):
         url = src.get("repoURL")
-        if url and not src.get("chart") and normalize_repo_url(str(url)) != majority:
-            yield Problem(m, f"repoURL {url!r} differs from the {top} other source(s) using {majority!r}",
-                          (*sp, "repoURL"))
+        if not url or src.get("chart"):
+            continue
+        mine = normalize_repo_url(str(url))
+        meant = _meant(mine, counts, _this_repo(ctx))
+        if meant is not None:
+            yield Problem(m, f"repoURL {url!r} looks like a fork or a misspelling of {meant!r}, which "
+                             f"{counts[meant]} other source(s) use", (*sp, "repoURL"))
+
+
+def _meant(url: str, counts: Counter[str], local: set[str]) -> str | None:
+    """The repository `url` was likely meant to be: a near-miss of it (the same repository name under another
+    owner, or a few characters off) that more sources use, or as many and is this repository (on a full tie, the
+    first in order). Another repository altogether (Argo CD's own install, an app's repository) is on purpose."""
+    import difflib
+
+    def weight(u: str) -> tuple[int, bool]:
+        return counts[u], u in local
+
+    def near(u: str) -> bool:
+        return (u.rsplit("/", 1)[-1] == url.rsplit("/", 1)[-1]
+                or difflib.SequenceMatcher(None, url, u).ratio() >= 0.85)
+
+    likelier = [u for u in counts if u != url and (weight(u) > weight(url) or weight(u) == weight(url) and u < url)]
+    candidates = sorted((u for u in likelier if near(u)), key=lambda u: (-counts[u], u not in local, u))
+    return candidates[0] if candidates else None
 
 
 _rule("ARGOCD-REPO-URL-MISMATCH", "repo-url-mismatch", Severity.ERROR,
-      "All Applications of this repository use the same repoURL (a stray fork or typo syncs someone else's code). "
-      "A multi-source Application that also uses that repoURL combines other repositories on purpose.",
-      "Use the one repoURL the other Applications use.",
+      "No Application names a near-miss of the repoURL the others use: the same repository under another owner (a "
+      "stray fork) or a URL a few characters off (a typo) syncs someone else's code. An Application of another "
+      "repository altogether (Argo CD's own install, an app's repository) is there on purpose.",
+      "Use the repoURL the other Applications use.",
       """
 # every Application: repoURL: https://github.com/example/argo-ml-gitops.git
 """, """

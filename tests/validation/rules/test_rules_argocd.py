@@ -209,29 +209,49 @@ metadata: {name: e, namespace: cluster-wide}
                         "(https://kubernetes.default.svc/ml-*, in-cluster/x)")]
 
 
-def test_repo_url_mismatch_counts_git_sources_and_leaves_deliberate_combinations_alone():
+def test_repo_url_mismatch_names_near_misses_of_the_repository_the_others_use():
     from rules_helpers import context, rendered, run_rule
 
-    x, y, z, helm = ("https://github.com/org/repo.git", "https://github.com/org/rpeo.git",
-                     "https://github.com/org/other.git", "https://charts.example.com")
+    x, y, z, fork, helm, argo = (
+        "https://github.com/org/repo.git", "https://github.com/org/rpeo.git", "https://github.com/org/other.git",
+        "https://gitlab.com/someone/repo", "https://charts.example.com", "https://github.com/argoproj/argo-cd.git")
     apps = {
         "a": f"{{source: {{repoURL: '{x}', path: p}}}}",
         "b": f"{{source: {{repoURL: '{x}', path: p}}}}",
         "c": f"{{source: {{repoURL: '{y}', path: p}}}}",  # a typo of the majority's
         "d": f"{{sources: [{{repoURL: '{x}', path: p}}, {{repoURL: '{z}', path: q}}]}}",  # combines on purpose
-        "e": f"{{sources: [{{repoURL: '{y}', path: p}}, {{repoURL: '{z}', path: q}}]}}",  # neither is this repo
+        "e": f"{{sources: [{{repoURL: '{y}', path: p}}, {{repoURL: '{z}', path: q}}]}}",  # the typo again
+        "f": f"{{source: {{repoURL: '{fork}', path: p}}}}",  # the same repository under another owner
+        "g": f"{{source: {{repoURL: '{argo}', path: manifests/cluster-install}}}}",  # another repository altogether
         "h": f"{{source: {{repoURL: '{helm}', chart: c}}}}",  # a Helm chart is another repository by nature
         "i": f"{{source: {{repoURL: '{helm}', chart: c}}}}",
         "j": f"{{source: {{repoURL: '{helm}', chart: c}}}}",
     }
     text = "\n---\n".join(f"kind: Application\nmetadata: {{name: {n}}}\nspec: {s}" for n, s in apps.items())
     hits = run_rule("ARGOCD-REPO-URL-MISMATCH", context(rendered(text, name="argocd", environment=None)))
-    majority = normalize_repo_url(x)
+    meant = "looks like a fork or a misspelling of 'github.com/org/repo', which 3 other source(s) use"
     assert [(h.ref.split("/")[-1], h.path, h.message) for h in hits] == [
-        ("c", "spec.source.repoURL", f"repoURL '{y}' differs from the 3 other source(s) using '{majority}'"),
-        ("e", "spec.sources[0].repoURL", f"repoURL '{y}' differs from the 3 other source(s) using '{majority}'"),
-        ("e", "spec.sources[1].repoURL", f"repoURL '{z}' differs from the 3 other source(s) using '{majority}'"),
+        ("c", "spec.source.repoURL", f"repoURL '{y}' {meant}"),
+        ("e", "spec.sources[0].repoURL", f"repoURL '{y}' {meant}"),
+        ("f", "spec.source.repoURL", f"repoURL '{fork}' {meant}"),
     ]
+
+
+@pytest.mark.parametrize("urls,local,flagged", [
+    # One each: the pair is reported once, on the one that is not this repository...
+    (["https://github.com/a/shop", "https://github.com/b/shop"], {"github.com/b/shop"}, ["github.com/a/shop"]),
+    # ... or, when neither is known to be, on the later in order.
+    (["https://github.com/a/shop", "https://github.com/b/shop"], set(), ["github.com/b/shop"]),
+    # Unrelated repositories, one each (christianh814/gitops-examples' Applications of other repositories).
+    (["https://github.com/c/gitops-examples", "https://github.com/c/simple-go", "https://github.com/c/mta"], set(), []),
+])
+def test_repo_url_mismatch_on_a_tie_prefers_this_repository(urls, local, flagged):
+    from collections import Counter
+
+    from validation.rules.argocd import _meant
+
+    counts = Counter(normalize_repo_url(u) for u in urls)
+    assert [u for u in counts if _meant(u, counts, local) is not None] == flagged
 
 
 RESOURCE_PROJECT = """
@@ -340,3 +360,20 @@ def test_a_file_checked_from_outside_the_repository_is_looked_at_up_to_its_own_c
     # Inside a git checkout of its own, the search stops at that checkout's top.
     assert _source_path_hits(repo, str(outside / "checkout" / "argocd" / "app.yaml"), "bootstrap/apps") == [
         "source path 'bootstrap/apps' is not a directory in this repository"]
+
+
+def test_source_paths_are_not_looked_for_when_no_repository_url_is_known_to_be_this_one():
+    # pipekit/talk-demos: two example Applications, each of another repository, one each: neither path is here.
+    from rules_helpers import context, rendered, run_rule
+
+    text = "\n---\n".join(
+        f"kind: Application\nmetadata: {{name: {n}}}\nspec: {{source: {{repoURL: '{u}', path: {p}}}}}"
+        for n, u, p in (("a", "https://github.com/x/votingapp.git", "helm"),
+                        ("b", "https://github.com/y/lovely-plugin.git", "cmd/test")))
+    assert run_rule("ARGOCD-SOURCE-PATH-MISSING", context(rendered(text, name="argocd", environment=None))) == []
+    # One more Application of the first repository breaks the tie: its paths are looked for here.
+    text += "\n---\nkind: Application\nmetadata: {name: c}\nspec: {source: {repoURL: 'https://github.com/x/votingapp', path: chart}}"
+    assert [h.message for h in run_rule("ARGOCD-SOURCE-PATH-MISSING",
+                                        context(rendered(text, name="argocd", environment=None)))] == [
+        "source path 'helm' is not a directory in this repository",
+        "source path 'chart' is not a directory in this repository"]
