@@ -218,3 +218,15 @@ def test_a_cronjobs_pod_spec_is_under_its_job_template():
         pod, ("spec", "jobTemplate", "spec", "template", "spec"))
     job = {"kind": "Job", "metadata": {"name": "once"}, "spec": {"template": {"spec": pod}}}
     assert pod_spec(Manifest(obj=job, target="dev", index=0)) == (pod, ("spec", "template", "spec"))
+
+
+@pytest.mark.parametrize("tag,fires", [
+    ("custom", True), ("custom.x", True), ("wokflow.name", True), ("my_ns.some-thing.x", True),
+    (".Values.image", False), ("- end", False), ('with secret "secrets/data/argo" -', False),
+    ('include "chart.name" .', False), ("$x", False), ("", False),
+])
+def test_an_unknown_prefix_is_reported_only_for_what_reads_as_a_variable(tag, fires):
+    from validation.rules.argo.expressions import Scope, check_tag
+
+    issues = list(check_tag(tag, False, Scope(template={}), None, (set(), set())))
+    assert [i.rule for i in issues] == (["ARGO-VAR-UNKNOWN-PREFIX"] if fires else [])

@@ -147,6 +147,9 @@ def _volume_input(shown: str, parts: list[str], mounters: list[dict[str, Any]]) 
                                               f"no input parameter {name!r}, so their pods get the text as it is")
 
 
+_VARIABLE_LIKE = re.compile(r"[A-Za-z_][\w-]*(?:\.[\w-]+)*")
+
+
 def check_tag(tag_text: str, expression: bool, scope: Scope, wf_params: set[str] | None,
                globals_: tuple[set[str], set[str]]) -> Iterator[VarIssue]:
     if expression:
@@ -167,6 +170,8 @@ def check_tag(tag_text: str, expression: bool, scope: Scope, wf_params: set[str]
     root = parts[0]
     shown = "{{" + tag_text + "}}"
     if root not in ROOTS:
+        if not _VARIABLE_LIKE.fullmatch(tag_text):
+            return  # Go template syntax ({{.Values.x}}, {{- end}}, a Vault agent's {{with secret "..."}}), not Argo's
         yield VarIssue("ARGO-VAR-UNKNOWN-PREFIX", f"{shown}: {root!r} is not a variable namespace Argo knows, so Argo "
                                                   "leaves the text as it is; a typo of workflow, inputs, outputs, "
                                                   "steps, tasks, item or pod?")

@@ -235,7 +235,9 @@ for _check, _id, _name, _summary, _remedy, _pass, _fail in _VAR_RULES:
 # (a plugin or the program may mean it). Most often it is a typo, so it is worth a warning, not a failed gate.
 argo_rule("ARGO-VAR-UNKNOWN-PREFIX", "var-unknown-prefix", Severity.WARNING,
           "A `{{...}}` tag outside Argo's variable namespaces (workflow, inputs, outputs, tasks, steps, item, pod, "
-          "node, retries, ...) is passed through untouched, so the text keeps the braces: usually a typo.",
+          "node, retries, ...) is passed through untouched, so the text keeps the braces: usually a typo. Only a tag that "
+          "reads as a variable (`{{wokflow.name}}`) is reported; Go template syntax for another tool (`{{.Values.x}}`, "
+          "`{{- end}}`, a Vault agent's `{{with secret ...}}`) is left alone.",
           "Fix the namespace (input -> inputs, workflows -> workflow), or leave it if the braces are meant for "
           "someone else (then suppress it on the object with a reason).",
           """
