@@ -221,9 +221,11 @@ def test_a_cronjobs_pod_spec_is_under_its_job_template():
 
 
 @pytest.mark.parametrize("tag,fires", [
-    ("custom", True), ("custom.x", True), ("wokflow.name", True), ("my_ns.some-thing.x", True),
-    (".Values.image", False), ("- end", False), ('with secret "secrets/data/argo" -', False),
-    ('include "chart.name" .', False), ("$x", False), ("", False),
+    ("custom", True), ("custom.x", True), ("wokflow.name", True), ("my_ns.some-thing.x", True), ("", True),
+    # a shell command pasted inside a tag (pipekit's argo-workflows-ci-example): Argo leaves it as written
+    ("kubectl -n argo create -f workflow.yml.parameters.dockerfile", True), ("ending", True), ("endpoint.url", True),
+    (".Values.image", False), ("- end", False), ('with secret "secrets/data/argo" -', False), ("$x", False),
+    ("end", False), ("if .Values.x", False), ("/* a comment */", False), ("range $i, $v := .list", False),
 ])
 def test_an_unknown_prefix_is_reported_only_for_what_reads_as_a_variable(tag, fires):
     from validation.rules.argo.expressions import Scope, check_tag

@@ -147,7 +147,9 @@ def _volume_input(shown: str, parts: list[str], mounters: list[dict[str, Any]]) 
                                               f"no input parameter {name!r}, so their pods get the text as it is")
 
 
-_VARIABLE_LIKE = re.compile(r"[A-Za-z_][\w-]*(?:\.[\w-]+)*")
+# What opens a Go template action rather than a variable: a field or variable ({{.Values.x}}, {{$x}}), a trim marker
+# ({{- end}}), a comment, or a keyword. Anything else off Argo's namespaces may be a typo or a paste accident.
+_GO_TEMPLATE = re.compile(r"[.$-]|/\*|(?:if|else|end|range|with|define|template|block|break|continue)\b")
 
 
 def check_tag(tag_text: str, expression: bool, scope: Scope, wf_params: set[str] | None,
@@ -170,7 +172,7 @@ def check_tag(tag_text: str, expression: bool, scope: Scope, wf_params: set[str]
     root = parts[0]
     shown = "{{" + tag_text + "}}"
     if root not in ROOTS:
-        if not _VARIABLE_LIKE.fullmatch(tag_text):
+        if _GO_TEMPLATE.match(tag_text):
             return  # Go template syntax ({{.Values.x}}, {{- end}}, a Vault agent's {{with secret "..."}}), not Argo's
         yield VarIssue("ARGO-VAR-UNKNOWN-PREFIX", f"{shown}: {root!r} is not a variable namespace Argo knows, so Argo "
                                                   "leaves the text as it is; a typo of workflow, inputs, outputs, "
