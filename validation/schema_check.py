@@ -227,15 +227,34 @@ def explain(validator: Any, schema: dict[str, Any], obj: Any) -> list[SchemaIssu
     """Every distinct leaf error, each naming the deepest failing field."""
     seen: set[tuple[str, JsonPath, str]] = set()
     out: list[SchemaIssue] = []
+    renamed: dict[tuple[JsonPath, str], int] = {}  # (object, the required field an unknown one was meant as) -> index
+    missing: dict[int, tuple[JsonPath, str]] = {}
     for error in validator.iter_errors(obj):
-        for issue in _issues(error, schema):
+        for issue, field in _issues(error, schema):
             key = (issue.rule_id, issue.path, issue.message)
             if key not in seen:
                 seen.add(key)
+                if field is not None:
+                    if issue.rule_id == UNKNOWN_FIELD:
+                        renamed.setdefault((issue.path[:-1], field), len(out))
+                    else:
+                        missing[len(out)] = (issue.path, field)
                 out.append(issue)
             if len(out) >= MAX_ISSUES_PER_OBJECT:
-                return out
-    return out
+                return _one_report_per_rename(out, renamed, missing)
+    return _one_report_per_rename(out, renamed, missing)
+
+
+def _one_report_per_rename(out: list[SchemaIssue], renamed: dict[tuple[JsonPath, str], int],
+                           missing: dict[int, tuple[JsonPath, str]]) -> list[SchemaIssue]:
+    """A field under an old or misspelt name (a CronWorkflow's `schedule`, now `schedules`) is unknown, and the
+    required field it was meant as is missing: one mistake, told once, at the field to rename."""
+    folded = {i for i, place in missing.items() if place in renamed}
+    if not folded:
+        return out
+    told = {renamed[missing[i]] for i in folded}
+    return [SchemaIssue(issue.rule_id, issue.path, issue.message.replace("?)", "? it is required)", 1), issue.severity)
+            if i in told else issue for i, issue in enumerate(out) if i not in folded]
 
 
 # --- error walking -----------------------------------------------------------------------------------------
@@ -277,14 +296,15 @@ class _TypeUnion:
         self.types = types
 
 
-def _issues(error: Any, schema: dict[str, Any]) -> Iterator[SchemaIssue]:
+def _issues(error: Any, schema: dict[str, Any]) -> Iterator[tuple[SchemaIssue, str | None]]:
+    """Each leaf's issue, with the field it is about for an unknown field's closest known name or a missing one."""
     K = jsonschema_rs.ValidationErrorKind
     for leaf in _leaves(error):
         path: JsonPath = tuple(leaf.instance_path)
         where = format_path(path)
         prefix = f"{where}: " if where else ""
         if isinstance(leaf, _TypeUnion):
-            yield SchemaIssue(TYPE, path, f"{prefix}expected {_types(leaf.types)}, got {_json_type(leaf.instance)}")
+            yield SchemaIssue(TYPE, path, f"{prefix}expected {_types(leaf.types)}, got {_json_type(leaf.instance)}"), None
             continue
         kind = leaf.kind
         if isinstance(kind, K.AdditionalProperties):
@@ -297,18 +317,20 @@ def _issues(error: Any, schema: dict[str, Any]) -> Iterator[SchemaIssue]:
                 close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.75) if known else []
                 if close:
                     hint = f" (did you mean {close[0]}?)"
-                yield SchemaIssue(UNKNOWN_FIELD, field_path, f"{format_path(field_path)}: unknown field{hint}")
+                yield (SchemaIssue(UNKNOWN_FIELD, field_path, f"{format_path(field_path)}: unknown field{hint}"),
+                       close[0] if close else None)
         elif isinstance(kind, K.Required):
-            yield SchemaIssue(REQUIRED, path, f'{prefix}missing required field "{kind.property}"')
+            yield SchemaIssue(REQUIRED, path, f'{prefix}missing required field "{kind.property}"'), str(kind.property)
         elif isinstance(kind, K.Type):
-            yield SchemaIssue(TYPE, path, f"{prefix}expected {_types(kind.types)}, got {_json_type(leaf.instance)}")
+            yield SchemaIssue(TYPE, path, f"{prefix}expected {_types(kind.types)}, got {_json_type(leaf.instance)}"), None
         elif isinstance(kind, K.Enum):
             options = ", ".join(_show(o) for o in kind.options if o is not None)
-            yield SchemaIssue(ENUM, path, f"{prefix}must be one of {options} (got {_show(leaf.instance)})")
+            yield SchemaIssue(ENUM, path, f"{prefix}must be one of {options} (got {_show(leaf.instance)})"), None
         elif isinstance(kind, K.Constant):
-            yield SchemaIssue(ENUM, path, f"{prefix}must be {_show(kind.expected_value)} (got {_show(leaf.instance)})")
+            yield (SchemaIssue(ENUM, path, f"{prefix}must be {_show(kind.expected_value)} (got {_show(leaf.instance)})"),
+                   None)
         else:
-            yield SchemaIssue(INVALID, path, f"{prefix}{_constraint(kind, leaf)}")
+            yield SchemaIssue(INVALID, path, f"{prefix}{_constraint(kind, leaf)}"), None
 
 
 def _constraint(kind: Any, error: Any) -> str:

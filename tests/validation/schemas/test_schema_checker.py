@@ -130,3 +130,33 @@ def test_reference_implementation_explains_when_the_fast_one_gives_no_reason(
     assert issue.rule_id == "SCHEMA-INVALID"
     assert issue.path == ("data", "n")
     assert "5 is not of type 'string'" in issue.message
+
+
+def test_a_field_under_an_old_name_is_one_finding_not_an_unknown_and_a_missing_one() -> None:
+    # Argo 4's CronWorkflow wants `schedules`; a 3.x manifest's `schedule` is both unknown and the missing field.
+    schema = {"type": "object", "required": ["schedules", "timezone"], "additionalProperties": False,
+              "properties": {"schedules": {"type": "array"}, "timezone": {"type": "string"},
+                             "spec": {"type": "object", "required": ["image"], "additionalProperties": False,
+                                      "properties": {"image": {"type": "string"}, "name": {"type": "string"}}}}}
+    validator = jsonschema_rs.Draft202012Validator(schema)
+    assert explain(validator, schema, {"schedule": "* * * * *", "timezone": "UTC"}) == [
+        SchemaIssue("SCHEMA-UNKNOWN-FIELD", ("schedule",), "schedule: unknown field (did you mean schedules? it is required)"),
+    ]
+    # Misspelt required fields, at the top and nested: each told once, at the misspelling.
+    assert sorted(i.message for i in explain(validator, schema, {"schedules": [], "timzone": "UTC",
+                                                                   "spec": {"imag": "x"}})) == [
+        "spec.imag: unknown field (did you mean image? it is required)",
+        "timzone: unknown field (did you mean timezone? it is required)",
+    ]
+    # The unknown field's nearest name is not the missing one: both are told.
+    assert sorted(i.message for i in explain(validator, schema, {"schedules": [], "timezone": "UTC",
+                                                                   "spec": {"nme": "x"}})) == [
+        "spec.nme: unknown field (did you mean name?)",
+        'spec: missing required field "image"',
+    ]
+    # A field in a nested object does not stand for one missing from its parent.
+    assert sorted(i.message for i in explain(validator, schema, {"timezone": "UTC",
+                                                                   "spec": {"image": "x", "schedules": 1}})) == [
+        'missing required field "schedules"',
+        "spec.schedules: unknown field",
+    ]
