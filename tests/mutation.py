@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", metavar="GLOB", action="append",
                         help="narrower mutant globs instead, e.g. 'validation.rules.rbac.*' (repeatable)")
     parser.add_argument("--max-children", type=int, default=2, help="parallel test processes (default 2)")
+    parser.add_argument("--deselect", metavar="NODEID", action="append", default=[],
+                        help="leave a slow test out of the runs (repeatable); run it by hand on the survivors")
     args = parser.parse_args(argv)
     pattern, tests = TARGETS[args.module]
 
@@ -56,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     from mutmut import configuration
 
     configuration.config().pytest_add_cli_args_test_selection = tests  # before mutmut reads it
+    for node in args.deselect:
+        configuration.config().pytest_add_cli_args += ["--deselect", node]
     from mutmut.__main__ import cli
 
     try:
