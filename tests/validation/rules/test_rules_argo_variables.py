@@ -1,0 +1,274 @@
+"""ARGO-VAR scoping: which tasks, steps, inputs and loop items a `{{...}}` tag may read, where it stands."""
+
+from __future__ import annotations
+
+import pytest
+from rules_helpers import context, rendered, run_rule
+
+VAR_RULES = ("ARGO-VAR-UNDECLARED", "ARGO-VAR-WORKFLOW-PARAMETER", "ARGO-VAR-OUTPUT-REF", "ARGO-VAR-ITEM-OUTSIDE-LOOP",
+             "ARGO-VAR-UNKNOWN", "ARGO-VAR-UNKNOWN-PREFIX")
+
+
+def findings(text: str) -> list[tuple[str, str, str]]:
+    ctx = context(rendered(text, "dev"))
+    return [(rid, h.path, h.message) for rid in VAR_RULES for h in run_rule(rid, ctx)]
+
+
+DAG = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: dag-}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        tasks:
+          - {name: a, template: produce}
+          - {name: b, template: produce}
+          - name: c
+            template: consume
+            %s
+            arguments: {parameters: [{name: msg, value: "{{tasks.b.outputs.result}}"}]}
+    - name: produce
+      script: {image: "alpine:3.20", command: [sh], source: echo hi}
+    - name: consume
+      inputs: {parameters: [{name: msg}]}
+      container: {image: "alpine:3.20", command: [echo, "{{inputs.parameters.msg}}"]}
+"""
+C_ARGUMENT = "spec.templates[0].dag.tasks[2].arguments.parameters[0].value"
+
+
+@pytest.mark.parametrize("upstream", ["depends: a", "depends: a.Succeeded", "dependencies: [a]"])
+def test_a_task_may_not_read_a_task_it_does_not_depend_on(upstream):
+    assert [(rid, path) for rid, path, _ in findings(DAG % upstream)] == [("ARGO-VAR-OUTPUT-REF", C_ARGUMENT)]
+
+
+@pytest.mark.parametrize("upstream", ["depends: a && b", "dependencies: [a, b]"])
+def test_a_task_may_read_the_tasks_it_depends_on(upstream):
+    assert findings(DAG % upstream) == []
+
+
+@pytest.mark.parametrize("upstream", ["depends: nope", "depends: \"a |\"", "dependencies: [nope]"])
+def test_upstream_is_not_guessed_when_a_task_names_a_missing_task_or_its_depends_does_not_parse(upstream):
+    """ARGO-DAG-DEPENDENCY-MISSING / ARGO-DAG-DEPENDS-SYNTAX report the broken edge; the reader is not blamed too."""
+    assert findings(DAG % upstream) == []
+
+
+def test_the_same_mistake_twice_in_one_string_is_one_finding():
+    text = DAG.replace('"{{inputs.parameters.msg}}"', '"{{inputs.parameters.nope}} {{inputs.parameters.nope}}"')
+    assert [rid for rid, _, _ in findings(text % "depends: b")] == ["ARGO-VAR-UNDECLARED"]
+
+
+STEPS = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: steps-}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - name: fan-out
+            template: echo
+            %s
+            arguments: {parameters: [{name: msg, value: "{{item}}"}]}
+            hooks:
+              running:
+                expression: steps['fan-out'].status == "Running"
+                template: echo
+                arguments: {parameters: [{name: msg, value: "started {{item}}"}]}
+    - name: echo
+      inputs: {parameters: [{name: msg}]}
+      container: {image: "alpine:3.20", command: [echo, "{{inputs.parameters.msg}}"]}
+"""
+
+
+def test_a_looped_step_and_its_hooks_read_the_item():
+    """Argo substitutes the item into the whole step, hooks included (expandStep marshals the step without its
+    loop fields, then replaces {{item}} in it)."""
+    assert findings(STEPS % "withItems: [a, b]") == []
+
+
+def test_a_step_without_a_loop_has_no_item():
+    assert sorted(path for rid, path, _ in findings(STEPS % "") if rid == "ARGO-VAR-ITEM-OUTSIDE-LOOP") == [
+        "spec.templates[0].steps[0][0].arguments.parameters[0].value",
+        "spec.templates[0].steps[0][0].hooks.running.arguments.parameters[0].value",
+    ]
+
+
+LOOP = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: loop-}
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: shards, value: "[1, 2]"}]}
+  templates:
+    - name: main
+      inputs: {parameters: [{name: shards, value: "{{workflow.parameters.shards}}"}]}
+      dag:
+        tasks:
+          - {name: a, template: produce}
+          - {name: b, template: produce}
+          - {name: c, template: echo, depends: a, withParam: "%s",
+             arguments: {parameters: [{name: msg, value: "{{item}}"}]}}
+    - name: produce
+      outputs: {parameters: [{name: list, valueFrom: {path: /tmp/list.json}}]}
+      script: {image: "alpine:3.20", command: [sh], source: "echo [1] > /tmp/list.json"}
+    - name: echo
+      inputs: {parameters: [{name: msg}]}
+      container: {image: "alpine:3.20", command: [echo, "{{inputs.parameters.msg}}"]}
+"""
+WITH_PARAM = "spec.templates[0].dag.tasks[2].withParam"
+
+
+@pytest.mark.parametrize("expression", ["{{tasks.a.outputs.result}}", "{{tasks.a.outputs.parameters.list}}",
+                                        "{{inputs.parameters.shards}}", "{{workflow.parameters.shards}}"])
+def test_with_param_reads_the_template_s_inputs_and_its_upstream_tasks(expression):
+    assert findings(LOOP % expression) == []
+
+
+@pytest.mark.parametrize("expression,rule_id,message", [
+    # withParam is resolved before the loop exists: there is no item yet
+    ("{{item.children}}", "ARGO-VAR-ITEM-OUTSIDE-LOOP", "is only defined in a step or task with"),
+    ("{{tasks.b.outputs.result}}", "ARGO-VAR-OUTPUT-REF", "must be an ancestor"),
+    ("{{tasks.a.outputs.parameters.lists}}", "ARGO-VAR-OUTPUT-REF", "declares no output parameter 'lists'"),
+])
+def test_with_param_is_checked_in_the_scope_of_its_task_without_an_item(expression, rule_id, message):
+    hits = findings(LOOP % expression)
+    assert [(rid, path) for rid, path, _ in hits] == [(rule_id, WITH_PARAM)]
+    assert message in hits[0][2]
+
+
+def test_an_inline_template_reads_its_own_inputs():
+    text = DAG.replace("""          - name: c
+            template: consume""", """          - name: c
+            inline:
+              inputs: {parameters: [{name: greeting}]}
+              container: {image: "alpine:3.20", command: [echo, "{{inputs.parameters.greeting}}"]}""")
+    text = text.replace('{name: msg, value: "{{tasks.b.outputs.result}}"}', '{name: greeting, value: hi}')
+    assert findings(text % "depends: b") == []
+
+
+METRICS = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: metrics-}
+spec:
+  entrypoint: main
+  metrics:
+    prometheus:
+      - {name: wf_result, help: result, labels: [{key: status, value: "{{status}}"}], counter: {value: "1"}}
+  templates:
+    - name: main
+      metrics:
+        prometheus:
+          - {name: dag_result, help: result, labels: [{key: status, value: "{{status}}"}],
+             gauge: {value: "%s"}}
+      dag:
+        tasks:
+          - {name: a, template: produce}
+    - name: produce
+      inputs: {parameters: [{name: size, default: "1"}]}
+      outputs: {parameters: [{name: score, valueFrom: {path: /tmp/score}}]}
+      metrics:
+        prometheus:
+          - {name: score, help: score, labels: [{key: size, value: "{{inputs.parameters.size}}"}],
+             gauge: {value: "{{outputs.parameters.score}}"}}
+      script: {image: "alpine:3.20", command: [sh], source: "echo 1 > /tmp/score"}
+"""
+DAG_METRIC = "spec.templates[0].metrics.prometheus[0].gauge.value"
+
+
+def test_metrics_read_status_duration_and_their_template_s_inputs_and_outputs():
+    """Argo's metric scope: the global variables plus status, duration (and resourcesDuration); a template's
+    metrics also read its own inputs and outputs (prepareDefaultMetricScope / prepareMetricScope)."""
+    assert findings(METRICS % "{{duration}}") == []
+
+
+@pytest.mark.parametrize("expression,rule_id,message", [
+    ("{{inputs.parameters.size}}", "ARGO-VAR-UNDECLARED", "declares no input parameter 'size'"),
+    ("{{tasks.a.outputs.parameters.scores}}", "ARGO-VAR-OUTPUT-REF", "declares no output parameter 'scores'"),
+    ("{{workflow.nmae}}", "ARGO-VAR-UNKNOWN", "no workflow variable 'nmae'"),
+])
+def test_a_template_s_metrics_are_checked_in_its_scope(expression, rule_id, message):
+    hits = findings(METRICS % expression)
+    assert [(rid, path) for rid, path, _ in hits] == [(rule_id, DAG_METRIC)]
+    assert message in hits[0][2]
+
+
+HOOKS = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: hooks-}
+spec:
+  entrypoint: t
+  arguments: {parameters: [{name: p, value: "1"}]}
+  hooks:
+    exit: {template: t, arguments: {parameters: [{name: p, value: "{{workflow.parameters.p}}"}]}}
+    running:
+      expression: workflow.status == "Running"
+      template: t
+      arguments: {parameters: [{name: p, value: "%s"}]}
+  templates:
+    - name: t
+      inputs: {parameters: [{name: p}]}
+      container: {image: "alpine:3.20", command: [echo, "{{inputs.parameters.p}}"]}
+"""
+
+
+@pytest.mark.parametrize("expression,rule_id", [("{{inputs.parameters.p}}", "ARGO-VAR-UNKNOWN"),
+                                                ("{{workflow.parameters.q}}", "ARGO-VAR-WORKFLOW-PARAMETER")])
+def test_every_workflow_level_hook_is_checked_in_the_workflow_s_scope(expression, rule_id):
+    assert [(rid, path) for rid, path, _ in findings(HOOKS % expression)] == [
+        (rule_id, "spec.hooks.running.arguments.parameters[0].value")]
+
+
+SPEC = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: spec-}
+spec:
+  entrypoint: t
+  podMetadata: {annotations: {run: "%s"}}
+  templateDefaults: {activeDeadlineSeconds: "{{inputs.parameters.deadline}}"}
+  templates:
+    - name: t
+      inputs: {parameters: [{name: deadline, default: "60"}]}
+      container: {image: "alpine:3.20", command: [echo, hi]}
+"""
+
+
+def test_template_defaults_are_read_in_each_template_s_scope_not_the_workflow_s():
+    assert findings(SPEC % "{{workflow.name}}") == []
+
+
+@pytest.mark.parametrize("expression,rule_id,message", [
+    ("{{workflow.nmae}}", "ARGO-VAR-UNKNOWN", "no workflow variable 'nmae'"),
+    ("{{inputs.parameters.deadline}}", "ARGO-VAR-UNKNOWN", "inputs.* is only defined inside a template"),
+])
+def test_the_workflow_spec_outside_its_templates_has_only_workflow_variables(expression, rule_id, message):
+    hits = findings(SPEC % expression)
+    assert [(rid, path) for rid, path, _ in hits] == [(rule_id, "spec.podMetadata.annotations.run")]
+    assert message in hits[0][2]
+
+
+def test_spec_volumes_read_the_tasks_of_every_dag_template():
+    text = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: volumes-}
+spec:
+  entrypoint: main
+  volumes: [{name: cfg, configMap: {name: "{{tasks.producer.outputs.result}}", optional: true}}]
+  templates:
+    - name: main
+      dag: {tasks: [{name: producer, template: t}, {name: other, template: side, depends: producer}]}
+    - name: side
+      dag: {tasks: [{name: helper, template: t}]}
+    - name: t
+      script: {image: "alpine:3.20", command: [sh], source: echo hi}
+"""
+    assert findings(text) == []
+    assert [rid for rid, _, _ in findings(text.replace("tasks.producer", "tasks.nope"))] == ["ARGO-VAR-OUTPUT-REF"]
