@@ -2,7 +2,8 @@
 
 The package ships, per Kubernetes minor version, one JSON schema per kind (`deployment-apps-v1.json`) whose $refs
 point into a shared `_definitions.json`. We inline the definitions a kind needs so that each schema is
-self-contained and compiles on its own.
+self-contained and compiles on its own, and keep what we built in a disk cache (cache.py): parsing the 1.8 MB of
+definitions is most of a short run's own time.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from validation.schemas import tree
+from validation.schemas import cache, tree
 
 PACKAGE = "kubernetes-validate"
 _REF_PREFIX = "/api/_definitions.json#/$defs/"
@@ -136,6 +137,16 @@ def package_version() -> str:
         return "unknown"
 
 
+def installed_version() -> str:
+    """kubernetes-validate's version from its version.py (importlib.metadata costs ~5 ms; a cache key needs this)."""
+    try:
+        text = (_schema_root().parent / "version.py").read_text(encoding="utf-8")
+    except OSError:
+        return package_version()
+    match = re.search(r"""__version__\s*=\s*['"]([^'"]+)['"]""", text)
+    return match.group(1) if match else package_version()
+
+
 @lru_cache(maxsize=1)
 def _schema_root() -> Path:
     # find_spec locates the package without importing it: its __init__ pulls in jsonschema and friends (~0.15 s)
@@ -178,11 +189,13 @@ def _file_name(api_version: str, kind: str) -> str:
 class KubernetesBundle:
     """The strict schemas of one Kubernetes minor version."""
 
-    def __init__(self, version: tuple[int, int]) -> None:
+    def __init__(self, version: tuple[int, int], use_cache: bool = True) -> None:
         self.version = version
         self._dir = _schema_root() / f"v{version[0]}.{version[1]}.0-local-strict"
         self._defs: dict[str, Any] | None = None
         self._index: dict[tuple[str, str], str] | None = None
+        self._cache = cache.SchemaCache.for_bundle(self.label, installed_version(), self._dir / "_definitions.json") \
+            if use_cache else None
 
     @property
     def label(self) -> str:
@@ -196,6 +209,10 @@ class KubernetesBundle:
     def index(self) -> dict[tuple[str, str], str]:
         """(apiVersion, kind) -> definition name, for every top-level kind in this version."""
         if self._index is None:
+            cached = self._cache.get("index") if self._cache else None
+            if isinstance(cached, list):
+                self._index = {(api, kind): name for api, kind, name in cached}
+                return self._index
             index: dict[tuple[str, str], str] = {}
             for name, schema in self._definitions().items():
                 gvks = schema.get("x-kubernetes-group-version-kind") or []
@@ -205,6 +222,8 @@ class KubernetesBundle:
                 api_version = f"{gvk['group']}/{gvk['version']}" if gvk["group"] else gvk["version"]
                 index[(api_version, gvk["kind"])] = name
             self._index = index
+            if self._cache:
+                self._cache.put("index", [[api, kind, name] for (api, kind), name in index.items()])
         return self._index
 
     def has(self, api_version: str, kind: str) -> bool:
@@ -217,6 +236,9 @@ class KubernetesBundle:
         """The self-contained strict schema of one kind, or None when this version does not serve it."""
         if not self.has(api_version, kind):
             return None
+        return self._cached(f"kind {api_version} {kind}", lambda: self._build(api_version, kind))
+
+    def _build(self, api_version: str, kind: str) -> dict[str, Any]:
         path = self._dir / _file_name(api_version, kind)
         try:
             top = json.loads(path.read_text(encoding="utf-8"))
@@ -226,7 +248,18 @@ class KubernetesBundle:
 
     def definition(self, name: str) -> tuple[str, dict[str, Any]]:
         """One definition (e.g. ObjectMeta, for CRD-derived kinds) and the $defs it needs, itself included."""
-        return name, self._inline({"$ref": f"{_REF_PREFIX}{name}"})["$defs"]
+        return name, self._cached(f"definition {name}", lambda: self._inline({"$ref": f"{_REF_PREFIX}{name}"})["$defs"])
+
+    def _cached(self, entry: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """A fresh copy of what `build` makes, from the disk cache when it holds it (a miss builds and stores)."""
+        if self._cache is None:
+            return build()
+        found = self._cache.get(entry)
+        if isinstance(found, dict):
+            return found
+        built = build()
+        self._cache.put(entry, built)
+        return built
 
     def _inline(self, top: dict[str, Any]) -> dict[str, Any]:
         defs = self._definitions()
