@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
 from typing import Any
 
 import jsonschema_rs
@@ -160,3 +162,34 @@ def test_a_field_under_an_old_name_is_one_finding_not_an_unknown_and_a_missing_o
         'missing required field "schedules"',
         "spec.schedules: unknown field",
     ]
+
+
+def test_jsonschema_rs_is_imported_without_email_utils_and_leaves_the_real_one_importable() -> None:
+    """The stand-in that spares the start-up email.utils is gone after the import, and jsonschema-rs works."""
+    code = (
+        "import sys\n"
+        "from validation import schema_check\n"
+        "assert 'email.utils' not in sys.modules, 'email.utils was loaded'\n"
+        "assert schema_check.jsonschema_rs.is_valid({'type': 'integer'}, 3)\n"
+        "assert not schema_check.jsonschema_rs.Draft202012Validator({'type': 'integer'}).is_valid('3')\n"
+        "import email.utils\n"
+        "import email\n"
+        "assert email.utils is sys.modules['email.utils']\n"
+        "print(email.utils.parsedate_to_datetime('Sun, 8 Nov 2026 16:26:25 +0000').year)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "2026"
+
+
+def test_jsonschema_rs_is_imported_as_usual_when_email_utils_is_loaded_already() -> None:
+    code = (
+        "import email.utils, sys\n"
+        "real = sys.modules['email.utils']\n"
+        "from validation import schema_check\n"
+        "assert sys.modules['email.utils'] is real\n"
+        "print(type(schema_check.jsonschema_rs.jsonschema_rs.__build__['info-time']).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "datetime"
