@@ -24,6 +24,7 @@ from validation.render import (
     argocd_reads,
     directory_options,
     find_engine,
+    folder_of,
     manifest_folders,
     manifests_from_files,
     nested_kustomizations,
@@ -215,7 +216,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
                 read = walks.files(t.path, _inside(t.path, root))
                 lint_paths.extend(sorted(f for f in read if f.suffix in (".yaml", ".yml")))
             else:
-                found_files = path_files.get(t.path) or plain_files(t.path)
+                found_files = path_files.get(t.path) or plain_files(t.path, real=real)
                 path_files[t.path] = found_files
                 lint_paths.extend(found_files)
                 read_as_objects.update(found_files)
@@ -302,7 +303,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     # so their shape is nobody's business. A file named on the command line is checked whatever it holds.
     folders = manifest_folders(loaded[f] for f in walked if f in loaded)
     not_manifests = {display[f] for f in walked
-                     if f in loaded and not argocd_reads(loaded[f], f.parent in folders)}
+                     if f in loaded and not argocd_reads(loaded[f], folder_of(f) in folders)}
     # A tool's JSON in a folder of code (tsconfig.json with comments) is not ours to lint either.
     tools_json = {name for name in not_manifests if name.endswith(".json")}
     pending: list[_Pending] = [_from_lint(i) for i in issues
@@ -547,6 +548,21 @@ def _from_lint(issue: LintIssue) -> _Pending:
                     span=issue.span)
 
 
+def _under(root: Path) -> Callable[[Path], bool]:
+    """path.is_relative_to(root) for absolute, normalised paths (root resolved, paths from RealPaths), as a prefix
+    test on the text: relative_to parses both paths, and this runs for every file of a folder."""
+    if os.sep != "/":
+        return lambda path: path.is_relative_to(root)
+    top = str(root)
+    prefix = top if top.endswith("/") else top + "/"
+
+    def under(path: Path) -> bool:
+        text = str(path)
+        return text == top or text.startswith(prefix)
+
+    return under
+
+
 def _relative(root: Path, real: Path, path: Path) -> str:
     """repo_relative(root, path), given the real path (root is resolved already). Both are absolute and
     normalised, so a prefix test on the text says what relative_to says, for a fraction of its cost."""
@@ -585,7 +601,8 @@ def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: 
         files = listed if listed is not None else plain_files(t.path)
     if t.path.is_relative_to(root):  # a file symlinked from outside is not read (the link itself is reported)
         real = real or RealPaths()
-        files = [f for f in files if real(f).is_relative_to(root)]
+        inside = _under(root)
+        files = [f for f in files if inside(real(f))]
     parsed: list[LoadedFile] = []
     skipped: list[str] = []
     read: list[LoadedFile] = []
@@ -597,9 +614,10 @@ def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: 
         read.append(lf)
     # An Application's folder is synced as it is (Argo CD fails on a tool's JSON there); a PATH may be a whole
     # repository, whose folders of code are no deployment.
-    folders = manifest_folders(read) if t.kind == "path" and t.path.is_dir() else None
+    folder = t.path.is_dir()  # asked once: the loop below runs for every file
+    folders = manifest_folders(read) if t.kind == "path" and folder else None
     for lf in read:
-        if t.path.is_dir() and not argocd_reads(lf, folders is None or lf.path.parent in folders):
+        if folder and not argocd_reads(lf, folders is None or folder_of(lf.path) in folders):
             skipped.append(lf.display)
             continue
         parsed.append(lf)

@@ -27,7 +27,14 @@ import yaml
 from validation import fastyaml, scratch
 from validation.boundary import is_remote
 from validation.model import Manifest, RenderCause, RenderedTarget, Target
-from validation.source_lint import KUSTOMIZATION_NAMES, MAX_FILE_BYTES, LoadedFile, load_file, safe_resolve
+from validation.source_lint import (
+    KUSTOMIZATION_NAMES,
+    MAX_FILE_BYTES,
+    LoadedFile,
+    RealPaths,
+    load_file,
+    safe_resolve,
+)
 from validation.targets import kustomization_file, repo_relative
 
 ORIGIN = "config.kubernetes.io/origin"
@@ -521,30 +528,76 @@ def describe(cause: RenderCause) -> str:
 # ---- files that are not kustomizations ---------------------------------------------------------------------
 
 
-def plain_files(path: Path, recurse: bool = True, include: str = "", exclude: str = "") -> list[Path]:
-    """YAML (and JSON) files read as they are: a file, or a directory's files (Argo CD's directory type)."""
+def plain_files(path: Path, recurse: bool = True, include: str = "", exclude: str = "",
+                real: RealPaths | None = None) -> list[Path]:
+    """YAML (and JSON) files read as they are: a file, or a directory's files (Argo CD's directory type).
+    `real`: the run's RealPaths, told which files the walk saw are not symlinks, so it need not lstat them."""
     import fnmatch
 
     if path.is_file():
         return [path]
     out: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(path):
-        if "Chart.yaml" in filenames and Path(dirpath) != path:
+    for dirpath, dirnames, entries in _walk(path):
+        if any(e.name == "Chart.yaml" for e in entries) and dirpath != path:
             dirnames[:] = []  # a Helm chart inside the folder: Helm's values and templates, not manifests
             continue
         dirnames[:] = sorted(n for n in dirnames if not n.startswith(".")) if recurse else []
-        for name in sorted(filenames):
+        for entry in sorted(entries, key=lambda e: e.name):
+            name = entry.name
             if not name.endswith((".yaml", ".yml", ".json")):
                 continue
-            full = Path(dirpath) / name
+            full = dirpath / name
             if include or exclude:
                 rel = full.relative_to(path).as_posix()
                 if include and not any(fnmatch.fnmatch(rel, g) for g in _globs(include)):
                     continue
                 if exclude and any(fnmatch.fnmatch(rel, g) for g in _globs(exclude)):
                     continue
+            if real is not None:
+                try:
+                    if not entry.is_symlink():  # the directory entry's type: no system call on most file systems
+                        real.not_a_link(full)
+                except OSError:
+                    pass
             out.append(full)
     return out
+
+
+def _walk(top: Path) -> Iterator[tuple[Path, list[str], list[os.DirEntry[str]]]]:
+    """os.walk(top) (top down, symlinked folders listed but not entered, unreadable folders skipped), giving each
+    folder as a Path and its other entries as os.DirEntry, which knows whether it is a symlink without an lstat."""
+    try:
+        scan = os.scandir(top)
+    except OSError:
+        return
+    dirnames: list[str] = []
+    entries: list[os.DirEntry[str]] = []
+    links: set[str] = set()
+    with scan:
+        while True:
+            try:
+                entry = next(scan)
+            except StopIteration:
+                break
+            except OSError:
+                return
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                dirnames.append(entry.name)
+                try:
+                    if entry.is_symlink():
+                        links.add(entry.name)
+                except OSError:
+                    pass
+            else:
+                entries.append(entry)
+    yield top, dirnames, entries
+    for name in dirnames:
+        if name not in links:
+            yield from _walk(top / name)
 
 
 def _globs(pattern: str) -> list[str]:
@@ -624,11 +677,13 @@ def argocd_reads(lf: LoadedFile, beside_manifests: bool = True) -> bool:
     `beside_manifests`: whether a Kubernetes object lives in the same folder. A folder with none (a web app's
     package.json and tsconfig.json, a linter's config) is no folder Argo CD syncs: its JSON files are read only if
     they look like objects."""
-    if lf.path.name in KUSTOMIZATION_NAMES:
+    name = os.path.basename(str(lf.path))  # Path.name and .suffix are rebuilt on each use; this runs per file
+    if name in KUSTOMIZATION_NAMES:
         return False
-    if lf.path.suffix == ".json" and not beside_manifests:
+    json_file = name.endswith(".json") and name != ".json"  # Path.suffix == ".json"
+    if json_file and not beside_manifests:
         return _json_object(lf)
-    if not lf.ok or lf.path.suffix == ".json":
+    if not lf.ok or json_file:
         return True
     docs = [d.data for d in lf.documents if d.data is not None]
     if not docs:
@@ -642,10 +697,25 @@ def argocd_reads(lf: LoadedFile, beside_manifests: bool = True) -> bool:
     return all(marker in text for marker in _MANIFEST_MARKERS)
 
 
-def manifest_folders(files: Iterable[LoadedFile]) -> set[Path]:
-    """The folders among these files' that hold a Kubernetes object (a document with a kind)."""
-    return {lf.path.parent for lf in files
-            if lf.ok and any(isinstance(d.data, dict) and d.data.get("kind") for d in lf.documents)}
+def manifest_folders(files: Iterable[LoadedFile]) -> set[str]:
+    """The folders (as folder_of names them) among these files' that hold a Kubernetes object (a document with a
+    kind)."""
+    return {folder_of(lf.path) for lf in files if lf.ok and _holds_object(lf)}
+
+
+def folder_of(path: Path) -> str:
+    """str(path.parent) without building a Path: asked for every file of a folder of 50,000."""
+    text = str(path)
+    head = os.path.dirname(text)
+    return head if head else "."
+
+
+def _holds_object(lf: LoadedFile) -> bool:
+    for d in lf.documents:
+        data = d.data
+        if isinstance(data, dict) and data.get("kind"):
+            return True
+    return False
 
 
 def _json_object(lf: LoadedFile) -> bool:

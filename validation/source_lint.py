@@ -363,24 +363,32 @@ def safe_resolve(path: Path) -> Path:
 
 class RealPaths:
     """safe_resolve for the many files of a few folders: each folder is resolved once, and then a file costs one
-    lstat (is it a link itself?) instead of one per component of its path. Made per run: links may change."""
+    lstat (is it a link itself?) instead of one per component of its path. Made per run: links may change.
+    Folders are looked up by their name as text: a Path's parent is a new object, hashed anew, for every file."""
 
     def __init__(self) -> None:
-        self._folders: dict[Path, Path] = {}
+        self._folders: dict[str, tuple[Path, bool]] = {}  # folder as text -> (resolved, whether it is itself)
         self._files: dict[Path, Path] = {}
+        self._not_links: set[Path] = set()
+
+    def not_a_link(self, path: Path) -> None:
+        """A directory walk saw that `path` is no symlink (os.DirEntry knows without an lstat)."""
+        self._not_links.add(path)
 
     def __call__(self, path: Path) -> Path:
         real = self._files.get(path)
         if real is None:
-            name = path.name
-            if name in ("", ".", "..") or os.path.islink(path):
+            head, name = os.path.split(str(path))
+            if name in ("", ".", "..") or (path not in self._not_links and os.path.islink(path)):
                 real = safe_resolve(path)
             else:
-                parent = path.parent
-                folder = self._folders.get(parent)
-                if folder is None:
-                    folder = self._folders[parent] = safe_resolve(parent)
-                real = path if folder == parent else folder / name  # a walked folder is real already
+                known = self._folders.get(head)
+                if known is None:
+                    parent = path.parent
+                    resolved = safe_resolve(parent)
+                    known = self._folders[head] = (resolved, resolved == parent)
+                folder, same = known
+                real = path if same else folder / name  # a walked folder is real already
             self._files[path] = real
         return real
 
@@ -462,7 +470,7 @@ def _kustomization_refs(path: Path, data: Any) -> tuple[set[Path], set[Path]]:
 def classify(files: Iterable[Path], loaded: dict[Path, LoadedFile]) -> FileRoles:
     kustomizations, patches, inputs = set(), set(), set()
     for f in files:
-        if f.name in KUSTOMIZATION_NAMES:
+        if os.path.basename(str(f)) in KUSTOMIZATION_NAMES:  # Path.name is rebuilt per call; this runs per file
             kustomizations.add(safe_resolve(f))
             lf = loaded.get(f)
             for doc in lf.documents if lf else []:
@@ -514,7 +522,7 @@ def lint(root: Path, files: list[Path], display: dict[Path, str] | None = None, 
         resolved = real(f)
         if resolved in roles.generator_inputs:
             continue
-        if resolved in roles.kustomizations or f.name in KUSTOMIZATION_NAMES:
+        if resolved in roles.kustomizations or os.path.basename(str(f)) in KUSTOMIZATION_NAMES:
             issues.extend(kustomize_issues(lf, "kustomization"))
         elif resolved in roles.patches or (len(lf.documents) == 1 and _json6902(lf.documents[0].data)):
             # A list of operations is a JSON6902 patch even when no kustomization names it (a typo in
