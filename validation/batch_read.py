@@ -67,6 +67,7 @@ class _Piece:
 
 _Task = tuple["FileJob | _Piece", ...]
 _settings: Settings | None = None  # the run's settings; forked workers inherit them (nothing to pickle)
+_tasks: list[_Task] = []  # the run's tasks, inherited the same way: a worker is sent a task's index, not its Paths
 
 
 class Reading:
@@ -85,15 +86,17 @@ class Reading:
 
     def results(self) -> Iterator[LoadedFile]:
         """One LoadedFile per job, in job order."""
-        global _settings
+        global _settings, _tasks
         previous, _settings = _settings, self.settings
+        previous_tasks, _tasks = _tasks, self.tasks
         try:
             if not self.parallel:
                 for job in self.jobs:
                     yield _whole(job)
                 return
             pieces: list[LoadedFile] = []
-            for task, packed in zip(self.tasks, pool.ordered_map(_run_task, self.tasks, self.workers), strict=True):
+            indexes = range(len(self.tasks))
+            for task, packed in zip(self.tasks, pool.ordered_map(_run_task_at, indexes, self.workers), strict=True):
                 for unit, part in zip(task, map(_unpack, task, packed), strict=True):
                     if not isinstance(unit, _Piece):
                         yield part
@@ -103,7 +106,7 @@ class Reading:
                         yield _join(unit.job, pieces)
                         pieces = []
         finally:
-            _settings = previous
+            _settings, _tasks = previous, previous_tasks
 
     def _plan(self) -> list[_Task]:
         sizes: list[int | None] = [None] * len(self.jobs)
@@ -187,6 +190,12 @@ def _cut(job: FileJob, target: int) -> list[FileJob | _Piece]:
 
 
 _Packed = tuple[bool, list[tuple[int, Any, int, int, "list[Any] | None"]], list[LintIssue]]
+
+
+def _run_task_at(index: int) -> list[_Packed]:
+    """In a worker: the task at this index of the run's (forked with the parent's memory). Pickling each task's
+    Paths there and rebuilding them here cost a quarter as much as reading the files they name."""
+    return _run_task(_tasks[index])
 
 
 def _run_task(task: _Task) -> list[_Packed]:
