@@ -52,12 +52,16 @@ class FileJob(NamedTuple):  # a tuple: 50,000 of them are held and sent to worke
 
 @dataclass(frozen=True)
 class Settings:
+    """What a bulk read does with each document besides reading it."""
+
     checker: SchemaChecker | None  # None: nothing is checked while reading
     keep_objects: bool = True  # False: keep only a skeleton of each object once it is checked
 
 
 @dataclass(frozen=True)
 class _Piece:
+    """A run of whole documents cut from a big file, read by one worker."""
+
     job: FileJob
     start: int  # byte offsets
     end: int

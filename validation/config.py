@@ -28,6 +28,8 @@ class External:
 
 @dataclass
 class Config:
+    """The repository's [tool.validation] settings, with defaults."""
+
     root: Path = Path(".")
     targets: list[str] = field(default_factory=list)  # extra target paths; overlays/* and argocd/ Applications are found anyway
     overlays_dir: str = "overlays"

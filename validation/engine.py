@@ -55,6 +55,8 @@ KEY_RULES = frozenset({"SCHEMA-UNKNOWN-FIELD"})
 
 @dataclass
 class RunResult:
+    """Everything a check found and did, before it is reported."""
+
     findings: list[Finding] = field(default_factory=list)
     rendered: list[RenderedTarget] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # the tool could not do its job: exit 2

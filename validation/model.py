@@ -115,6 +115,8 @@ class RenderCause:
 
 @dataclass
 class RenderedTarget:
+    """A target's rendered objects, or why it could not be rendered."""
+
     target: Target
     manifests: list[Manifest] = field(default_factory=list)
     render_seconds: float = 0.0
@@ -172,6 +174,8 @@ def format_path(path: JsonPath) -> str:
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem, where it is: rule, severity, environment, object, JSON path, file and line."""
+
     rule_id: str
     severity: Severity
     message: str

@@ -67,6 +67,8 @@ class RenderError(RuntimeError):
 
 @dataclass(frozen=True)
 class KustomizeEngine:
+    """The kustomize command the renders run."""
+
     argv: tuple[str, ...]  # prefix; the build directory is appended
 
     @property

@@ -68,6 +68,8 @@ UnsupportedArgoVersionError = argo.UnsupportedArgoVersionError
 
 @dataclass(frozen=True)
 class SchemaIssue:
+    """A schema problem of one object, at a JSON path."""
+
     rule_id: str
     path: JsonPath
     message: str
@@ -76,6 +78,8 @@ class SchemaIssue:
 
 @dataclass
 class _Compiled:
+    """A kind's schema and its compiled validator."""
+
     schema: dict[str, Any]
     validator: Any  # jsonschema_rs validator
 

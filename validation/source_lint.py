@@ -30,6 +30,8 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class LintIssue:
+    """A problem found in a source file's text (a tab, a parse error, a duplicate key)."""
+
     rule_id: str
     message: str
     file: str
@@ -40,6 +42,8 @@ class LintIssue:
 
 @dataclass
 class Document:
+    """One YAML document of a file, as read."""
+
     index: int  # position in the file's stream, counting empty documents
     data: Any
     start_line: int  # 1-based line of the document's root node
@@ -51,6 +55,8 @@ class Document:
 
 @dataclass
 class LoadedFile:
+    """A file as read: its documents, the issues found reading it, and whether it parsed to the end."""
+
     path: Path
     display: str  # repo-relative (or as given) name used in findings
     documents: list[Document] = field(default_factory=list)

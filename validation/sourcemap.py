@@ -44,6 +44,8 @@ _TAGS = {
 
 @dataclass(frozen=True)
 class Location:
+    """A place in a source file."""
+
     file: str
     line: int
     column: int

@@ -38,6 +38,8 @@ class Refusal:
 
 @dataclass
 class Discovery:
+    """The targets found in the repository, and what was seen but not rendered."""
+
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things seen and deliberately not rendered
     skipped: list[str] = field(default_factory=list)  # what Argo CD would render that is not rendered here at all

@@ -9,6 +9,8 @@ from validation.model import Finding, Severity
 
 @dataclass(frozen=True)
 class TargetSummary:
+    """A rendered target, as a report lists it."""
+
     name: str
     kind: str
     environment: str | None
@@ -19,6 +21,8 @@ class TargetSummary:
 
 @dataclass
 class Report:
+    """A run's findings and targets, as the reporters print them."""
+
     findings: list[Finding]
     targets: list[TargetSummary] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)

@@ -65,6 +65,8 @@ Check = Callable[[Manifest, Context], Iterable[Problem]]
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule: stable ID, name, default severity, scope, documentation and its check."""
+
     id: str  # stable, e.g. "ARGO-DAG-CYCLE"
     name: str  # readable, e.g. "dag-cycle"
     severity: Severity  # the default; config may override

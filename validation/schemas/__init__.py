@@ -18,6 +18,8 @@ _VENDORED_GROUP = "argoproj.io/"
 
 @dataclass(frozen=True)
 class KindInfo:
+    """A kind that has a schema, and where that schema comes from."""
+
     api_version: str
     kind: str
     source: str  # "kubernetes-validate 1.37.0 (Kubernetes 1.37)", "argo-workflows v4.1.2 JSON schema (16a52d67da)"

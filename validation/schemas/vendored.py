@@ -28,6 +28,8 @@ class UnsupportedReleaseError(ValueError):
 
 @dataclass(frozen=True)
 class Release:
+    """One vendored release of a project's schemas."""
+
     project: str
     tag: str  # "v4.1.2"
     path: Path
