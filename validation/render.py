@@ -679,7 +679,7 @@ def argocd_reads(lf: LoadedFile, beside_manifests: bool = True) -> bool:
     `beside_manifests`: whether a Kubernetes object lives in the same folder. A folder with none (a web app's
     package.json and tsconfig.json, a linter's config) is no folder Argo CD syncs: its JSON files are read only if
     they look like objects."""
-    name = os.path.basename(str(lf.path))  # Path.name and .suffix are rebuilt on each use; this runs per file
+    name = name_of(lf.path)  # Path.name and .suffix are rebuilt on each use; this runs per file
     if name in KUSTOMIZATION_NAMES:
         return False
     json_file = name.endswith(".json") and name != ".json"  # Path.suffix == ".json"
@@ -706,10 +706,19 @@ def manifest_folders(files: Iterable[LoadedFile]) -> set[str]:
 
 
 def folder_of(path: Path) -> str:
-    """str(path.parent) without building a Path: asked for every file of a folder of 50,000."""
+    """str(path.parent) without building a Path: asked for every file of a folder of 50,000. A Path's text has no
+    doubled or trailing separator, so the last separator splits it as os.path.dirname would, for less."""
     text = str(path)
-    head = os.path.dirname(text)
-    return head if head else "."
+    if os.sep != "/":
+        return os.path.dirname(text) or "."
+    cut = text.rfind("/")
+    return text[:cut] if cut > 0 else "/" if cut == 0 else "."
+
+
+def name_of(path: Path) -> str:
+    """path.name (for a file), from the path's text: Path.name rebuilds it on each use."""
+    text = str(path)
+    return text[text.rfind("/") + 1:] if os.sep == "/" else os.path.basename(text)
 
 
 def _holds_object(lf: LoadedFile) -> bool:
