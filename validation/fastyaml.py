@@ -54,6 +54,15 @@ class FastSafeLoader(yaml.CSafeLoader):  # type: ignore[misc]
                 if len(self._tags) < _CACHE_LIMIT:
                     self._tags[value] = tag
             return tag
+        if not self.yaml_path_resolvers:
+            # What BaseResolver.resolve returns here when no path resolver is registered, without its checks: it is
+            # asked for every mapping, list and quoted scalar of every document.
+            if kind is MappingNode:
+                return self.DEFAULT_MAPPING_TAG
+            if kind is SequenceNode:
+                return self.DEFAULT_SEQUENCE_TAG
+            if kind is ScalarNode:
+                return self.DEFAULT_SCALAR_TAG
         return super().resolve(kind, value, implicit)
 
     def construct_document(self, node: Any) -> Any:
