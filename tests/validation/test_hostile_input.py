@@ -345,6 +345,7 @@ def test_nothing_outside_the_root_is_opened_or_listed(repo, tmp_path, monkeypatc
 
     from validation import config as config_mod
     from validation import engine
+    from validation.schemas import cache as schema_cache
 
     outside = plant_outside(tmp_path)
     (outside / "deep").mkdir()
@@ -364,7 +365,8 @@ def test_nothing_outside_the_root_is_opened_or_listed(repo, tmp_path, monkeypatc
     recording = [True]
     root = str(repo.resolve())
     allowed = (root, str(Path(tempfile.gettempdir()).resolve() / "argo-ml-render-"), sys.prefix, sys.base_prefix,
-               str(Path(engine.__file__).resolve().parents[1]), "/proc", "/dev", "/usr", "/lib", "/etc/ld.so")
+               str(Path(engine.__file__).resolve().parents[1]), "/proc", "/dev", "/usr", "/lib", "/etc/ld.so",
+               str(schema_cache.cache_root()))  # the validator's own cache of built schemas (docs/schemas.md)
 
     def hook(event, args):
         if recording[0] and event in ("open", "os.listdir", "os.scandir") and args and isinstance(args[0], str):
