@@ -183,6 +183,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     refused: list[_Pending] = []  # what leaves the repository: reported, never read
     read_as_objects: set[Path] = set()  # the PATHs' files read as they are: their objects are checked as read
     path_files: dict[Path, list[Path]] = {}  # a PATH's files, walked once for the lint and the read
+    siblings: list[tuple[str, list[Target]]] = []  # a PATH folder's kustomizations, which may be applied together
     if paths:
         chosen = []
         for given in paths:
@@ -200,6 +201,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
                     chosen.append(t)
                     path_files[t.path] = nested.plain
                 chosen.extend(nested.roots)
+                siblings.append((t.name, ([t] if nested.plain else []) + nested.roots))
                 comps = f" ({nested.components} kustomize Component(s) among them)" if nested.components else ""
                 if nested.roots:
                     result.notes.append(
@@ -322,6 +324,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     rendered.sort(key=lambda rt: order.get(rt.target.name, 0))
     result.rendered = rendered
     if paths:
+        _siblings_world(rendered, siblings, config.closed_world, result.notes)
         _plain_paths_world(rendered, built, config.closed_world, result.notes)
 
     renders = [part for rt in rendered for part in (rt.sources or [rt])]  # each source of an Application on its own
@@ -524,6 +527,34 @@ def _identity(m: Manifest) -> tuple:
     group = m.api_version.split("/")[0] if "/" in m.api_version else ""
     name = m.metadata.get("name")
     return (group, m.kind, m.namespace or "", str(name)) if name else (id(m), "")
+
+
+def _siblings_world(rendered: list[RenderedTarget], siblings: list[tuple[str, list[Target]]], closed: bool,
+                    notes: list[str]) -> None:
+    """The kustomizations found in a PATH folder are a guess at its deployment units, and several may be applied
+    together: kubeflow's cluster-scoped-resources (its ServiceAccounts) beside env/plain (the Deployments that run
+    as them). So, as for plain PATHs, the closed-world rules do not claim that anything is missing; under
+    --closed-world they are one world. One kustomization found alone stays its own world, as when it is given."""
+    by_target = {id(rt.target): rt for rt in rendered}
+    for folder, targets in siblings:
+        members = [by_target[id(t)] for t in targets if id(t) in by_target]
+        roots = [rt for rt in members if is_kustomization_dir(rt.target.path)]
+        if len(roots) < 2:
+            continue
+        if closed:
+            seen: set[int] = set()
+            world = [m for rt in members for m in rt.manifests if id(m.obj) not in seen and not seen.add(id(m.obj))]
+            for rt in members:
+                rt.shared = world
+            continue
+        for rt in roots:
+            rt.open_world = SIBLINGS_WORLD
+        notes.append(f"{folder}: closed-world rules skipped for the {len(roots)} kustomizations found in it: "
+                     f"{SIBLINGS_WORLD}; pass one to check it as a world of its own, or --closed-world to check them "
+                     "as one")
+
+
+SIBLINGS_WORLD = "they may be applied together (one renders what another refers to)"
 
 
 def _plain_paths_world(rendered: list[RenderedTarget], built: list[Target], closed: bool, notes: list[str]) -> None:

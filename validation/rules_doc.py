@@ -36,7 +36,9 @@ Every finding of `python -m validation check` carries one of these rule IDs.
   unit: an overlay, an Argo CD Application with every source rendered, a kustomization directory given as a PATH,
   a configured target; objects under `[tool.validation.external]` count as rendered. They are silent where the
   world is open: files and plain directories given as PATHs, which the cluster completes (Argo's install, objects
-  made by hand), unless `--closed-world` (or `closed-world = true`) makes the given files one world; and a target
+  made by hand), and the kustomizations found in a folder given as a PATH when there are several (they may be
+  applied together, as kubeflow's cluster-scoped resources and its overlays are), unless `--closed-world` (or
+  `closed-world = true`) makes the given files one world; and a target
   part of which is not rendered offline (a remote base, a Helm chart, another repository's source).
 - **Add a rule:** in its family (`validation/rules/<family>.py`, or the module of `validation/rules/argo/` for its
   concern) write `check(manifest, ctx)`, a plain function yielding `Problem`s with the most precise JSON path, and

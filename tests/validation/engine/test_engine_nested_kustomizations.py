@@ -123,3 +123,64 @@ def test_a_folder_of_kustomizations_outside_the_repository_is_walked_as_given(tm
     assert sorted(Path(n).relative_to(tmp_path / "elsewhere").as_posix() for n in result.rendered_names) == [
         "catalog", "catalog/app/overlays/prod"]
     assert [(f.rule_id, Path(f.file).name) for f in result.findings] == [("SCHEMA-TYPE", "configmap.yaml")]
+
+
+SPLIT_INSTALL = {
+    "pyproject.toml": "",
+    # kubeflow/pipelines' layout: the ServiceAccount is applied with the cluster-scoped resources, the Deployment
+    # that runs as it with the namespaced ones.
+    "install/cluster-scoped/kustomization.yaml": "resources: [sa.yaml]\n",
+    "install/cluster-scoped/sa.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: runner, namespace: ml}\n",
+    "install/env/kustomization.yaml": "resources: [deployment.yaml]\n",
+    "install/env/deployment.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: ml}
+        spec:
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              serviceAccountName: runner
+              containers: [{name: web, image: "nginx:1.27.3", envFrom: [{configMapRef: {name: settings}}]}]
+        """,
+}
+
+
+def _closed_world_hits(result) -> list[tuple[str, str]]:
+    return sorted((f.rule_id, f.message.split(" is ")[0]) for f in result.findings
+                  if f.rule_id in ("ARGO-DANGLING-REFERENCE", "RBAC-BINDING-SUBJECT-MISSING"))
+
+
+def test_kustomizations_found_together_may_refer_to_each_other(tmp_path: Path) -> None:
+    write(tmp_path, SPLIT_INSTALL)
+    result = _check(tmp_path, "install")
+    assert sorted(result.rendered_names) == ["install/cluster-scoped", "install/env"]
+    # The missing ConfigMap is not claimed either: the folder is not known to be the whole world.
+    assert _closed_world_hits(result) == []
+    assert ("install: closed-world rules skipped for the 2 kustomizations found in it: they may be applied together "
+            "(one renders what another refers to); pass one to check it as a world of its own, or --closed-world to "
+            "check them as one") in result.notes
+    # Given alone, a kustomization is its own world, as before.
+    assert _closed_world_hits(_check(tmp_path, "install/env")) == [
+        ("ARGO-DANGLING-REFERENCE", "ConfigMap 'settings'"),
+        ("ARGO-DANGLING-REFERENCE", "ServiceAccount 'runner'"),
+    ]
+
+
+def test_under_closed_world_the_kustomizations_found_together_are_one_world(tmp_path: Path) -> None:
+    write(tmp_path, SPLIT_INSTALL)
+    cfg = config.load(tmp_path)
+    cfg.closed_world = True
+    result = engine.run(cfg, paths=[Path("install")])
+    assert _closed_world_hits(result) == [("ARGO-DANGLING-REFERENCE", "ConfigMap 'settings'")]
+
+
+def test_one_kustomization_found_in_a_folder_stays_its_own_world(tmp_path: Path) -> None:
+    write(tmp_path, {k: v for k, v in SPLIT_INSTALL.items() if "cluster-scoped" not in k})
+    result = _check(tmp_path, "install")
+    assert result.rendered_names == ["install/env"]
+    assert _closed_world_hits(result) == [
+        ("ARGO-DANGLING-REFERENCE", "ConfigMap 'settings'"),
+        ("ARGO-DANGLING-REFERENCE", "ServiceAccount 'runner'"),
+    ]
