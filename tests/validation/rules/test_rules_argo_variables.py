@@ -272,3 +272,93 @@ spec:
 """
     assert findings(text) == []
     assert [rid for rid, _, _ in findings(text.replace("tasks.producer", "tasks.nope"))] == ["ARGO-VAR-OUTPUT-REF"]
+
+
+VOLUME = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: volume-input-}
+spec:
+  entrypoint: main
+  volumes:
+    - name: workdir
+      persistentVolumeClaim: {claimName: "{{inputs.parameters.claim}}"}
+    - {name: scratch, emptyDir: {}}
+  templates:
+    - name: main
+      steps: [[{name: use, template: use, arguments: {parameters: [{name: claim, value: data-a}]}}]]
+    - name: use
+      inputs: {parameters: [{name: claim}]}
+      container: {image: "busybox:1.36", command: [ls, /work], volumeMounts: [{name: workdir, mountPath: /work}]}
+    - name: other
+      container: {image: "busybox:1.36", command: [ls, /tmp], volumeMounts: [{name: scratch, mountPath: /tmp}]}
+    - name: lacking
+%s
+"""
+MOUNT = "[{name: workdir, mountPath: /work}]"
+
+
+@pytest.mark.parametrize("pod", [
+    f"      script: {{image: 'busybox:1.36', command: [sh], source: ls, volumeMounts: {MOUNT}}}",
+    f"      container: {{image: 'busybox:1.36', command: [ls]}}\n      initContainers: [{{name: i, image: 'busybox:1.36', volumeMounts: {MOUNT}}}]",
+    f"      container: {{image: 'busybox:1.36', command: [ls]}}\n      sidecars: [{{name: s, image: 'busybox:1.36', volumeMounts: {MOUNT}}}]",
+    f"      containerSet: {{containers: [{{name: c, image: 'busybox:1.36', volumeMounts: {MOUNT}}}]}}",
+])
+def test_a_template_mounting_a_spec_volume_from_any_of_its_containers_must_declare_what_it_reads(pod):
+    hits = findings(VOLUME % pod)
+    assert [(rid, path) for rid, path, _ in hits] == [
+        ("ARGO-VAR-UNDECLARED", "spec.volumes[0].persistentVolumeClaim.claimName")]
+    assert "template 'lacking' mounts this volume but declares no input parameter 'claim'" in hits[0][2]
+
+
+def test_a_template_mounting_only_another_volume_need_not_declare_what_a_spec_volume_reads():
+    assert findings(VOLUME % "      container: {image: 'busybox:1.36', command: [ls]}") == []
+
+
+def test_templates_mounting_a_spec_volume_without_its_input_are_named_together():
+    pod = f"      container: {{image: 'busybox:1.36', command: [ls], volumeMounts: {MOUNT}}}"
+    text = (VOLUME % pod).replace("    - name: use\n      inputs: {parameters: [{name: claim}]}\n", "    - name: use\n")
+    assert [(rid, message) for rid, _, message in findings(text)] == [(
+        "ARGO-VAR-UNDECLARED", "{{inputs.parameters.claim}}: templates 'use', 'lacking' mount this volume but declare "
+                               "no input parameter 'claim', so their pods get the text as it is")]
+
+
+def test_a_spec_volume_reads_only_input_parameters():
+    pod = "      container: {image: 'busybox:1.36', command: [ls]}"
+    text = (VOLUME % pod).replace("{{inputs.parameters.claim}}", "{{inputs.artifacts.claim}}")
+    assert [(rid, message) for rid, _, message in findings(text)] == [(
+        "ARGO-VAR-UNKNOWN", "{{inputs.artifacts.claim}}: in spec.volumes Argo substitutes only inputs.parameters.NAME, "
+                            "from the template whose pod mounts the volume")]
+
+
+def test_the_parameters_of_every_event_binding_that_submits_a_template_are_declared():
+    text = """
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowEventBinding
+metadata: {name: on-push}
+spec:
+  event: {selector: payload.ref != ""}
+  submit:
+    workflowTemplateRef: {name: build}
+    arguments: {parameters: [{name: ref, valueFrom: {event: payload.ref}}]}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowEventBinding
+metadata: {name: on-tag}
+spec:
+  event: {selector: payload.tag != ""}
+  submit:
+    workflowTemplateRef: {name: build}
+    arguments: {parameters: [{name: tag, valueFrom: {event: payload.tag}}]}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: build}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      container: {image: "busybox:1.36", command: [echo, "%s"]}
+"""
+    assert findings(text % "{{workflow.parameters.ref}} {{workflow.parameters.tag}}") == []
+    assert [rid for rid, _, _ in findings(text % "{{workflow.parameters.branch}}")] == ["ARGO-VAR-WORKFLOW-PARAMETER"]
