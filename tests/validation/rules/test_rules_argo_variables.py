@@ -362,3 +362,86 @@ spec:
 """
     assert findings(text % "{{workflow.parameters.ref}} {{workflow.parameters.tag}}") == []
     assert [rid for rid, _, _ in findings(text % "{{workflow.parameters.branch}}")] == ["ARGO-VAR-WORKFLOW-PARAMETER"]
+
+
+GLOBALS = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: global-}
+spec:
+  entrypoint: main
+  onExit: report
+  arguments: {parameters: [{name: region, value: eu, globalName: exported-region}]}
+  templates:
+    - name: main
+      steps: [[{name: make, template: make, arguments: {parameters: [{name: vehicle, value: car}]}}]]
+    - name: make
+      inputs: {parameters: [{name: vehicle}]}
+      outputs:
+        parameters:
+          - {name: result, valueFrom: {path: /tmp/result}, globalName: "result-{{inputs.parameters.vehicle}}"}
+      container: {image: "busybox:1.36", command: [sh, -c, "echo made > /tmp/result"]}
+    - name: report
+      container: {image: "busybox:1.36", command: [echo, "%s"]}
+"""
+
+
+@pytest.mark.parametrize("variable,global_name", [
+    ("workflow.outputs.parameters.exported-region", "made"),  # a workflow argument's globalName
+    ("workflow.outputs.parameters.made", "made"),
+    # named at run time from an input: any name is accepted
+    ("workflow.outputs.parameters.result-car", '"result-{{inputs.parameters.vehicle}}"'),
+])
+def test_global_outputs_come_from_workflow_arguments_and_outputs(variable, global_name):
+    text = (GLOBALS % ("{{" + variable + "}}")).replace('"result-{{inputs.parameters.vehicle}}"', global_name)
+    assert findings(text) == []
+
+
+def test_a_global_output_no_template_or_argument_exports_is_a_finding():
+    text = (GLOBALS % "{{workflow.outputs.parameters.nope}}").replace('"result-{{inputs.parameters.vehicle}}"', "made")
+    assert [(rid, message) for rid, _, message in findings(text)] == [(
+        "ARGO-VAR-UNDECLARED", "{{workflow.outputs.parameters.nope}}: no template exports a global output (globalName) "
+                               "called 'nope'")]
+
+
+TEMPLATE_AND_RUNS = """
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: train}
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: epochs, value: "3"}]}
+  templates:
+    - name: main
+      container: {image: "busybox:1.36", command: [echo, "%s"]}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: train-small-}
+spec:
+  arguments: {parameters: [{name: rows, value: "100"}]}
+  workflowTemplateRef: {name: train}
+  podMetadata: {annotations: {run: "%s"}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: train-gpu-}
+spec:
+  arguments: {parameters: [{name: gpus, value: "1"}]}
+  workflowTemplateRef: {name: train}
+"""
+
+
+def test_a_workflow_reads_its_own_arguments_and_those_of_the_template_it_runs():
+    assert findings(TEMPLATE_AND_RUNS % ("{{workflow.parameters.epochs}}",
+                                         "{{workflow.parameters.rows}} {{workflow.parameters.epochs}}")) == []
+    hits = findings(TEMPLATE_AND_RUNS % ("{{workflow.parameters.epochs}}", "{{workflow.parameters.gpus}}"))
+    assert [(rid, path) for rid, path, _ in hits] == [("ARGO-VAR-WORKFLOW-PARAMETER", "spec.podMetadata.annotations.run")]
+
+
+def test_a_template_reads_what_any_of_the_workflows_running_it_passes():
+    text = TEMPLATE_AND_RUNS % ("{{workflow.parameters.rows}} {{workflow.parameters.gpus}}", "{{workflow.name}}")
+    assert findings(text) == []
+    text = TEMPLATE_AND_RUNS % ("{{workflow.parameters.cpus}}", "{{workflow.name}}")
+    assert [(rid, path) for rid, path, _ in findings(text)] == [
+        ("ARGO-VAR-WORKFLOW-PARAMETER", "spec.templates[0].container.command[1]")]
