@@ -164,6 +164,8 @@ def _tokens(parser: argparse.ArgumentParser, raw: list[tuple[str, JsonPath]]
     for text, path in raw:
         has_placeholder = bool(_PLACEHOLDER.search(text))
         if pending is not None:  # the value of the flag before
+            # the flag's token answers for the value when argparse refuses it (as with `--flag=value`)
+            out[-1].placeholder = has_placeholder
             out.append(_Token(_sample(pending) if has_placeholder else text, path, has_placeholder))
             pending = None
             continue
@@ -203,7 +205,7 @@ def _problems(parser: argparse.ArgumentParser, tokens: list[_Token], command: st
         except _Exit:
             return []
         except _ParseError as exc:
-            return [_explain(str(exc), tokens, parser, command)]
+            return [_explain(str(exc), tokens, command)]
     out = []
     for extra in extras:
         token = next((t for t in tokens if t.text == extra), None)
@@ -231,8 +233,7 @@ def _subcommands_of(parser: argparse.ArgumentParser) -> set[str]:
     return {name for p in _all_parsers(parser) for name in _subcommands(p)}
 
 
-def _explain(message: str, tokens: list[_Token], parser: argparse.ArgumentParser,
-             command: str) -> tuple[str, JsonPath | None]:
+def _explain(message: str, tokens: list[_Token], command: str) -> tuple[str, JsonPath | None]:
     m = re.match(r"argument (?P<names>[^:]+): (?P<why>.*)$", message, re.S)
     if m:
         names = m.group("names").split("/")
@@ -243,14 +244,17 @@ def _explain(message: str, tokens: list[_Token], parser: argparse.ArgumentParser
                 if t.placeholder:  # the sample stood in for a value only known at run time: nothing to say
                     return "", None
                 return f"{flag}: {why}", t.path
-        choice = re.search(r"invalid choice: '([^']*)'", why)
-        if choice:
-            token = next((t for t in tokens if t.text == choice.group(1)), None)
-            if token is not None and token.placeholder:
-                return "", None
-            return f"`{command}`: {why}", token.path if token else None
-        return f"`{command}` {m.group('names')}: {why}", None
-    m = re.match(r"ambiguous option: (?P<flag>\S+)", message)
+        # a positional or subcommand: the first quoted text is the value refused (`invalid choice: 'trian'`)
+        quoted = re.search(r"'([^']*)'", why)
+        token = next((t for t in tokens if t.text == quoted.group(1)), None) if quoted else None
+        if token is not None and token.placeholder:
+            return "", None
+        where = token.path if token else None
+        if why.startswith("invalid choice"):
+            return f"`{command}`: {why}", where
+        return f"`{command}` {m.group('names')}: {why}", where
+    # argparse names the whole argument (`--e=3`); its token is found by the flag part
+    m = re.match(r"ambiguous option: (?P<flag>[^\s=]+)", message)
     if m:
         token = next((t for t in tokens if t.text.split("=", 1)[0] == m.group("flag")), None)
         return message, token.path if token else None
@@ -281,7 +285,7 @@ def _containers(m: Manifest) -> Iterator[tuple[dict[str, Any], JsonPath]]:
 
 
 def check(m: Manifest, ctx: Context) -> Iterator[Problem]:
-    mapping: dict[str, str] = getattr(ctx.config, "command_parsers", {}) or {}
+    mapping = ctx.config.command_parsers
     if not mapping:
         return
     prefixes = sorted(((p.split(), spec) for p, spec in mapping.items()), key=lambda x: -len(x[0]))
