@@ -67,15 +67,14 @@ def _pod(m: Manifest) -> Iterator[Problem]:
 
 
 def _callees(template: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for group in as_list(template.get("steps")):
-        for step in as_list(group):
-            if isinstance(step, dict):
-                yield step
-                yield from (h for h in as_dict(step.get("hooks")).values() if isinstance(h, dict))
-    for task in as_list(as_dict(template.get("dag")).get("tasks")):
-        if isinstance(task, dict):
-            yield task
-            yield from (h for h in as_dict(task.get("hooks")).values() if isinstance(h, dict))
+    nodes = [step for group in as_list(template.get("steps")) for step in as_list(group)]
+    nodes += as_list(as_dict(template.get("dag")).get("tasks"))
+    for node in nodes:
+        if isinstance(node, dict):
+            yield node
+            yield from (h for h in as_dict(node.get("hooks")).values() if isinstance(h, dict))
+            if isinstance(node.get("onExit"), str) and node["onExit"]:  # a step's or task's own (deprecated) exit
+                yield {"template": node["onExit"]}
 
 
 def _reachable(ctx: Context, m: Manifest, spec: dict[str, Any], start: dict[str, Any]
@@ -97,8 +96,6 @@ def _reachable(ctx: Context, m: Manifest, spec: dict[str, Any], start: dict[str,
         yield holder, resolved.template
         holder_spec = workflow_spec(holder)[0] if holder is not owner else owner_spec
         queue.extend((holder, holder_spec, callee) for callee in _callees(resolved.template))
-        if isinstance(resolved.template.get("onExit"), str):
-            queue.append((holder, holder_spec, {"template": resolved.template["onExit"]}))
 
 
 def _template_path(holders: list[Manifest], template: dict[str, Any]) -> tuple[Manifest, JsonPath] | None:
@@ -165,22 +162,22 @@ def _called_by_others(ctx: Context, template_object: Manifest) -> bool:
     for other in ctx.of_kind(*WORKFLOW_KINDS):
         if other is template_object:
             continue
-        for _, ref in _template_refs(workflow_spec(other)[0]):
+        for ref in _template_refs(workflow_spec(other)[0]):
             if str(ref.get("name")) == template_object.name and bool(ref.get("clusterScope")) == cluster:
                 return True
     return False
 
 
-def _template_refs(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict[str, Any]]]:
+def _template_refs(value: Any) -> Iterator[dict[str, Any]]:
     if isinstance(value, dict):
         ref = value.get("templateRef")
         if isinstance(ref, dict):
-            yield path, ref
-        for k, v in value.items():
-            yield from _template_refs(v, (*path, k))
+            yield ref
+        for v in value.values():
+            yield from _template_refs(v)
     elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _template_refs(v, (*path, i))
+        for v in value:
+            yield from _template_refs(v)
 
 
 def _reported_by_own_run(ctx: Context, holder: Manifest, template: dict[str, Any], name: str) -> bool:
