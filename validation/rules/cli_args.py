@@ -48,6 +48,7 @@ class _Token:
     text: str  # after substitution
     path: JsonPath  # where the argument is in the object
     placeholder: bool  # its value came from a placeholder (a sample was substituted)
+    value: bool = False  # the value of the flag before it: never what argparse leaves over or quotes as refused
 
 
 def load_parser(root: Path, spec: str) -> argparse.ArgumentParser:
@@ -166,7 +167,7 @@ def _tokens(parser: argparse.ArgumentParser, raw: list[tuple[str, JsonPath]]
         if pending is not None:  # the value of the flag before
             # the flag's token answers for the value when argparse refuses it (as with `--flag=value`)
             out[-1].placeholder = has_placeholder
-            out.append(_Token(_sample(pending) if has_placeholder else text, path, has_placeholder))
+            out.append(_Token(_sample(pending) if has_placeholder else text, path, has_placeholder, value=True))
             pending = None
             continue
         if text.startswith("-") and len(text) > 1 and not _number(text):
@@ -208,7 +209,7 @@ def _problems(parser: argparse.ArgumentParser, tokens: list[_Token], command: st
             return [_explain(str(exc), tokens, command)]
     out = []
     for extra in extras:
-        token = next((t for t in tokens if t.text == extra), None)
+        token = next((t for t in tokens if t.text == extra and not t.value), None)
         out.append((_unknown(extra, tokens, parser, command), token.path if token else None))
     return out
 
@@ -246,7 +247,7 @@ def _explain(message: str, tokens: list[_Token], command: str) -> tuple[str, Jso
                 return f"{flag}: {why}", t.path
         # a positional or subcommand: the first quoted text is the value refused (`invalid choice: 'trian'`)
         quoted = re.search(r"'([^']*)'", why)
-        token = next((t for t in tokens if t.text == quoted.group(1)), None) if quoted else None
+        token = next((t for t in tokens if t.text == quoted.group(1) and not t.value), None) if quoted else None
         if token is not None and token.placeholder:
             return "", None
         where = token.path if token else None

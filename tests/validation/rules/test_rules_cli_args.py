@@ -34,7 +34,7 @@ def day(text):
 
 def name(text):
     if not re.fullmatch("[a-z0-9-]+", text):
-        raise argparse.ArgumentTypeError(f"not a lower-case name: {text!r}")
+        raise argparse.ArgumentTypeError("not a lower-case name")  # does not quote the value
     return text
 
 
@@ -126,7 +126,8 @@ def test_a_placeholder_gets_a_sample_its_flag_accepts_so_later_arguments_are_sti
 @pytest.mark.parametrize("given", [["--seed", "{{inputs.parameters.seed}}"],  # nargs=1
                                    ["-b", "{{inputs.parameters.batch}}"]])  # a short flag, value apart
 def test_a_placeholder_given_apart_from_its_flag_takes_a_sample_of_the_flags_type(cli, given):
-    assert findings(cli, args("--epochs=1", *given)) == []
+    assert findings(cli, args("--epochs", "{{inputs.parameters.epochs}}", *given, "--colour")) == [
+        ("--colour is not an option of `tool train`", f"{A}[{len(given) + 2}]")]
 
 
 def test_a_placeholder_positional_is_not_a_finding_and_gets_a_sample_of_a_plain_name(cli):
@@ -152,6 +153,10 @@ def test_a_literal_value_given_apart_is_checked_and_reported_at_its_flag(cli):
 def test_a_value_given_apart_does_not_end_the_check(cli):
     assert findings(cli, args("--epochs", "3", "--colour")) == [
         ("--colour is not an option of `tool train`", f"{A}[2]")]
+
+
+def test_an_argument_left_over_is_reported_at_itself_not_at_a_flags_value_of_the_same_text(cli):
+    assert findings(cli, args("--epochs", "3", "3")) == [("`tool` takes no argument '3'", f"{A}[2]")]
 
 
 def test_a_refusal_over_two_lines_is_reported_at_the_flag(cli):
@@ -187,6 +192,7 @@ def test_a_positional_refused_by_its_type_or_choices_is_reported_by_name(cli):
         ("`tool`: invalid choice: 'xml' (choose from 'csv', 'json')", A)]
     assert findings(cli, export.format("rows, csv, many")) == [
         ("`tool` copies: invalid int value: 'many'", f"{A}[2]")]
+    assert findings(cli, export.format("ROWS, csv")) == [("`tool` dataset: not a lower-case name", A)]
 
 
 # --- where the rule looks: every container, command and args, the longest configured prefix
