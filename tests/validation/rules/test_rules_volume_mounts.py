@@ -279,3 +279,62 @@ def test_a_workflow_reports_what_its_template_does_not_run_or_cannot_report():
 def test_a_template_with_a_pod_spec_patch_is_not_checked_through_the_workflow_that_runs_it():
     lib = "\n".join(["  entrypoint: main", "  podSpecPatch: '{}'", "  templates:", mount("main")])
     assert findings(LIB % (lib, "  arguments: {}")) == []
+
+
+def test_odd_entries_and_a_templated_mount_name_are_passed_over():
+    assert findings("""
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: ns}
+spec:
+  volumeClaimTemplates: [not a claim, {metadata: {}}]
+  template:
+    spec:
+      volumes: [not a volume, {emptyDir: {}}, {name: data, emptyDir: {}}]
+      containers:
+        - name: m
+          volumeMounts: [not a mount, {name: 3, mountPath: /n}, {name: "{{inputs.parameters.v}}", mountPath: /t},
+                         {name: data, mountPath: /d}, {name: None, mountPath: /x}]
+""") == [("StatefulSet/ns/db", "spec.template.spec.containers[0].volumeMounts[4].name",
+          "volumeMounts[4] names volume 'None', which the pod spec does not declare (it has: data)")]
+
+
+def test_a_template_called_by_templateref_calls_its_neighbours_by_name_in_its_own_object():
+    text = """
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: lib, namespace: ns}
+spec:
+  templates:
+    - name: outer
+      steps:
+        - - {name: s, template: inner}
+    - {name: inner, container: {image: "x:1", volumeMounts: [{name: x, mountPath: /x}]}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: w, namespace: ns}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - {name: s, templateRef: {name: lib, template: outer}}
+    - {name: inner, container: {image: "x:1"}}
+"""
+    assert findings(text) == [
+        ("WorkflowTemplate/ns/lib", "spec.templates[1].container.volumeMounts[0].name",
+         "volumeMounts[0] names volume 'x', which template 'inner' (run by Workflow 'w') or its workflow does not "
+         "declare (it has: none)")]
+
+
+def test_a_workflow_adds_its_own_volumes_to_those_of_the_template_it_runs():
+    library = "\n".join(["  entrypoint: main", "  templates:", mount("main")])
+    assert findings(LIB % (library, "  volumes: [{name: x, emptyDir: {}}]")) == []
+
+
+def test_a_template_object_with_volumes_reports_its_own_mount_and_the_workflow_running_it_does_not():
+    lib = "\n".join(["  entrypoint: main", "  volumes: [{name: data, emptyDir: {}}]", "  templates:", mount("main")])
+    assert findings(LIB % (lib, "  arguments: {}")) == [
+        ("WorkflowTemplate/ns/lib", "spec.templates[0].container.volumeMounts[0].name",
+         "volumeMounts[0] names volume 'x', which template 'main' or its workflow does not declare (it has: data)")]
