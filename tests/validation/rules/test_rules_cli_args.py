@@ -283,6 +283,7 @@ def test_load_parser_refuses_a_spec_that_is_not_module_colon_function(cli, spec)
     ("no_such", "{m} has no function no_such"),
     ("NOT_A_FUNCTION", "{m} has no function NOT_A_FUNCTION"),
     ("build_dict", "{m}:build_dict returned dict, not an argparse.ArgumentParser"),
+    ("build_parser:x", "{m} has no function build_parser:x"),  # the module is what comes before the first colon
 ])
 def test_load_parser_says_what_the_spec_names_instead_of_a_parser(cli, func, message):
     root, name = cli
