@@ -453,6 +453,18 @@ def test_a_crash_during_the_check_is_rolled_back_by_the_next_command_naming_this
 
     crashed = tmp_path / "crashed"
     before = snapshot(repo)
+    _crashed_during_check(repo, monkeypatch, crashed)
+    said: list[str] = []
+    recover(crashed, say=said.append)
+    assert said == [
+        f"recovered: update-bucket new-dev-bucket-1 --env dev (pid {os.getpid()}) was interrupted while writing; "
+        "restored overlays/dev/bucket.yaml, .dvc/config to their content before it"]
+    assert snapshot(crashed) == before
+
+
+def _crashed_during_check(repo: Path, monkeypatch: pytest.MonkeyPatch, crashed: Path) -> None:
+    """A copy of `repo` as a SIGKILL during update-bucket's check would leave it: new-dev-bucket-1 written, the
+    journal still there."""
 
     class CopiedDuringCheck(FakeEngine):
         def run(self, config, **kwargs):
@@ -462,12 +474,7 @@ def test_a_crash_during_the_check_is_rolled_back_by_the_next_command_naming_this
 
     install_engine(monkeypatch, CopiedDuringCheck())
     assert main(["update-bucket", "new-dev-bucket-1"]) == 0
-    said: list[str] = []
-    recover(crashed, say=said.append)
-    assert said == [
-        f"recovered: update-bucket new-dev-bucket-1 --env dev (pid {os.getpid()}) was interrupted while writing; "
-        "restored overlays/dev/bucket.yaml, .dvc/config to their content before it"]
-    assert snapshot(crashed) == before
+    assert (crashed / JOURNAL_NAME).is_file()
 
 
 def test_write_atomic_keeps_the_original_when_interrupted_and_keeps_the_mode(tmp_path, monkeypatch):
@@ -855,3 +862,85 @@ def test_notes_on_what_is_left_alone_and_on_what_check_will_say(repo, engine, ca
         "allow-shared-buckets = true",
     ]
     assert buckets.read_settings(repo, "dev").bucket == STAGING_OLD
+
+
+def test_a_name_that_breaks_two_rules_is_refused_naming_both(repo, engine, capsys):
+    assert main(["update-bucket", "Ab"]) == 2
+    assert capsys.readouterr().err == (
+        "error: 'Ab' is not a valid S3 bucket name: must be 3 to 63 characters long (it has 2); may contain only "
+        "lowercase letters, digits, dots and hyphens (found 'A')\n")
+
+
+def test_a_bad_tool_validation_table_is_refused_with_its_reason_before_any_file_is_read(repo, engine, capsys):
+    (repo / "pyproject.toml").write_text('[tool.validation]\nkubernetes-version = "1.37"\nno-such-key = 1\n')
+    before = snapshot(repo)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 2
+    assert capsys.readouterr().err == "error: [tool.validation] unknown key 'no-such-key'\n"
+    assert snapshot(repo) == before
+
+
+def test_the_lock_names_this_command_while_it_checks(repo, monkeypatch):
+    from validation.repo_lock import read_holder
+
+    holders = []
+
+    class ReadsTheLock(FakeEngine):
+        def run(self, config, **kwargs):
+            holders.append(read_holder(repo / LOCK_NAME))
+            return super().run(config, **kwargs)
+
+    install_engine(monkeypatch, ReadsTheLock())
+    assert main(["update-bucket", "new-dev-bucket-1", "--env", "dev"]) == 0
+    assert [(h.pid, h.command) for h in holders] == [(os.getpid(), "update-bucket new-dev-bucket-1 --env dev")] * 2
+    assert not (repo / LOCK_NAME).exists()  # released when done
+
+
+def test_a_held_lock_is_waited_on_for_the_lock_timeout_given_then_refused(repo, engine, capsys):
+    """The other holder keeps the lock for the whole run, so the outcome does not depend on timing: the message
+    says how long this run waited."""
+    from validation.repo_lock import repo_lock
+
+    before = snapshot(repo)
+    with repo_lock(repo, "someone else's edit"):
+        assert main(["update-bucket", "new-dev-bucket-1", "--lock-timeout", "0.2"]) == 2
+    err = capsys.readouterr().err
+    assert "waiting for the repository lock, held by pid" in err and "(up to 0.2 s)" in err
+    assert err.splitlines()[-1].startswith(f"error: the repository is locked by pid {os.getpid()} (someone else's edit")
+    assert "; gave up after 0.2 s." in err
+    assert snapshot(repo) == before
+    assert engine.calls == []
+
+
+def test_update_bucket_first_rolls_back_an_interrupted_edit_under_its_own_lock(repo, monkeypatch, tmp_path, capsys):
+    crashed = tmp_path / "crashed"
+    _crashed_during_check(repo, monkeypatch, crashed)
+    monkeypatch.chdir(crashed)
+    capsys.readouterr()
+    install_engine(monkeypatch, FakeEngine())
+    assert main(["update-bucket", "new-dev-bucket-2"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"recovered: update-bucket new-dev-bucket-1 --env dev (pid {os.getpid()}) was interrupted while writing; "
+        "restored overlays/dev/bucket.yaml, .dvc/config to their content before it\n")
+    # The edit is planned from the restored files: its diff starts from the old bucket, not the half-written one.
+    assert diff_lines(captured.out, ".dvc/config") == [
+        f"-    url = s3://{DEV_OLD}/dvc", "+    url = s3://new-dev-bucket-2/dvc"]
+    assert buckets.read_settings(crashed, "dev").bucket == "new-dev-bucket-2"
+    assert not (crashed / JOURNAL_NAME).exists()
+
+
+def test_an_unreadable_journal_of_an_interrupted_edit_is_refused_and_left_for_a_person(repo, engine, capsys):
+    (repo / JOURNAL_NAME).write_text("{not json")
+    before = snapshot(repo)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {repo / JOURNAL_NAME}: cannot read the journal of an interrupted edit (")
+    assert err.endswith("); look at the files it names, fix them by hand, then delete it\n")
+    assert snapshot(repo) == before
+    assert engine.calls == []
+
+
+def test_a_lock_timeout_of_exactly_0_takes_a_free_lock(repo, engine):
+    """In-process twin of the boundary test in test_update_bucket_crash.py, so a mutation run sees it."""
+    assert main(["update-bucket", "new-dev-bucket-1", "--lock-timeout", "0"]) == 0
+    assert buckets.read_settings(repo, "dev").bucket == "new-dev-bucket-1"
