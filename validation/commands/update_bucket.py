@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -246,7 +247,7 @@ def _plan(
             touched.add(env)
 
     dvc = root / DVC_CONFIG
-    if dvc.is_file() or dvc.is_symlink():
+    if os.path.lexists(dvc):  # a FIFO or a directory there is refused below, like a bucket patch, not passed over
         dvc = buckets.inside(root, dvc, DVC_CONFIG)
         old = buckets.read_regular(dvc, DVC_CONFIG)
         # DVC itself refuses a config that is not UTF-8 ("config file error"), so this is the user's to fix.
