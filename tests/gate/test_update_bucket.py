@@ -944,3 +944,81 @@ def test_a_lock_timeout_of_exactly_0_takes_a_free_lock(repo, engine):
     """In-process twin of the boundary test in test_update_bucket_crash.py, so a mutation run sees it."""
     assert main(["update-bucket", "new-dev-bucket-1", "--lock-timeout", "0"]) == 0
     assert buckets.read_settings(repo, "dev").bucket == "new-dev-bucket-1"
+
+
+def test_without_a_dvc_config_the_overlay_alone_changes_and_is_checked_and_summed_up(repo, engine, capsys):
+    (repo / ".dvc/config").unlink()
+    before = snapshot(repo)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 0
+    out = capsys.readouterr().out
+    assert changed_files(before, snapshot(repo)) == {"overlays/dev/bucket.yaml"}
+    assert engine.calls == [["dev"], ["dev"]]
+    assert out.splitlines()[-2:] == ["checked nothing: no new errors", f"dev: bucket {DEV_OLD} -> new-dev-bucket-1"]
+
+
+def test_the_overlays_folder_named_in_the_config_is_where_environments_are_found(repo, engine, capsys):
+    (repo / "overlays").rename(repo / "envs")
+    (repo / "pyproject.toml").write_text('[tool.validation]\nkubernetes-version = "1.37"\noverlays-dir = "envs"\n')
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 0
+    assert buckets.read_settings(repo, "dev", "envs").bucket == "new-dev-bucket-1"
+
+
+def test_no_environments_found_from_the_cwd_says_to_run_from_the_repository(tmp_path, engine, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["update-bucket", "good-bucket-name"]) == 2
+    where = tmp_path.resolve()
+    assert capsys.readouterr().err == (
+        f"error: no environments under {where / 'overlays'}; {where} is not inside the repository (no pyproject.toml "
+        "there or above): run the command from the repository, or pass --root DIR\n")
+
+
+@pytest.mark.parametrize("make, why", [(os.mkfifo, "not a regular file"), (os.mkdir, "Is a directory")],
+                         ids=["fifo", "directory"])
+def test_a_dvc_config_that_is_no_regular_file_is_refused_by_its_name_not_passed_over(repo, engine, capsys, make, why):
+    """Passed over, the overlay would move to the new bucket and DVC's remote would silently stay behind."""
+    (repo / ".dvc/config").unlink()
+    make(repo / ".dvc/config")
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 2
+    assert capsys.readouterr().err == f"error: .dvc/config: {why}\n"
+    assert buckets.read_settings(repo, "dev").bucket == DEV_OLD
+
+
+def _rename_dev_remote(repo: Path, name: str, bucket: str = DEV_OLD) -> None:
+    dvc = repo / ".dvc/config"
+    dvc.write_text(dvc.read_text().replace('remote "dev"', f'remote "{name}"').replace(DEV_OLD, bucket))
+
+
+def test_a_remote_named_for_no_environment_follows_the_bucket_it_is_on_unless_another_environment_uses_it(
+        repo, engine, capsys):
+    _rename_dev_remote(repo, "storage")
+    assert main(["update-bucket", "new-dev-bucket-1", "--no-check"]) == 0
+    assert diff_lines(capsys.readouterr().out, ".dvc/config") == [
+        f"-    url = s3://{DEV_OLD}/dvc", "+    url = s3://new-dev-bucket-1/dvc"]
+
+    # staging now shares dev's bucket: moving the remote would move staging's data too, so it stays.
+    staging = repo / "overlays/staging/bucket.yaml"
+    staging.write_text(staging.read_text().replace(STAGING_OLD, "new-dev-bucket-1"))
+    dvc_before = (repo / ".dvc/config").read_bytes()
+    assert main(["update-bucket", "new-dev-bucket-2", "--no-check"]) == 0
+    assert capsys.readouterr().err == "note: dev: no DVC remote in .dvc/config follows its bucket; left as it is\n"
+    assert (repo / ".dvc/config").read_bytes() == dvc_before
+    assert buckets.read_settings(repo, "dev").bucket == "new-dev-bucket-2"
+
+
+def test_a_remote_already_on_the_new_bucket_is_the_environments_and_another_named_for_it_stays(repo, engine, capsys):
+    """The remote was repointed by hand first; dev-archive, also named for dev, keeps its own bucket."""
+    dvc = repo / ".dvc/config"
+    dvc.write_text(dvc.read_text().replace(f"s3://{DEV_OLD}/", "s3://new-dev-bucket-1/")
+                   + "['remote \"dev-archive\"']\n    url = s3://dev-archive-bucket/dvc\n")
+    dvc_before = dvc.read_bytes()
+    before = snapshot(repo)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 0
+    assert changed_files(before, snapshot(repo)) == {"overlays/dev/bucket.yaml"}
+    assert dvc.read_bytes() == dvc_before
+
+
+def test_with_env_all_an_environment_without_a_remote_does_not_stop_the_others_from_following(repo, engine, capsys):
+    _rename_dev_remote(repo, "archive", bucket="elsewhere")
+    assert main(["update-bucket", "one-bucket-for-all", "--env", "all", "--allow-shared", "--no-check"]) == 0
+    remotes = {r.name: r.bucket for r in buckets.dvc_remotes((repo / ".dvc/config").read_text())}
+    assert remotes == {"archive": "elsewhere", "staging": "one-bucket-for-all", "prod": "one-bucket-for-all"}
