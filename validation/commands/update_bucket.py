@@ -143,7 +143,7 @@ def _update(args: argparse.Namespace, root: Path, cfg) -> int:
         print("dry run: nothing written")
         return EXIT_OK
 
-    baseline: dict[tuple, str] = {}
+    baseline: dict[tuple, str] | None = None  # None: --no-check, nothing is checked after the write
     if not args.no_check:
         if allow_shared and not cfg.allow_shared_buckets:
             # The user accepted sharing for this change; the check still guards against everything else.
@@ -157,8 +157,7 @@ def _update(args: argparse.Namespace, root: Path, cfg) -> int:
         # What is already wrong before the edit is not this change's doing; only new errors undo it.
         baseline, _ = _errors(cfg, changed_envs)
 
-    code = write_checked(root, cfg, edits, changed_envs, None if args.no_check else baseline,
-                         f"update-bucket {args.bucket} --env {args.env}")
+    code = write_checked(root, cfg, edits, changed_envs, baseline, f"update-bucket {args.bucket} --env {args.env}")
     if code is not None:
         return code
     for env in changed_envs:
