@@ -164,7 +164,7 @@ def test_dry_run_prints_the_diff_and_writes_nothing(repo, engine, capsys):
     assert main(["update-bucket", "new-dev-bucket-1", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "+  value: new-dev-bucket-1" in out and "+    url = s3://new-dev-bucket-1/dvc" in out
-    assert "dry run: nothing written" in out
+    assert out.splitlines()[-1] == "dry run: nothing written"
     assert snapshot(repo) == before
     assert {p: p.stat().st_mtime_ns for p in repo.rglob("*") if p.is_file()} == mtimes
     assert engine.calls == []
@@ -1022,3 +1022,36 @@ def test_with_env_all_an_environment_without_a_remote_does_not_stop_the_others_f
     assert main(["update-bucket", "one-bucket-for-all", "--env", "all", "--allow-shared", "--no-check"]) == 0
     remotes = {r.name: r.bucket for r in buckets.dvc_remotes((repo / ".dvc/config").read_text())}
     assert remotes == {"archive": "elsewhere", "staging": "one-bucket-for-all", "prod": "one-bucket-for-all"}
+
+
+def test_a_bucket_two_other_environments_use_is_refused_naming_both(repo, engine, capsys):
+    for env in ("staging", "prod"):
+        path = repo / f"overlays/{env}/bucket.yaml"
+        path.write_bytes(path.read_bytes().replace(
+            (STAGING_OLD if env == "staging" else PROD_OLD).encode(), b"shared-bucket-1"))
+    assert main(["update-bucket", "shared-bucket-1"]) == 2
+    assert capsys.readouterr().err.startswith("error: bucket 'shared-bucket-1' is already used by prod, staging; ")
+
+
+def test_env_all_over_exactly_two_environments_still_needs_allow_shared(repo, engine, capsys):
+    shutil.rmtree(repo / "overlays/prod")
+    assert main(["update-bucket", "one-bucket", "--env", "all"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --env all would put dev, staging on one bucket; pass --allow-shared if that is intended\n")
+
+
+def test_the_check_allows_shared_buckets_only_when_asked_to(repo, monkeypatch):
+    class SeesTheConfig(FakeEngine):
+        def __init__(self):
+            super().__init__()
+            self.allowed: list[bool] = []
+
+        def run(self, config, **kwargs):
+            self.allowed.append(config.allow_shared_buckets)
+            return super().run(config, **kwargs)
+
+    fake = SeesTheConfig()
+    install_engine(monkeypatch, fake)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 0
+    assert main(["update-bucket", STAGING_OLD, "--allow-shared"]) == 0
+    assert fake.allowed == [False, False, True, True]
