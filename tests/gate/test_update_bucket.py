@@ -1055,3 +1055,15 @@ def test_the_check_allows_shared_buckets_only_when_asked_to(repo, monkeypatch):
     assert main(["update-bucket", "new-dev-bucket-1"]) == 0
     assert main(["update-bucket", STAGING_OLD, "--allow-shared"]) == 0
     assert fake.allowed == [False, False, True, True]
+
+
+SHARED_NOTE = ("note: `python -m validation check` reports ENV-BUCKET-SHARED for this until [tool.validation] "
+               "allow-shared-buckets = true\n")
+
+
+def test_the_note_on_what_check_will_report_comes_only_when_a_bucket_ends_up_shared(repo, engine, capsys):
+    assert main(["update-bucket", "new-dev-bucket-1", "--allow-shared"]) == 0  # allowed, but nothing is shared
+    assert capsys.readouterr().err == ""
+    shutil.rmtree(repo / "overlays/prod")
+    assert main(["update-bucket", "one-bucket", "--env", "all", "--allow-shared"]) == 0  # two on one bucket
+    assert capsys.readouterr().err == SHARED_NOTE
