@@ -362,10 +362,13 @@ def read_regular(path: Path, shown: str | Path) -> bytes:
     """The bytes of a regular file; a FIFO or a device is refused instead of blocking on it."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+        try:  # closed here, not by fdopen: it raises for a directory and leaves the descriptor open
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise BucketFileError(f"{shown}: not a regular file")
-            return fh.read()
+            with os.fdopen(fd, "rb", closefd=False) as fh:
+                return fh.read()
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise BucketFileError(f"{shown}: {exc.strerror or exc}") from None
 

@@ -286,6 +286,18 @@ def test_the_diff_is_gits_and_shows_crlf_lines_plainly():
     assert buckets.unified_diff("same\n", "same\n", "x") == ""
 
 
+def test_reading_a_fifo_a_directory_or_a_file_leaves_no_descriptor_open(tmp_path: Path):
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "file").write_bytes(b"x: 1\n")
+    open_before = sorted(os.listdir("/proc/self/fd"))
+    for name in ("fifo", "dir"):
+        with pytest.raises(buckets.BucketFileError, match=f"^{name}: not a regular file$"):
+            buckets.read_regular(tmp_path / name, name)
+    assert buckets.read_regular(tmp_path / "file", "file") == b"x: 1\n"
+    assert sorted(os.listdir("/proc/self/fd")) == open_before
+
+
 def test_files_that_are_not_regular_or_not_utf8_are_refused_by_name_and_place(tmp_path: Path):
     fifo = tmp_path / "bucket.yaml"
     os.mkfifo(fifo)
