@@ -5,9 +5,13 @@ from __future__ import annotations
 import pytest
 from rules_helpers import manifests, rendered
 
-from validation.rules.controllers import argo_workflow_defaults, produced
+from validation.rules.controllers import argo_workflow_defaults, produced, with_workflow_defaults
 
 OBJECTS = """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: not-a-producer, namespace: app}
+---
 apiVersion: bitnami.com/v1alpha1
 kind: SealedSecret
 metadata: {name: sealed, namespace: app}
@@ -69,19 +73,62 @@ def test_a_cluster_issuer_keeps_its_account_key_outside_any_one_namespace():
     assert produced(world, "Secret", "sealed", "app") is None  # the SealedSecret's own name is not its Secret's
 
 
-def test_workflow_defaults_come_from_the_local_files_of_a_target_rendered_offline(tmp_path):
-    (tmp_path / "kustomization.yaml").write_text("resources: [configmap.yaml, notes.txt]\n", encoding="utf-8")
-    (tmp_path / "notes.txt").write_text("not yaml: [\n", encoding="utf-8")
-    (tmp_path / "configmap.yaml").write_text("""\
-- a list, not an object
----
+@pytest.mark.parametrize("suffix", [".yaml", ".yml"])
+def test_workflow_defaults_come_from_the_local_files_of_a_target_rendered_offline(tmp_path, suffix):
+    (tmp_path / "kustomization.yaml").write_text(
+        f"resources: [configmap{suffix}]\nconfigMapGenerator: [{{name: notes, files: [notes.txt]}}]\n", encoding="utf-8")
+    configmap = """\
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: workflow-controller-configmap}
 data:
   workflowDefaults: |
-    spec: {activeDeadlineSeconds: 3600}
-""", encoding="utf-8")
+    spec: {activeDeadlineSeconds: %d}
+"""
+    (tmp_path / "notes.txt").write_text(configmap % 1, encoding="utf-8")  # a generator's data, not an object
+    (tmp_path / f"configmap{suffix}").write_text("- a list, not an object\n---\n" + configmap % 3600,
+                                                 encoding="utf-8")
     offline = rendered("", path=tmp_path, offline="the remote base cannot be fetched")
     assert argo_workflow_defaults([offline]) == {"activeDeadlineSeconds": 3600}
     assert argo_workflow_defaults([rendered("", path=tmp_path)]) == {}  # rendered: its manifests say it all
+
+
+CONTROLLER = """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: workflow-controller-configmap}
+data:
+  workflowDefaults: |
+    spec:
+      activeDeadlineSeconds: 3600
+      serviceAccountName: runner
+      templateDefaults: {timeout: 10m, retryStrategy: {limit: 1}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: another-configmap}
+data:
+  workflowDefaults: |
+    spec: {activeDeadlineSeconds: 1}
+"""
+
+
+def test_a_workflow_keeps_its_own_fields_and_takes_the_rest_from_the_controllers_defaults_key_by_key():
+    targets = [rendered(CONTROLLER)]
+    spec = {"serviceAccountName": "own", "templateDefaults": {"timeout": "1h"}}
+    assert with_workflow_defaults(spec, targets) == {
+        "activeDeadlineSeconds": 3600, "serviceAccountName": "own",
+        "templateDefaults": {"timeout": "1h", "retryStrategy": {"limit": 1}}}
+    assert with_workflow_defaults({"templateDefaults": None}, targets)["templateDefaults"] == {
+        "timeout": "10m", "retryStrategy": {"limit": 1}}
+
+
+def test_workflow_defaults_of_an_offline_target_count_its_rendered_objects_too(tmp_path):
+    (tmp_path / "kustomization.yaml").write_text("resources: []\n", encoding="utf-8")
+    assert argo_workflow_defaults([rendered(CONTROLLER, path=tmp_path, offline="remote base")])[
+        "activeDeadlineSeconds"] == 3600
+
+
+def test_workflow_defaults_that_are_not_text_are_none():
+    text = CONTROLLER.replace("workflowDefaults: |\n    spec:\n", "workflowDefaults: 3\n  other: |\n    spec:\n", 1)
+    assert argo_workflow_defaults([rendered(text)]) == {}
