@@ -247,3 +247,45 @@ def test_a_dvc_config_symlinked_out_of_the_repository_is_not_read(tmp_path):
     (root / ".dvc" / "config").symlink_to(outside)
     hits = run_rule("ENV-DVC-REMOTE", context(rendered(WT % "mlops-data-dev-1754148674"), repo_root=root))
     assert len(hits) == 1 and "outside the repository" in hits[0].message
+
+
+def _dvc_hits(root, bucket="mlops-data-dev-1754148674"):
+    return [(h.path, h.message) for h in run_rule("ENV-DVC-REMOTE", context(rendered(WT % bucket), repo_root=root))]
+
+
+def test_a_dvc_config_dvc_cannot_read_is_reported_at_the_bucket_parameter(tmp_path):
+    assert [p for p, _ in _dvc_hits(_dvc_repo(tmp_path, b"# caf\xe9\n" + DVC_DEV))] == [
+        "spec.arguments.parameters[0].value"]
+
+
+def test_a_templated_bucket_is_not_compared(tmp_path):
+    assert _dvc_hits(_dvc_repo(tmp_path, DVC_DEV), "'{{workflow.parameters.bucket}}'") == []
+
+
+def test_a_remote_named_for_the_environment_on_its_bucket_is_the_one_compared(tmp_path):
+    archive = b"['remote \"dev-archive\"']\n    url = s3://mlops-data-archive/dvc\n"
+    shared = b"['remote \"prod\"']\n    url = s3://mlops-data-dev-1754148674/prod\n    region = eu-west-1\n"
+    assert _dvc_hits(_dvc_repo(tmp_path, DVC_DEV + archive + shared)) == []
+
+
+def test_an_unnamed_remote_on_the_environments_bucket_is_its_remote(tmp_path):
+    storage = b"['remote \"storage\"']\n    url = s3://mlops-data-dev-1754148674/dvc\n    region = eu-west-1\n"
+    assert _dvc_hits(_dvc_repo(tmp_path, storage)) == [
+        ("spec.arguments.parameters[1].value",
+         "dev uses region 'us-east-1', but its DVC remote 'storage' (.dvc/config) has region = eu-west-1")]
+
+
+def test_an_edited_dvc_config_is_read_again(tmp_path):
+    import os
+
+    root = _dvc_repo(tmp_path, DVC_DEV)
+    config = root / ".dvc" / "config"
+    assert _dvc_hits(root) == []
+    before = config.stat()
+    config.write_bytes(DVC_DEV.replace(b"1754148674", b"1754148675"))  # the same size
+    os.utime(config, ns=(before.st_atime_ns, before.st_mtime_ns + 10**9))
+    assert len(_dvc_hits(root)) == 1
+    same_time = config.stat().st_mtime_ns
+    config.write_bytes(DVC_DEV.replace(b"/dvc\n", b"/dvc/data\n"))  # another size, the same mtime
+    os.utime(config, ns=(before.st_atime_ns, same_time))
+    assert _dvc_hits(root) == []
