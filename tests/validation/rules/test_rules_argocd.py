@@ -377,3 +377,25 @@ def test_source_paths_are_not_looked_for_when_no_repository_url_is_known_to_be_t
                                         context(rendered(text, name="argocd", environment=None)))] == [
         "source path 'helm' is not a directory in this repository",
         "source path 'chart' is not a directory in this repository"]
+
+
+def test_an_application_without_a_target_of_its_own_renders_the_overlay_at_its_only_source_path():
+    from rules_helpers import context, rendered, run_rule
+
+    def hits(source_spec: str) -> list[tuple[str, str]]:
+        app = (f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: a}}\n"
+               f"spec: {{destination: {{namespace: ml-prod}}, {source_spec}}}\n")
+        # prod's overlay comes first: only the one at the source path is what the Application renders.
+        overlays = [rendered(f"{{kind: ConfigMap, metadata: {{name: c, namespace: ml-{env}}}}}", name=env,
+                             environment=env) for env in ("prod", "dev")]
+        ctx = context(rendered(app, name="argocd", environment=None, kind="app-of-apps"), others=overlays)
+        return [(h.path, h.message) for h in run_rule("ARGOCD-DESTINATION-NAMESPACE", ctx)]
+
+    dev = [("spec.destination.namespace", "destination namespace 'ml-prod', but the source renders into ml-dev")]
+    git = "repoURL: 'https://github.com/o/r.git'"
+    assert hits(f"source: {{{git}, path: overlays/dev}}") == dev
+    # A source without a path (a values `ref`) makes no objects: the overlay is still all the Application makes.
+    assert hits(f"sources: [{{repoURL: 'https://github.com/o/values.git', ref: values}}, {{{git}, path: overlays/dev}}]") == dev
+    # A chart renders too, so the overlay is not all of it; and a chart is no overlay, whatever path it names.
+    assert hits(f"sources: [{{chart: c, repoURL: 'https://charts.example.com'}}, {{{git}, path: overlays/dev}}]") == []
+    assert hits("source: {chart: c, repoURL: 'https://charts.example.com', path: overlays/dev}") == []
