@@ -210,10 +210,11 @@ _SECRET_LAST_WORDS = {"password", "passwd", "pwd", "secret", "token", "credentia
 _KEY_KINDS = {"api", "access", "private", "secret", "signing", "encryption"}
 
 
-# A Secret's key that says where or who, not what proves it: a bucket, an endpoint, a user name, a public
-# certificate (ca.crt, tls.crt; tls.key is the private half).
+# A Secret's key that says where or who, not what proves it: a bucket, an endpoint, a user name, a database's name
+# (POSTGRES_DB), a public certificate (ca.crt, tls.crt; tls.key is the private half).
 _PLAIN_LAST_WORDS = {"region", "endpoint", "bucket", "url", "uri", "host", "hostname", "port", "name", "namespace",
-                     "path", "domain", "email", "user", "username", "login", "id", "crt", "cert", "certificate"}
+                     "path", "domain", "email", "user", "username", "login", "id", "crt", "cert", "certificate",
+                     "db", "database", "dbname"}
 
 
 def plainly_not_a_credential(key: str) -> bool:
@@ -365,8 +366,8 @@ _rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
       "No credentials in any rendered object or its source file: AWS access key ids and secret keys, private keys, "
       "GitHub/GitLab/Slack tokens, literal values under names that end in a credential word (password, secret, "
       "token, api-key, access-key...) in container env, Argo parameters (arguments, inputs and their defaults) and "
-      "ConfigMap data, and Secrets with inline data (but not their keys that name a place, a user or a public "
-      "certificate: a bucket, an endpoint, ca.crt). Blanks to fill in (<password>, ${TOKEN}, YOUR_..., UPDATE_..., "
+      "ConfigMap data, and Secrets with inline data (but not their keys that name a place, a user, a database or a "
+      "public certificate: a bucket, an endpoint, POSTGRES_DB, ca.crt). Blanks to fill in (<password>, ${TOKEN}, YOUR_..., UPDATE_..., "
       "changeme, redacted xxxxxx) are not credentials. Argo expressions, empty values, plain numbers, switches "
       "(MYSQL_RANDOM_ROOT_PASSWORD: \"yes\") and secretKeyRef references are fine, and so is an Argo parameter "
       "whose every use, followed through the steps that pass it on, names a Secret or a key in one "

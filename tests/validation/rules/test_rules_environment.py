@@ -90,6 +90,15 @@ def test_secrets_with_inline_data_are_flagged():
     assert hits and hits[0].path == "data.password"
 
 
+def test_a_secrets_database_name_is_not_a_credential():
+    """mlflow's Postgres Secret in the wild: the database's name sits beside its user and password."""
+    text = ("apiVersion: v1\nkind: Secret\nmetadata: {name: postgres-secret}\nstringData:\n"
+            "  POSTGRES_DB: mlflow\n  MYSQL_DATABASE: mlflow\n  dbname: mlflow\n  POSTGRES_USER: mlflowuser\n"
+            "  POSTGRES_PASSWORD: password\n  db-secret: abc123\n")
+    hits = run_rule("ENV-CREDENTIALS", context(rendered(text, "dev")))
+    assert [h.path for h in hits] == ["stringData.POSTGRES_PASSWORD", "stringData.db-secret"]
+
+
 ENV_WT = """
 apiVersion: argoproj.io/v1alpha1
 kind: WorkflowTemplate
