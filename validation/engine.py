@@ -659,7 +659,7 @@ def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: 
         shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
         notes.append(f"{t.name}: skipped {len(skipped)} file(s) that are not Kubernetes manifests (kustomization "
                      "files, YAML without a kind such as Helm values, as Argo CD's directory source does; a tool's "
-                     f"JSON in a folder with no manifest): {shown}")
+                     f"JSON or YAML in a folder with no manifest): {shown}")
     return RenderedTarget(t, manifests_from_files(parsed, t.name), render_seconds=time.perf_counter() - start)
 
 

@@ -677,8 +677,8 @@ def argocd_reads(lf: LoadedFile, beside_manifests: bool = True) -> bool:
     kustomize's, never resources.
 
     `beside_manifests`: whether a Kubernetes object lives in the same folder. A folder with none (a web app's
-    package.json and tsconfig.json, a linter's config) is no folder Argo CD syncs: its JSON files are read only if
-    they look like objects."""
+    package.json and tsconfig.json, a linter's config, Ansible's task lists) is no folder Argo CD syncs: its JSON
+    and YAML files are read only if they look like objects."""
     name = name_of(lf.path)  # Path.name and .suffix are rebuilt on each use; this runs per file
     if name in KUSTOMIZATION_NAMES:
         return False
@@ -692,6 +692,8 @@ def argocd_reads(lf: LoadedFile, beside_manifests: bool = True) -> bool:
         return False
     if isinstance(docs[0], dict) and docs[0].get("kind"):
         return True
+    if not beside_manifests and not any(map(_object_like, docs)):
+        return False
     try:
         text = lf.path.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -727,6 +729,13 @@ def _holds_object(lf: LoadedFile) -> bool:
         if isinstance(data, dict) and data.get("kind"):
             return True
     return False
+
+
+def _object_like(data: Any) -> bool:
+    """An object with its kind or apiVersion, or a list of them (a manifest written as a YAML list by mistake)."""
+    if isinstance(data, list):
+        return any(map(_object_like, data))
+    return isinstance(data, dict) and bool(data.get("kind") or data.get("apiVersion"))
 
 
 def _json_object(lf: LoadedFile) -> bool:

@@ -112,6 +112,28 @@ def test_a_separator_closing_the_file_is_no_empty_document() -> None:
         ("YAML-EMPTY-DOCUMENT", 5)]
 
 
+def test_another_tools_yaml_in_a_folder_with_no_manifest_is_skipped(tmp_path: Path, run_cli) -> None:
+    # `check .` on a repository that also holds Ansible roles (jtayl222/ml-platform): a task list that drives the k8s
+    # module names apiVersion:, kind: and metadata:, yet its folder holds no object, so Argo CD syncs nothing there.
+    # A list of objects, a YAML mistake of a manifest, is still one; beside manifests a list is what Argo CD fails on.
+    tasks = ("---\n- name: Create namespace\n  kubernetes.core.k8s:\n    state: present\n    definition:\n"
+             "      apiVersion: v1\n      kind: Namespace\n      metadata: {name: kafka}\n")
+    write(tmp_path, {
+        "pyproject.toml": "",
+        "roles/kafka/tasks/main.yml": tasks,
+        "listed/configmaps.yaml": "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n",
+        "deploy/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n",
+        "deploy/tasks.yml": tasks,
+    })
+    code, out, _ = run_cli("check", "--root", str(tmp_path), "--format", "json", "--select", "YAML", str(tmp_path))
+    report = json.loads(out)
+    assert sorted((f["rule_id"], f["file"]) for f in report["findings"]) == [
+        ("YAML-NOT-OBJECT", "deploy/tasks.yml"), ("YAML-NOT-OBJECT", "listed/configmaps.yaml")]
+    [note] = [n for n in report["notes"] if "not Kubernetes manifests" in n]
+    assert "roles/kafka/tasks/main.yml" in note
+    assert code == 1
+
+
 def test_bad_source_in_the_repo_tree_is_linted(repo: Path, run_cli) -> None:
     app = (repo / "argocd/apps/dev.yaml").read_text()
     write(repo, {"argocd/apps/dev.yaml": app.replace("    targetRevision: main\n",
