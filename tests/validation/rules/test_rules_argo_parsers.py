@@ -33,6 +33,29 @@ def test_depends_rejects(expr):
         parse_depends(expr)
 
 
+def test_depends_allows_surrounding_whitespace():
+    assert parse_depends("  a && b.Failed  \n") == ["a", "b"]
+
+
+@pytest.mark.parametrize("expr,said", [
+    ("", "empty expression"),
+    ("   ", "empty expression"),
+    ("a $b", "unexpected '$b' at column 2"),
+    ("a ~bcdefghijklmn", "unexpected '~bcdefghij' at column 2"),
+    ("a && && b", "expected a task name at column 6, found '&&'"),
+    ("a b", "unexpected 'b' at column 3"),
+    ("a &&", "expression ends where a task name was expected"),
+    ("b && (a || c", "missing ')' for '(' at column 6"),
+    ("a.Finished", "unknown task result .Finished at column 2 (expected one of Succeeded, Failed, Errored, Skipped, "
+                   "Omitted, Daemoned, AnySucceeded, AllFailed)"),
+])
+def test_depends_says_what_is_wrong_and_where(expr, said):
+    """ARGO-DAG-DEPENDS-SYNTAX shows these words; a column counts from 1."""
+    with pytest.raises(DependsSyntaxError) as exc:
+        parse_depends(expr)
+    assert str(exc.value) == said
+
+
 def test_cycle_found_and_reported_in_order():
     tasks = {"a": {"depends": "c"}, "b": {"depends": "a"}, "c": {"dependencies": ["b"]}, "d": {}}
     cycle = find_cycle(tasks)
