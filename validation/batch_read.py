@@ -284,7 +284,10 @@ def _document_hook(job: FileJob, first_line: int) -> Callable[[Document, yaml.No
             mark = walk(node, issue.path, data)[0]  # as the source map walks it, the object in hand
             found.append((issue, mark.line + first_line, mark.column + 1))
         doc.found = found
-        if not keep:
+        # A CRD, and an object of a kind that has no schema here, stay whole: a CRD among the objects read may define
+        # that kind, and the engine's schema stage then checks the object against it.
+        if not keep and data.get("kind") != "CustomResourceDefinition" \
+                and not any(issue.rule_id == "SCHEMA-MISSING" for issue, _, _ in found):
             doc.data = skeleton(data)
 
     return hook

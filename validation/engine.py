@@ -770,9 +770,14 @@ def _schema_stage(config: Config, rendered: list[RenderedTarget], result: RunRes
     allowed_missing = {k.lower() for k in config.missing_schema_kinds}
     out: list[_Pending] = []
     objects = _unique_manifests(rendered)
+    # A kind defined by a CRD among the checked objects (an operator's install.yaml beside its custom resources)
+    # is checked against that CRD; objects checked as they were read knew no such kind and are checked again.
+    from validation.schema_check import defined_kinds
+
+    crd_kinds = set(checker.add_crds(defined_kinds(m.obj for m, _ in objects if m.kind == "CustomResourceDefinition")))
     for n, (m, rt) in enumerate(objects, start=1):
         pre = found.get(id(m.obj))
-        if pre is None:
+        if pre is None or (crd_kinds and (m.api_version, m.kind) in crd_kinds):
             issues = [(issue, None, None) for issue in checker.check(m.obj)]
         else:
             issues = pre[0] if pre[1] else [(issue, None, None) for issue, _, _ in pre[0]]

@@ -14,10 +14,10 @@ import sys
 import threading
 import types
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from validation.model import JsonPath, Severity, format_path
-from validation.schemas import Catalog, argo, kubernetes, vendored
+from validation.schemas import Catalog, argo, kubernetes, strict, vendored
 
 if TYPE_CHECKING:
     from validation.config import Config
@@ -97,10 +97,23 @@ class SchemaChecker:
         self._compiled: dict[tuple[str, str], _Compiled | None] = {}
         self._other_schemas: dict[tuple[str, str, str], dict[str, Any] | None] = {}
         self._other_bundles: dict[str, argo.ArgoBundle] = {}
+        self._crds: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
     def has_schema(self, api_version: str, kind: str) -> bool:
-        return self.catalog.has(str(api_version), str(kind))
+        return self.catalog.has(str(api_version), str(kind)) or (str(api_version), str(kind)) in self._crds
+
+    def add_crds(self, crds: dict[tuple[str, str], Any]) -> list[tuple[str, str]]:
+        """Kinds that no bundled schema knows, defined by CustomResourceDefinitions among the checked objects: checked
+        against the CRD's openAPIV3Schema, made strict as the vendored Argo CRDs are. Returns the kinds added."""
+        added = []
+        with self._lock:
+            for key, openapi in crds.items():
+                if key not in self._crds and not self.catalog.has(*key):
+                    self._crds[key] = openapi
+                    self._compiled.pop(key, None)  # a "no schema" remembered before
+                    added.append(key)
+        return added
 
     def _validator(self, api_version: str, kind: str) -> _Compiled | None:
         key = (api_version, kind)
@@ -111,10 +124,24 @@ class SchemaChecker:
         with self._lock:
             if key not in self._compiled:
                 schema = self.catalog.schema(api_version, kind)
-                self._compiled[key] = (
-                    None if schema is None else _Compiled(schema, jsonschema_rs.Draft202012Validator(schema))
-                )
+                if schema is None and key in self._crds:
+                    self._compiled[key] = self._from_crd(api_version, kind, self._crds[key])
+                else:
+                    self._compiled[key] = (
+                        None if schema is None else _Compiled(schema, jsonschema_rs.Draft202012Validator(schema))
+                    )
             return self._compiled[key]
+
+    def _from_crd(self, api_version: str, kind: str, openapi: Any) -> _Compiled | None:
+        """None when the CRD's schema is no usable schema (not a mapping, a pattern that does not compile): the kind
+        stays without one, as the API server would refuse that CRD."""
+        if not isinstance(openapi, dict):
+            return None
+        try:
+            schema = strict.crd_document(openapi, api_version, kind, self.catalog._object_meta())
+            return _Compiled(schema, jsonschema_rs.Draft202012Validator(schema))
+        except (ValueError, TypeError, RecursionError):
+            return None
 
     def check(self, obj: Any) -> list[SchemaIssue]:
         if not isinstance(obj, dict):
@@ -161,7 +188,7 @@ class SchemaChecker:
                     MISSING,
                     (),
                     f"no schema for {api_version} {kind} (Kubernetes {self.catalog.k8s.label}, Argo Workflows, "
-                    "Argo CD); list the kind in missing-schema-kinds or pass --ignore-missing-schemas "
+                    "Argo CD, CRDs among the checked objects); list the kind in missing-schema-kinds or pass --ignore-missing-schemas "
                     "if it is checked elsewhere",
                 )
             )
@@ -209,6 +236,37 @@ class SchemaChecker:
                     bundle = self._other_bundles[release.line] = argo.ArgoBundle(release, self.catalog._object_meta)
                 self._other_schemas[key] = bundle.schema(api_version, kind) if bundle.has(api_version, kind) else None
             return self._other_schemas[key]
+
+
+CRD_API_VERSIONS = ("apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1")
+
+
+def defined_kinds(objects: Iterable[Any]) -> dict[tuple[str, str], Any]:
+    """(apiVersion, kind) -> openAPIV3Schema of every version the CustomResourceDefinitions among `objects` declare
+    (v1: each version's schema; v1beta1: spec.validation, for every version without its own). The first CRD of a
+    kind wins; a CRD without a schema declares nothing to check against."""
+    out: dict[tuple[str, str], Any] = {}
+    for obj in objects:
+        if not (isinstance(obj, dict) and obj.get("kind") == "CustomResourceDefinition"
+                and obj.get("apiVersion") in CRD_API_VERSIONS and isinstance(obj.get("spec"), dict)):
+            continue
+        spec = obj["spec"]
+        names = spec.get("names")
+        group, kind = spec.get("group"), names.get("kind") if isinstance(names, dict) else None
+        if not (isinstance(group, str) and group and isinstance(kind, str) and kind):
+            continue
+        shared = spec.get("validation", {}).get("openAPIV3Schema") if isinstance(spec.get("validation"), dict) else None
+        versions = spec.get("versions") if isinstance(spec.get("versions"), list) else []
+        if not versions and isinstance(spec.get("version"), str):
+            versions = [{"name": spec["version"]}]
+        for v in versions:
+            if not (isinstance(v, dict) and isinstance(v.get("name"), str)):
+                continue
+            own = v.get("schema", {}).get("openAPIV3Schema") if isinstance(v.get("schema"), dict) else None
+            schema = own if own is not None else shared
+            if schema is not None:
+                out.setdefault((f"{group}/{v['name']}", kind), schema)
+    return out
 
 
 def has_field(schema: dict[str, Any], path: JsonPath) -> bool:
