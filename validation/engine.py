@@ -197,6 +197,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
                     and (nested := nested_kustomizations(t, root, walks)) is not None:
                 # A folder of bases, overlays and patches: its overlays are rendered, what they read is not read
                 # again as objects, the rest is.
+                _skipped_charts(t, nested.charts, result.notes, skipped)
                 if nested.plain:
                     chosen.append(t)
                     path_files[t.path] = nested.plain
@@ -220,7 +221,9 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
                 read = walks.files(t.path, _inside(t.path, root))
                 lint_paths.extend(sorted(f for f in read if f.suffix in (".yaml", ".yml")))
             else:
-                found_files = path_files.get(t.path) or plain_files(t.path, real=real)
+                charts: list[Path] = []
+                found_files = path_files.get(t.path) or plain_files(t.path, real=real, charts=charts)
+                _skipped_charts(t, charts, result.notes, skipped)
                 path_files[t.path] = found_files
                 lint_paths.extend(found_files)
                 read_as_objects.update(found_files)
@@ -610,6 +613,17 @@ def _relative(root: Path, real: Path, path: Path) -> str:
         return "."
     prefix = top if top.endswith("/") else top + "/"
     return text[len(prefix):] if text.startswith(prefix) else str(path)
+
+
+def _skipped_charts(t: Target, charts: list[Path], notes: list[str], skipped: list[str]) -> None:
+    """Says which Helm charts inside a PATH folder were passed over: otherwise a folder of charts passes silently."""
+    if not charts:
+        return
+    names = [(Path(t.name) / c.relative_to(t.path)).as_posix() for c in sorted(charts)]
+    skipped.extend(names)
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    notes.append(f"{t.name}: skipped {len(names)} Helm chart{'s' if len(names) > 1 else ''} inside it; Helm charts "
+                 f"are not rendered: {shown}")
 
 
 def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: list[_Pending],

@@ -531,9 +531,10 @@ def describe(cause: RenderCause) -> str:
 
 
 def plain_files(path: Path, recurse: bool = True, include: str = "", exclude: str = "",
-                real: RealPaths | None = None) -> list[Path]:
+                real: RealPaths | None = None, charts: list[Path] | None = None) -> list[Path]:
     """YAML (and JSON) files read as they are: a file, or a directory's files (Argo CD's directory type).
-    `real`: the run's RealPaths, told which files the walk saw are not symlinks, so it need not lstat them."""
+    `real`: the run's RealPaths, told which files the walk saw are not symlinks, so it need not lstat them.
+    `charts`: gets the Helm charts inside the folder, which are skipped."""
     import fnmatch
 
     if path.is_file():
@@ -542,6 +543,8 @@ def plain_files(path: Path, recurse: bool = True, include: str = "", exclude: st
     for dirpath, dirnames, entries in _walk(path):
         if any(e.name == "Chart.yaml" for e in entries) and dirpath != path:
             dirnames[:] = []  # a Helm chart inside the folder: Helm's values and templates, not manifests
+            if charts is not None:
+                charts.append(dirpath)
             continue
         dirnames[:] = sorted(n for n in dirnames if not n.startswith(".")) if recurse else []
         for entry in sorted(entries, key=lambda e: e.name):
@@ -630,6 +633,7 @@ class NestedKustomizations:
     plain: list[Path]  # the folder's files that no kustomization reads
     consumed: int  # files the kustomizations read (patches, bases, generator inputs): checked through the renders
     components: int  # kustomize Components: rendered only through the roots that list them
+    charts: list[Path]  # the Helm charts inside the folder: not rendered
 
 
 def nested_kustomizations(t: Target, root: Path, walks: InputWalks) -> NestedKustomizations | None:
@@ -641,10 +645,12 @@ def nested_kustomizations(t: Target, root: Path, walks: InputWalks) -> NestedKus
     from validation.targets import not_a_target  # render is imported by targets' importers; keep the edge one way
 
     found: list[Path] = []
+    charts: list[Path] = []
     for dirpath, dirnames, _ in os.walk(t.path):
         d = Path(dirpath)
         if d != t.path and (d / "Chart.yaml").is_file():
             dirnames[:] = []  # a Helm chart inside the folder is Helm's (plain_files skips it too)
+            charts.append(d)
             continue
         dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
         if kustomization_file(d) is not None:
@@ -666,7 +672,7 @@ def nested_kustomizations(t: Target, root: Path, walks: InputWalks) -> NestedKus
             name = (Path(t.name) / d.relative_to(t.path)).as_posix()
             roots.append(Target(name=name, kind="path", path=d))
     plain = [f for f in plain_files(t.path) if safe_resolve(f) not in consumed]
-    return NestedKustomizations(roots, plain, len(consumed), components)
+    return NestedKustomizations(roots, plain, len(consumed), components, charts)
 
 
 def argocd_reads(lf: LoadedFile, beside_manifests: bool = True) -> bool:

@@ -274,6 +274,16 @@ def test_a_helm_chart_inside_a_folder_is_helms_business(tmp_path: Path) -> None:
     result = _run(tmp_path, "apps")
     assert _rules(result) == {}
     assert [m.source for rt in result.rendered for m in rt.manifests] == ["apps/cm.yaml"]
+    # ... and not checked: the run says so (AI-Technology-Apps/argocd-apps: `check .` passed on 0 objects, silently)
+    assert [n for n in result.notes if "Helm chart" in n] == [
+        f"{tmp_path / 'apps'}: skipped 1 Helm chart inside it; Helm charts are not rendered: {tmp_path / 'apps/web'}"]
+    # the same beside kustomizations (a folder of overlays)
+    write(tmp_path, {"apps/overlay/kustomization.yaml": "resources: [../cm.yaml]\n",
+                     "apps/web2/Chart.yaml": "apiVersion: v2\nname: web2\nversion: 0.1.0\n"})
+    result = _run(tmp_path, "apps")
+    assert [n for n in result.notes if "Helm chart" in n] == [
+        f"{tmp_path / 'apps'}: skipped 2 Helm charts inside it; Helm charts are not rendered: "
+        f"{tmp_path / 'apps/web'}, {tmp_path / 'apps/web2'}"]
 
 
 def test_the_repository_lint_reads_what_the_targets_read_and_not_other_folders(repo: Path, run_cli) -> None:
