@@ -271,20 +271,24 @@ def _find(world: list[Manifest], kind: str, name: str) -> Manifest | None:
     return next((m for m in world if m.kind == kind and m.metadata.get("name") == name), None)
 
 
+def _binds(b: Manifest, sa: str, namespace: str | None) -> bool:
+    """Whether binding b binds ServiceAccount sa of namespace (a RoleBinding reaches only its own namespace)."""
+    if b.kind == "RoleBinding" and namespace and b.namespace not in (None, namespace):
+        return False
+    for s in as_list(b.obj.get("subjects")):
+        if isinstance(s, dict) and s.get("kind") == "ServiceAccount" and s.get("name") == sa:
+            sns = s.get("namespace") or b.namespace
+            if not namespace or sns in (None, namespace):
+                return True
+    return False
+
+
 def granted_rules(ctx: Context, sa: str, namespace: str | None) -> list[dict[str, Any]]:
     """The policy rules bound to ServiceAccount sa in namespace, from the rendered bindings."""
     out: list[dict[str, Any]] = []
     world = _rbac_world(ctx)
     for b in (m for m in world if m.kind in BINDING_KINDS):
-        if b.kind == "RoleBinding" and namespace and b.namespace not in (None, namespace):
-            continue
-        subject_ok = False
-        for s in as_list(b.obj.get("subjects")):
-            if isinstance(s, dict) and s.get("kind") == "ServiceAccount" and s.get("name") == sa:
-                sns = s.get("namespace") or b.namespace
-                if not namespace or sns in (None, namespace):
-                    subject_ok = True
-        if not subject_ok:
+        if not _binds(b, sa, namespace):
             continue
         ref = as_dict(b.obj.get("roleRef"))
         if ref.get("kind") == "ClusterRole" and ref.get("name") == "cluster-admin":
@@ -397,10 +401,7 @@ rules:
 def _bound_role(ctx: Context, sa: str, namespace: str | None) -> Manifest | None:
     world = _rbac_world(ctx)
     for b in (m for m in world if m.kind in BINDING_KINDS):
-        if b.kind == "RoleBinding" and namespace and b.namespace not in (None, namespace):
-            continue
-        if any(isinstance(s, dict) and s.get("kind") == "ServiceAccount" and s.get("name") == sa
-               for s in as_list(b.obj.get("subjects"))):
+        if _binds(b, sa, namespace):  # as granted_rules reads them: no Role of another namespace's account
             ref = as_dict(b.obj.get("roleRef"))
             role = _find(world, str(ref.get("kind", "")), str(ref.get("name", "")))
             if role is not None:

@@ -397,6 +397,20 @@ def test_a_binding_elsewhere_or_for_another_account_does_not_hide_the_one_that_g
     assert executor_hits(other_ns + other_sa + ROLE % (EXECUTOR, CONTAINER)) == []
 
 
+def test_a_cluster_role_binding_of_the_same_name_in_another_namespace_binds_nothing_here():
+    """The binding grants `wf` of namespace `other`: the workflow's `wf` in `ns` has no Role, so the finding is the
+    workflow's; it is not the ClusterRole's, which lacks nothing."""
+    workflow = ("apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata: {name: t, namespace: ns}\n"
+                "spec:\n  serviceAccountName: wf\n  templates:\n" + CONTAINER + "\n")
+    text = (SA % ("wf", "ns") + role(f"[{EXECUTOR.strip()[2:]}]", kind="ClusterRole") + "---\n"
+            + binding("ClusterRole", "r", "[{kind: ServiceAccount, name: wf, namespace: other}]",
+                      kind="ClusterRoleBinding", ns=None) + workflow)
+    [(ref, path, message)] = executor_hits(text)
+    assert (ref, path) == ("WorkflowTemplate/ns/t", "spec.serviceAccountName")
+    assert message.startswith("ServiceAccount 'wf' is bound to no rendered Role")
+    assert executor_hits(text.replace("namespace: other}", "namespace: ns}")) == []
+
+
 @pytest.mark.parametrize("ref,granted", [
     ("{kind: ClusterRole, name: cluster-admin}", True),
     ("{kind: ClusterRole, name: edit}", False),  # not rendered: what it grants is unknown here
