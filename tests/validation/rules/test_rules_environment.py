@@ -298,3 +298,246 @@ def test_an_edited_dvc_config_is_read_again(tmp_path):
     config.write_bytes(DVC_DEV.replace(b"/dvc\n", b"/dvc/data\n"))  # another size, the same mtime
     os.utime(config, ns=(before.st_atime_ns, same_time))
     assert _dvc_hits(root) == []
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# What the mutation run of environment.py (tests/README.md, [^s4]) found untested.
+
+def env_hits(rule_id: str, text: str, environment: str = "dev", **kw):
+    rt = rendered(text, environment, environment=environment, path=kw.pop("path", None))
+    return [(h.ref, h.path, h.message) for h in run_rule(rule_id, context(rt, **kw))]
+
+
+PARAMS_WT = """apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: t, namespace: ns}
+spec:
+  arguments:
+    parameters: %s
+  templates:
+    - name: main
+      inputs:
+        parameters: %s
+    - name: other
+"""
+
+
+def test_a_bucket_name_finding_says_every_problem():
+    assert env_hits("ENV-BUCKET-NAME", PARAMS_WT % ("[{name: dvc-s3-bucket, value: Ab..c}]", "[]")) == [
+        ("WorkflowTemplate/ns/t", "spec.arguments.parameters[0].value",
+         "bucket 'Ab..c': may contain only lowercase letters, digits, dots and hyphens (found 'A'); must not "
+         "contain two adjacent dots")]
+
+
+def test_a_region_finding_names_the_value():
+    assert env_hits("ENV-REGION", PARAMS_WT % ("[{name: dvc-s3-region, value: us-east1}]", "[]")) == [
+        ("WorkflowTemplate/ns/t", "spec.arguments.parameters[0].value", "'us-east1' is not an AWS region code")]
+
+
+def test_bucket_values_and_defaults_are_checked_in_arguments_and_inputs_but_not_templated_ones():
+    arguments = "[{name: dvc-s3-bucket, value: A_1, default: B_1}, {name: dvc-s3-bucket, value: '{{x}}'}, " \
+                "{name: other, value: C_1}]"
+    inputs = "[x, {name: dvc-s3-bucket, value: D_1}, {name: dvc-s3-bucket, default: E_1}, " \
+             "{name: dvc-s3-bucket, default: '{{workflow.parameters.dvc-s3-bucket}}'}, {name: other, value: F_1}]"
+    assert [(p, m.split(":")[0]) for _, p, m in env_hits("ENV-BUCKET-NAME", PARAMS_WT % (arguments, inputs))] == [
+        ("spec.arguments.parameters[0].value", "bucket 'A_1'"),
+        ("spec.arguments.parameters[0].default", "bucket 'B_1'"),
+        ("spec.templates[0].inputs.parameters[1].value", "bucket 'D_1'"),
+        ("spec.templates[0].inputs.parameters[2].default", "bucket 'E_1'"),
+    ]
+
+
+def _overlay(root, env: str, bucket: str) -> None:
+    (root / "overlays" / env).mkdir(parents=True, exist_ok=True)
+    (root / "overlays" / env / "bucket.yaml").write_text(
+        "- {op: test, path: /spec/arguments/parameters/0/name, value: dvc-s3-bucket}\n"
+        f"- {{op: replace, path: /spec/arguments/parameters/0/value, value: {bucket}}}\n")
+
+
+def shared(root, text: str):
+    return env_hits("ENV-BUCKET-SHARED", text, config=Config(root=root), repo_root=root, path=root / "overlays" / "dev")
+
+
+def test_only_the_bucket_parameter_of_another_environment_is_its_bucket(tmp_path):
+    """prod reads dev's bucket under another name (a source to copy from): dev's bucket is still dev's own."""
+    prod = rendered(PARAMS_WT % ("[{name: dvc-s3-bucket, value: prod-b}, {name: source, value: dev-b}, x, "
+                                 "{name: dvc-s3-bucket, value: 7}]", "[]"), "prod", environment="prod")
+    text = PARAMS_WT % ("[{name: dvc-s3-bucket, value: dev-b}]", "[]")
+    rt = rendered(text, "dev", path=tmp_path / "overlays" / "dev")
+    assert run_rule("ENV-BUCKET-SHARED", context(rt, config=Config(root=tmp_path), repo_root=tmp_path,
+                                                 others=[prod])) == []
+
+
+def test_only_this_environments_bucket_parameter_is_compared(tmp_path):
+    _overlay(tmp_path, "prod", "prod-b")
+    text = PARAMS_WT % ("[x, {name: dvc-s3-bucket, value: dev-b}, {name: backup, value: prod-b}, {name: n}]", "[]")
+    assert shared(tmp_path, text) == []
+
+
+def test_a_bucket_shared_with_several_environments_names_them_all_and_dot_directories_are_none(tmp_path):
+    for env in ("prod", "staging", ".template", "dev"):
+        _overlay(tmp_path, env, "one-b")
+    assert shared(tmp_path, PARAMS_WT % ("[{name: dvc-s3-bucket, value: one-b}]", "[]")) == [
+        ("WorkflowTemplate/ns/t", "spec.arguments.parameters[0].value",
+         "bucket 'one-b' of environment 'dev' is also used by prod, staging")]
+
+
+def test_an_edited_bucket_file_is_read_again(tmp_path):
+    import os
+
+    _overlay(tmp_path, "prod", "one-b")
+    text = PARAMS_WT % ("[{name: dvc-s3-bucket, value: one-b}]", "[]")
+    assert len(shared(tmp_path, text)) == 1
+    _overlay(tmp_path, "prod", "two-b")
+    stat = (tmp_path / "overlays" / "prod" / "bucket.yaml").stat()
+    os.utime(tmp_path / "overlays" / "prod" / "bucket.yaml", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert shared(tmp_path, text) == []
+
+
+def _wt(name: str, bucket: str, region: str = "us-east-1") -> str:
+    return (f"apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata: {{name: {name}, namespace: ns}}\n"
+            f"spec:\n  arguments:\n    parameters:\n      - {{name: dvc-s3-bucket, value: '{bucket}'}}\n"
+            f"      - {{name: dvc-s3-region, value: {region}}}\n---\n")
+
+
+def test_the_majority_bucket_is_the_one_others_are_compared_with():
+    text = _wt("a", "b-1") + _wt("b", "b-1") + _wt("c", "b-2") + _wt("d", "{{workflow.parameters.x}}")
+    assert env_hits("ENV-BUCKET-INCONSISTENT", text) == [
+        ("WorkflowTemplate/ns/c", "spec.arguments.parameters[0].value",
+         "dvc-s3-bucket is 'b-2' here but 'b-1' in a, b")]
+
+
+def test_regions_are_compared_when_the_buckets_agree():
+    text = _wt("a", "b-1") + _wt("b", "b-1", "eu-west-1") + _wt("c", "b-1")
+    assert env_hits("ENV-BUCKET-INCONSISTENT", text) == [
+        ("WorkflowTemplate/ns/b", "spec.arguments.parameters[1].value",
+         "dvc-s3-region is 'eu-west-1' here but 'us-east-1' in a, c")]
+
+
+def secret(data: str, key: str = "stringData") -> str:
+    return f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: ns}}\n{key}: {data}\n"
+
+
+def creds(text: str, **kw):
+    return [(p, m) for _, p, m in env_hits("ENV-CREDENTIALS", text, **kw)]
+
+
+INLINE = "keep Secrets out of the repository (create them in the cluster, or use a sealed/external secret)"
+
+
+def test_a_secrets_keys_are_each_judged_by_their_last_word():
+    data = "{config: x, AWS_ACCESS_KEY_ID: not-a-real-id, user-id: u, ca.crt: c, a: AKIAIOSFODNN7EXAMPLE, b: y}"
+    assert creds(secret(data)) == [
+        ("stringData.a", "an AWS access key id in a rendered value"),
+        ("stringData.config", f"Secret holds inline stringData 'config'; {INLINE}"),
+        ("stringData.AWS_ACCESS_KEY_ID", f"Secret holds inline stringData 'AWS_ACCESS_KEY_ID'; {INLINE}"),
+        ("stringData.b", f"Secret holds inline stringData 'b'; {INLINE}"),
+    ]
+
+
+def test_a_secrets_data_is_read_as_base64_and_a_blank_in_it_is_not_a_credential():
+    import base64
+
+    def b64(raw: bytes) -> str:
+        return base64.b64encode(raw).decode()
+
+    wrapped = b64(b"<" + b"p" * 60 + b">")
+    data = (f"{{blank: {b64(b'<password>')}, wrapped: '{wrapped[:40]} {wrapped[40:]}', "
+            f"redacted: {b64(b'xxxxxx' + bytes([255]))}, real: {b64(b'hunter2')}}}")
+    assert creds(secret(data, key="data")) == [("data.real", f"Secret holds inline data 'real'; {INLINE}")]
+
+
+def test_odd_secret_and_config_map_data_is_passed_over():
+    assert creds(secret("[a, b]")) == []
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns}\ndata: {retries_token: 5}\n"
+    assert creds(cm) == []
+
+
+def test_a_config_maps_multi_line_value_is_a_file_not_a_setting():
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns}\ndata:\n  db_password: |\n    a\n    b\n"
+    assert creds(cm) == []
+
+
+def test_a_secrets_keys_are_not_read_as_a_config_maps():
+    assert creds(secret("{password: aHVudGVyMg==}", key="data")) == [
+        ("data.password", f"Secret holds inline data 'password'; {INLINE}")]
+
+
+ENV_C = """apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: ns}
+spec:
+  containers:
+    - name: c
+      env: %s
+"""
+
+
+def test_a_value_naming_a_rendered_secret_refers_to_a_credential():
+    text = ENV_C % "[{name: API_TOKEN, value: my-token}]" + "---\n" + secret("{}")
+    assert creds(text) == [("spec.containers[0].env[0].value", "env 'API_TOKEN' has a literal value; read it from a "
+                                                                "Secret (valueFrom.secretKeyRef)")]
+    assert creds(text.replace("my-token", "s")) == []
+
+
+@pytest.mark.parametrize("entry,fires", [
+    ("{name: AWS_REGION, value: us-east-1}", False),
+    ("{name: AWS_THING, value: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY}", True),
+    ("{name: key, value: abc}", False),  # one word: what kind of key is not said
+    ("{name: '-', value: abc}", False),  # no word at all
+])
+def test_which_names_make_a_literal_value_a_credential(entry, fires):
+    assert bool(creds(ENV_C % f"[{entry}]")) is fires
+
+
+def test_a_credential_nested_in_a_parameters_value_is_found():
+    text = ("apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: t, namespace: ns}\n"
+            "spec:\n  parameters:\n    - name: config\n      value:\n"
+            "        env: [{name: DB_PASSWORD, value: hunter2}]\n")
+    assert [p for p, _ in creds(text)] == ["spec.parameters[0].value.env[0].value"]
+
+
+def test_a_credential_found_in_a_value_is_not_reported_again_from_its_line(tmp_path):
+    src = tmp_path / "cm.yaml"
+    src.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns}\n"
+                   "data: {note: key AKIAIOSFODNN7EXAMPLE}\n")
+    rt = rendered(src.read_text(), "dev")
+    rt.manifests[0].source = "cm.yaml"
+    assert [h.path for h in run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))] == ["data.note"]
+
+
+def test_an_edited_source_file_is_read_again(tmp_path):
+    import os
+
+    src = tmp_path / "sa.yaml"
+    src.write_text("# aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+                   "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa}\n")
+
+    def hits():
+        rt = rendered(src.read_text(), "dev")
+        rt.manifests[0].source = "sa.yaml"
+        return [(h.path, h.message) for h in run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))]
+
+    assert hits() == [("", "an AWS secret access key in source file sa.yaml line 1")]
+    src.write_text("# rotated\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa}\n")
+    stat = src.stat()
+    os.utime(src, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert hits() == []
+
+
+def labels(text: str, environment: str = "dev"):
+    return env_hits("ENV-LABELS", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: ns\n" + text,
+                    environment)
+
+
+def test_a_missing_label_is_reported_where_the_labels_are_or_would_be():
+    assert labels("") == [("ConfigMap/ns/c", "metadata", "missing label(s) app.kubernetes.io/name, "
+                                                         "app.kubernetes.io/part-of, environment")]
+    assert labels("  labels: [a]\n") == [("ConfigMap/ns/c", "metadata.labels", "missing label(s) "
+                                          "app.kubernetes.io/name, app.kubernetes.io/part-of, environment")]
+
+
+def test_a_wrong_environment_label_is_reported_at_the_label():
+    text = "  labels: {app.kubernetes.io/name: a, app.kubernetes.io/part-of: a, environment: prod}\n"
+    assert labels(text) == [("ConfigMap/ns/c", "metadata.labels.environment",
+                             "label environment='prod' but this is environment 'dev'")]
