@@ -50,7 +50,7 @@ def test_a_missing_upstream_task_is_named_where_it_is_written(tasks, expected):
 def test_a_depends_argo_rejects_is_named_with_the_reason(tasks, expected):
     found = hits("ARGO-DAG-DEPENDS-SYNTAX", *tasks)
     assert [path for path, _ in found] == [path for path, _ in expected]
-    for (_, message), (_, wanted) in zip(found, expected):
+    for (_, message), (_, wanted) in zip(found, expected, strict=True):
         assert message.startswith(wanted), message
 
 
