@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
@@ -168,17 +169,26 @@ def _meant(url: str, counts: Counter[str], local: set[str]) -> str | None:
 
     def near(u: str) -> bool:
         return (u.rsplit("/", 1)[-1] == url.rsplit("/", 1)[-1]
-                or difflib.SequenceMatcher(None, url, u).ratio() >= 0.85)
+                or not _sibling(u, url) and difflib.SequenceMatcher(None, url, u).ratio() >= 0.85)
 
     likelier = [u for u in counts if u != url and (weight(u) > weight(url) or weight(u) == weight(url) and u < url)]
     candidates = sorted((u for u in likelier if near(u)), key=lambda u: (-counts[u], u not in local, u))
     return candidates[0] if candidates else None
 
 
+def _sibling(a: str, b: str) -> bool:
+    """Whether one repository's name is the other's with whole words added (all-infrastructure and
+    all-infrastructure-secrets): a sibling repository named after this one, not a typo of it."""
+    x, y = (re.split(r"[-_.]", u.rsplit("/", 1)[-1]) for u in (a, b))
+    short, long = sorted((x, y), key=len)
+    return len(short) < len(long) and short in (long[:len(short)], long[-len(short):])
+
+
 _rule("ARGOCD-REPO-URL-MISMATCH", "repo-url-mismatch", Severity.ERROR,
       "No Application names a near-miss of the repoURL the others use: the same repository under another owner (a "
       "stray fork) or a URL a few characters off (a typo) syncs someone else's code. An Application of another "
-      "repository altogether (Argo CD's own install, an app's repository) is there on purpose.",
+      "repository altogether (Argo CD's own install, an app's repository, a sibling named after this one such as "
+      "its -secrets repository) is there on purpose.",
       "Use the repoURL the other Applications use.",
       """
 # every Application: repoURL: https://github.com/example/argo-ml-gitops.git

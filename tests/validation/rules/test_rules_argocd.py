@@ -244,6 +244,14 @@ def test_repo_url_mismatch_names_near_misses_of_the_repository_the_others_use():
     (["https://github.com/a/shop", "https://github.com/b/shop"], set(), ["github.com/b/shop"]),
     # Unrelated repositories, one each (christianh814/gitops-examples' Applications of other repositories).
     (["https://github.com/c/gitops-examples", "https://github.com/c/simple-go", "https://github.com/c/mta"], set(), []),
+    # A sibling named after this repository, whole words added (Black-And-White-Club/all-infrastructure's private
+    # -secrets repository), is another repository; a letter off is still a typo, and so is a word run together.
+    (["https://github.com/o/all-infrastructure"] * 2 + ["https://github.com/o/all-infrastructure-secrets"], set(), []),
+    (["https://github.com/o/infra"] * 2 + ["https://github.com/o/platform-infra"], set(), []),
+    (["https://github.com/o/all-infrastructure"] * 2 + ["https://github.com/o/all-infrastructur"], set(),
+     ["github.com/o/all-infrastructur"]),
+    (["https://github.com/o/all-infrastructure"] * 2 + ["https://github.com/o/all-infrastructures"], set(),
+     ["github.com/o/all-infrastructures"]),
 ])
 def test_repo_url_mismatch_on_a_tie_prefers_this_repository(urls, local, flagged):
     from collections import Counter

@@ -160,7 +160,8 @@ MUTATIONS = [
     # The repository URL is set once (repository/) for everything annotated argo-ml.io/source: this-repository;
     # these mistakes take one object out of that and give it a URL of its own.
     Mutation("ARGOCD-REPO-URL-MISMATCH", "argocd/apps/prod.yaml", OWN_URL + r"(.*?)  source:\n",
-             lambda repo: rf"\1  source:\n    repoURL: {_repo_url(repo).removesuffix('.git')}-typo.git\n", regex=True),
+             # a letter dropped: a typo (a word added would name a sibling repository)
+             lambda repo: rf"\1  source:\n    repoURL: {_repo_url(repo).removesuffix('.git')[:-1]}.git\n", regex=True),
     Mutation("ARGOCD-REPO-NOT-ALLOWED", "argocd/project.yaml", OWN_URL + r"(.*?)  sourceRepos: \[\][^\n]*\n",
              r"\1  sourceRepos: [https://example.com/other.git]\n",
              # the Application's repoURL is set by the replacement from repository/repository.yaml: that value's line
