@@ -216,8 +216,9 @@ def check_binding_subjects(m: Manifest, ctx: Context) -> Iterator[Problem]:
         if name == "default" or name in ctx.config.external.serviceaccounts or not ctx.complete:
             continue  # (an incomplete render may hold the account in its unrendered part)
         candidates = [sa for sa in ctx.of_kind("ServiceAccount") if sa.metadata.get("name") == name]
-        if not candidates and produced(ctx.target.world, "ServiceAccount", name, ns) is not None:
-            continue  # created by an operator the target renders (an ArgoCD instance's accounts)
+        if not any(sa.namespace in (None, ns) for sa in candidates) \
+                and produced(ctx.target.world, "ServiceAccount", name, ns) is not None:
+            continue  # created here by an operator the target renders (an ArgoCD instance's accounts)
         if not candidates:
             yield Problem(m, f"subject ServiceAccount {name!r} is not rendered", ("subjects", i, "name"))
         elif ns and not any(sa.namespace in (None, ns) for sa in candidates):

@@ -304,6 +304,17 @@ def test_an_account_an_operator_creates_counts_in_the_operators_namespace_only()
     ]
 
 
+def test_an_account_an_operator_creates_here_is_found_though_one_of_its_name_is_rendered_elsewhere():
+    argocd = "apiVersion: argoproj.io/v1beta1\nkind: ArgoCD\nmetadata: {name: gitops, namespace: gitops}\n---\n"
+    controller = "gitops-argocd-application-controller"
+    subjects = f"[{{kind: ServiceAccount, name: {controller}, namespace: gitops}}]"
+    text = (argocd + SA % (controller, "other")
+            + binding("ClusterRole", "view", subjects, kind="ClusterRoleBinding", ns=None))
+    assert rule_hits("RBAC-BINDING-SUBJECT-MISSING", text) == []
+    elsewhere = text.replace("namespace: gitops}]", "namespace: third}]")
+    assert [path for _, path, _ in rule_hits("RBAC-BINDING-SUBJECT-MISSING", elsewhere)] == ["subjects[0].namespace"]
+
+
 EXECUTOR = "  - {apiGroups: [argoproj.io], resources: [workflowtaskresults], verbs: [create, patch]}"
 AGENT = ("  - {apiGroups: [argoproj.io], resources: [workflowtasksets], verbs: [list, watch]}\n"
          "  - {apiGroups: [argoproj.io], resources: [workflowtasksets/status], verbs: [patch]}")
