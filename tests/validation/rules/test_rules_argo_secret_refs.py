@@ -284,7 +284,7 @@ def test_names_a_secret_is_false_for_a_path_that_holds_no_named_parameter():
     (m,) = rendered(WF + "    - {name: main, container: {image: \"python:3.11.9-slim\"}}\n").manifests
     ctx = context(rendered(""))
     assert not names_a_secret(m, ctx, ("metadata", "name"))
-    assert not names_a_secret(m, ctx, ("spec", "arguments", "parameters", 5, "value"))
+    assert not names_a_secret(m, ctx, ("spec", "arguments", "parameters", 1, "value"))  # one past the last
     assert not names_a_secret(m, ctx, ("spec", "templates", 0, "inputs", "parameters", 0, "default"))
 
 
