@@ -62,3 +62,14 @@ def test_a_cycle_through_dependencies_lists_is_reported_on_the_list():
 @pytest.mark.parametrize("task,field", [("b, dependencies: [a, b]", "dependencies"), ("b, depends: a && b", "depends")])
 def test_a_task_depending_on_itself_is_reported_where_it_says_so(task, field):
     assert hits("ARGO-DAG-SELF-DEPENDENCY", "a", task) == [(f"{TASKS}[1].{field}", "task 'b' depends on itself")]
+
+
+def test_a_self_dependency_or_one_on_a_missing_task_is_no_cycle():
+    """Each has its own rule (ARGO-DAG-SELF-DEPENDENCY, ARGO-DAG-DEPENDENCY-MISSING); a cycle is between tasks."""
+    assert hits("ARGO-DAG-CYCLE", "a, depends: a", "b, dependencies: [nope]", "c, depends: b && a") == []
+
+
+def test_a_task_with_both_depends_and_dependencies_is_linked_through_both():
+    """Argo rejects the pair (ARGO-DAG-DEPENDS-SYNTAX says so); a cycle through either is still one."""
+    assert hits("ARGO-DAG-CYCLE", "a, dependencies: [b], depends: c", "b, depends: a", "c") == [
+        (f"{TASKS}[0].depends", "dependency cycle: a -> b -> a")]

@@ -95,3 +95,22 @@ def test_a_templated_image_is_skipped_and_the_next_one_still_checked():
 """
     assert _hits("ARGO-IMAGE-TAG", templates) == [
         ("spec.templates[1].container.image", "image 'python' has no tag (it means :latest, which moves)")]
+
+
+def test_every_container_of_a_template_is_judged_and_reported_at_its_own_path():
+    templates = """
+    - name: main
+      containerSet:
+        containers:
+          - {name: first, image: "python:3.11", resources: {requests: {cpu: "2"}, limits: {cpu: "1"}}}
+      initContainers: [{name: fetch, image: "busybox:1.36", resources: {requests: {memory: 2Gi}, limits: {memory: 1Gi}}}]
+      sidecars: [{name: proxy, image: "envoy:1.30", resources: {requests: {cpu: 500m}, limits: {cpu: 250m}}}]
+"""
+    assert _hits("ARGO-RESOURCES-REQUEST-EXCEEDS-LIMIT", templates) == [
+        ("spec.templates[0].containerSet.containers[0].resources.requests.cpu",
+         "template 'main' container 'first': cpu request 2 is larger than its limit 1"),
+        ("spec.templates[0].initContainers[0].resources.requests.memory",
+         "template 'main' init: memory request 2Gi is larger than its limit 1Gi"),
+        ("spec.templates[0].sidecars[0].resources.requests.cpu",
+         "template 'main' sidecar: cpu request 500m is larger than its limit 250m"),
+    ]

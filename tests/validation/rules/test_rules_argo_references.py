@@ -234,3 +234,11 @@ def test_a_cluster_scoped_workflow_template_ref_wants_a_cluster_workflow_templat
     assert _hits("ARGO-TEMPLATEREF-UNRESOLVED", cluster, external={"clusterworkflowtemplates": ["lib"]}) == []
     assert _hits("ARGO-TEMPLATEREF-UNRESOLVED", cluster, external={"workflowtemplates": ["lib"]}) != []
 
+
+
+def test_a_workflow_without_a_spec_or_a_cron_workflow_without_a_workflow_spec_is_told_where_it_is_missing():
+    said = "no entrypoint: Argo does not know which template to run"
+    bare = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: w, namespace: ml-dev}\n"
+    assert _hits("ARGO-ENTRYPOINT-MISSING", bare) == [("spec", said)]
+    cron = bare.replace("kind: Workflow", "kind: CronWorkflow") + "spec: {schedule: '0 * * * *'}\n"
+    assert _hits("ARGO-ENTRYPOINT-MISSING", cron) == [("spec.workflowSpec", said)]

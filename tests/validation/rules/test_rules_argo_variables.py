@@ -445,3 +445,19 @@ def test_a_template_reads_what_any_of_the_workflows_running_it_passes():
     text = TEMPLATE_AND_RUNS % ("{{workflow.parameters.cpus}}", "{{workflow.name}}")
     assert [(rid, path) for rid, path, _ in findings(text)] == [
         ("ARGO-VAR-WORKFLOW-PARAMETER", "spec.templates[0].container.command[1]")]
+
+
+def test_an_output_artifact_without_a_name_is_not_among_the_declared_ones():
+    text = (DAG % "depends: b").replace("{{tasks.b.outputs.result}}", "{{tasks.b.outputs.artifacts.model}}").replace(
+        "    - name: produce\n", "    - name: produce\n      outputs: {artifacts: [{path: /tmp/model}]}\n")
+    assert findings(text) == [("ARGO-VAR-OUTPUT-REF", C_ARGUMENT,
+                               "{{tasks.b.outputs.artifacts.model}}: the template task 'b' runs declares no output "
+                               "artifact 'model' (declared: none)")]
+
+
+def test_an_output_parameter_without_a_name_is_not_among_the_declared_ones():
+    text = (DAG % "depends: b").replace("{{tasks.b.outputs.result}}", "{{tasks.b.outputs.parameters.score}}").replace(
+        "    - name: produce\n", "    - name: produce\n      outputs: {parameters: [{valueFrom: {path: /tmp/score}}]}\n")
+    assert findings(text) == [("ARGO-VAR-OUTPUT-REF", C_ARGUMENT,
+                               "{{tasks.b.outputs.parameters.score}}: the template task 'b' runs declares no output "
+                               "parameter 'score' (declared: none)")]
