@@ -461,3 +461,57 @@ def test_an_output_parameter_without_a_name_is_not_among_the_declared_ones():
     assert findings(text) == [("ARGO-VAR-OUTPUT-REF", C_ARGUMENT,
                                "{{tasks.b.outputs.parameters.score}}: the template task 'b' runs declares no output "
                                "parameter 'score' (declared: none)")]
+
+
+ONE = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: one-}
+spec:
+  entrypoint: main
+  volumes:
+    - {name: v, configMap: {name: "%s"}}
+  templates:
+    - name: main
+      inputs: {parameters: [{name: a}, {name: b}]}
+      outputs: {parameters: [{name: x, valueFrom: {path: /tmp/x}}]}
+      container: {image: "alpine:3.20", args: ["%s"], volumeMounts: [{name: v, mountPath: /v}]}
+"""
+ARG = "spec.templates[0].container.args[0]"
+
+
+@pytest.mark.parametrize("tag,expected", [
+    ("{{inputs.foo}}", [("ARGO-VAR-UNKNOWN", "{{inputs.foo}}: expected inputs.parameters or inputs.artifacts")]),
+    ("{{inputs.result}}", [("ARGO-VAR-UNKNOWN", "{{inputs.result}}: expected inputs.parameters or inputs.artifacts")]),
+    ("{{outputs.result}}", []),
+    ("{{inputs.artifacts.data}}",
+     [("ARGO-VAR-UNDECLARED", "{{inputs.artifacts.data}}: the template declares no input artifact 'data' "
+                              "(declared: none)")]),
+    ("{{inputs.parameters.c}}",
+     [("ARGO-VAR-UNDECLARED", "{{inputs.parameters.c}}: the template declares no input parameter 'c' "
+                              "(declared: a, b)")]),
+    ("{{outputs.parameters.y}}",
+     [("ARGO-VAR-UNDECLARED", "{{outputs.parameters.y}}: the template declares no output parameter 'y' "
+                              "(declared: x)")]),
+    ("{{outputs.artifacts.model}}",
+     [("ARGO-VAR-UNDECLARED", "{{outputs.artifacts.model}}: the template declares no output artifact 'model' "
+                              "(declared: none)")]),
+    ("{{tasks.a}}", [("ARGO-VAR-UNKNOWN", "{{tasks.a}}: expected tasks.NAME.FIELD")]),
+])
+def test_what_a_template_tag_of_inputs_outputs_or_tasks_is_told(tag, expected):
+    assert [(rid, msg) for rid, path, msg in findings(ONE % ("settings", tag)) if path == ARG] == expected
+
+
+def test_a_tasks_or_steps_tag_needs_a_name_and_a_field_and_a_spec_volume_may_read_only_real_ones():
+    wf = ONE.replace("container: {image", "dag: {tasks: [{name: name, template: leaf}, {name: b, template: leaf}]}\n"
+                                          "    - name: leaf\n      container: {image")
+    args = "spec.templates[1].container.args[0]"
+    assert [(r, m) for r, p, m in findings(wf % ("settings", "x")) if p != args] == []
+    volume = "spec.volumes[0].configMap.name"
+    assert [(r, m) for r, p, m in findings(wf % ("{{tasks.b}}", "x")) if p == volume] == [
+        ("ARGO-VAR-UNKNOWN", "{{tasks.b}}: expected tasks.NAME.FIELD")]
+    assert [(r, m) for r, p, m in findings(wf % ("{{tasks.nope.outputs.result}}", "x")) if p == volume] == [
+        ("ARGO-VAR-OUTPUT-REF", "{{tasks.nope.outputs.result}}: no DAG template has a task 'nope'")]
+    # A task may be called `name`: only tasks.name alone is the running task's own name.
+    assert [(r, m) for r, p, m in findings(wf % ("{{tasks.name.bogus}}", "x")) if p == volume] == [
+        ("ARGO-VAR-UNKNOWN", "{{tasks.name.bogus}}: tasks.NAME has no field 'bogus'")]
