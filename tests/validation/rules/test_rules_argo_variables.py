@@ -456,8 +456,9 @@ def test_an_output_artifact_without_a_name_is_not_among_the_declared_ones():
 
 
 def test_an_output_parameter_without_a_name_is_not_among_the_declared_ones():
-    text = (DAG % "depends: b").replace("{{tasks.b.outputs.result}}", "{{tasks.b.outputs.parameters.score}}").replace(
-        "    - name: produce\n", "    - name: produce\n      outputs: {parameters: [{valueFrom: {path: /tmp/score}}]}\n")
+    nameless = "    - name: produce\n      outputs: {parameters: [{valueFrom: {path: /tmp/score}}]}\n"
+    text = (DAG % "depends: b").replace("{{tasks.b.outputs.result}}", "{{tasks.b.outputs.parameters.score}}")
+    text = text.replace("    - name: produce\n", nameless)
     assert findings(text) == [("ARGO-VAR-OUTPUT-REF", C_ARGUMENT,
                                "{{tasks.b.outputs.parameters.score}}: the template task 'b' runs declares no output "
                                "parameter 'score' (declared: none)")]
@@ -497,6 +498,10 @@ ARG = "spec.templates[0].container.args[0]"
      [("ARGO-VAR-UNDECLARED", "{{outputs.artifacts.model}}: the template declares no output artifact 'model' "
                               "(declared: none)")]),
     ("{{tasks.a}}", [("ARGO-VAR-UNKNOWN", "{{tasks.a}}: expected tasks.NAME.FIELD")]),
+    ("{{tasks.a.outputs.result}}", [("ARGO-VAR-OUTPUT-REF", "{{tasks.a.outputs.result}}: tasks.* refers to DAG "
+                                                            "tasks, but this is not inside a DAG template")]),
+    ("{{steps.a.outputs.result}}", [("ARGO-VAR-OUTPUT-REF", "{{steps.a.outputs.result}}: steps.* refers to steps, "
+                                                            "but this is not inside a steps template")]),
 ])
 def test_what_a_template_tag_of_inputs_outputs_or_tasks_is_told(tag, expected):
     assert [(rid, msg) for rid, path, msg in findings(ONE % ("settings", tag)) if path == ARG] == expected
@@ -512,6 +517,17 @@ def test_a_tasks_or_steps_tag_needs_a_name_and_a_field_and_a_spec_volume_may_rea
         ("ARGO-VAR-UNKNOWN", "{{tasks.b}}: expected tasks.NAME.FIELD")]
     assert [(r, m) for r, p, m in findings(wf % ("{{tasks.nope.outputs.result}}", "x")) if p == volume] == [
         ("ARGO-VAR-OUTPUT-REF", "{{tasks.nope.outputs.result}}: no DAG template has a task 'nope'")]
+    assert [(r, m) for r, p, m in findings(wf % ("{{steps.nope.outputs.result}}", "x")) if p == volume] == [
+        ("ARGO-VAR-OUTPUT-REF", "{{steps.nope.outputs.result}}: no steps template has a step 'nope'")]
     # A task may be called `name`: only tasks.name alone is the running task's own name.
     assert [(r, m) for r, p, m in findings(wf % ("{{tasks.name.bogus}}", "x")) if p == volume] == [
         ("ARGO-VAR-UNKNOWN", "{{tasks.name.bogus}}: tasks.NAME has no field 'bogus'")]
+
+
+@pytest.mark.parametrize("tag,rule,said", [
+    ("{{tasks.nope.outputs.result}}", "ARGO-VAR-OUTPUT-REF", "there is no task 'nope' in this template"),
+    ("{{tasks.b.bogus}}", "ARGO-VAR-UNKNOWN", "tasks.NAME has no field 'bogus'"),
+])
+def test_a_tasks_tag_in_a_dag_names_a_task_of_it_and_a_field_a_task_has(tag, rule, said):
+    text = (DAG % "depends: b").replace("{{tasks.b.outputs.result}}", tag)
+    assert findings(text) == [(rule, C_ARGUMENT, f"{tag}: {said}")]
