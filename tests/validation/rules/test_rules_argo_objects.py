@@ -119,3 +119,22 @@ spec:
     assert _hits("ARGO-DANGLING-REFERENCE", wf) == [
         ("spec.volumes[2].configMap.name", "ConfigMap 'code' is neither rendered in this environment nor declared "
                                            "external")]
+
+
+def test_a_reference_in_a_template_is_reported_once_and_a_stray_template_entry_is_passed_over():
+    wf = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: w, namespace: ml-dev}
+spec:
+  entrypoint: main
+  templates:
+    - not-a-template
+    - name: main
+      container:
+        image: busybox:1.36
+        env: [{name: T, valueFrom: {secretKeyRef: {name: token, key: t}}}]
+"""
+    assert _hits("ARGO-DANGLING-REFERENCE", wf) == [
+        ("spec.templates[1].container.env[0].valueFrom.secretKeyRef.name",
+         "Secret 'token' is neither rendered in this environment nor declared external")]
