@@ -527,7 +527,17 @@ def test_a_tasks_or_steps_tag_needs_a_name_and_a_field_and_a_spec_volume_may_rea
 @pytest.mark.parametrize("tag,rule,said", [
     ("{{tasks.nope.outputs.result}}", "ARGO-VAR-OUTPUT-REF", "there is no task 'nope' in this template"),
     ("{{tasks.b.bogus}}", "ARGO-VAR-UNKNOWN", "tasks.NAME has no field 'bogus'"),
+    ("{{tasks.b.outputs}}", "ARGO-VAR-UNKNOWN",
+     "expected outputs.parameters.NAME, outputs.artifacts.NAME or outputs.result"),
+    ("{{tasks.b.outputs.parameters.z}}", "ARGO-VAR-OUTPUT-REF",
+     "the template task 'b' runs declares no output parameter 'z' (declared: x, y)"),
 ])
 def test_a_tasks_tag_in_a_dag_names_a_task_of_it_and_a_field_a_task_has(tag, rule, said):
-    text = (DAG % "depends: b").replace("{{tasks.b.outputs.result}}", tag)
+    text = (DAG % "depends: b").replace("{{tasks.b.outputs.result}}", tag).replace(
+        "    - name: produce\n", "    - name: produce\n      outputs: {parameters: [{name: x}, {name: y}]}\n")
     assert findings(text) == [(rule, C_ARGUMENT, f"{tag}: {said}")]
+
+
+@pytest.mark.parametrize("field", ["result", "exitCode"])
+def test_a_tasks_result_and_exit_code_need_no_declaration(field):
+    assert findings((DAG % "depends: b").replace("outputs.result", f"outputs.{field}")) == []
