@@ -482,6 +482,7 @@ ARG = "spec.templates[0].container.args[0]"
 
 
 @pytest.mark.parametrize("tag,expected", [
+    ("{{inputs}}", [("ARGO-VAR-UNKNOWN", "{{inputs}}: expected inputs.parameters or inputs.artifacts")]),
     ("{{inputs.foo}}", [("ARGO-VAR-UNKNOWN", "{{inputs.foo}}: expected inputs.parameters or inputs.artifacts")]),
     ("{{inputs.result}}", [("ARGO-VAR-UNKNOWN", "{{inputs.result}}: expected inputs.parameters or inputs.artifacts")]),
     ("{{outputs.result}}", []),
