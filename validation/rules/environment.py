@@ -211,14 +211,19 @@ _KEY_KINDS = {"api", "access", "private", "secret", "signing", "encryption"}
 
 
 # A Secret's key that says where or who, not what proves it: a bucket, an endpoint, a user name, a database's name
-# (POSTGRES_DB), a public certificate (ca.crt, tls.crt; tls.key is the private half).
+# (POSTGRES_DB), a public certificate (ca.crt, tls.crt, Docker's ca.pem and cert.pem; tls.key and key.pem are the
+# private halves).
 _PLAIN_LAST_WORDS = {"region", "endpoint", "bucket", "url", "uri", "host", "hostname", "port", "name", "namespace",
                      "path", "domain", "email", "user", "username", "login", "id", "crt", "cert", "certificate",
-                     "db", "database", "dbname"}
+                     "ca", "db", "database", "dbname"}
+# A file's encoding, not what it holds: cert.pem is judged by cert.
+_ENCODING_WORDS = {"pem", "der"}
 
 
 def plainly_not_a_credential(key: str) -> bool:
     words = [w.lower() for w in _WORDS.findall(key)]
+    if len(words) > 1 and words[-1] in _ENCODING_WORDS:
+        words = words[:-1]
     return bool(words) and words[-1] in _PLAIN_LAST_WORDS and not secret_looking_name(key) \
         and not (words[-1] == "id" and "key" in words)  # AWS_ACCESS_KEY_ID names half a key pair
 
