@@ -616,6 +616,18 @@ KUSTOMIZE_API = "kustomize.config.k8s.io/"
 # Strings Argo CD's repo server looks for in a file that did not decode as objects: all three present means the
 # file was meant as a manifest and fails the sync; otherwise it is "an unrelated YAML file which we will ignore".
 _MANIFEST_MARKERS = ("apiVersion:", "kind:", "metadata:")
+# API groups no API server serves: the configuration of tools that run beside a cluster (kind's, k3d's and eksctl's
+# cluster configs, skaffold's and ctlptl's) and of its own components (kubeadm, the kubelet, kube-proxy, the
+# scheduler, the API server's encryption and audit settings). A file of them is read by that tool, never applied.
+TOOL_CONFIG_GROUPS = frozenset({
+    "kind.x-k8s.io", "k3d.io", "eksctl.io", "skaffold", "ctlptl.dev", "kubeadm.k8s.io", "kubelet.config.k8s.io",
+    "kubeproxy.config.k8s.io", "kubescheduler.config.k8s.io", "apiserver.config.k8s.io", "audit.k8s.io",
+})
+
+
+def is_tool_config(obj: Any) -> bool:
+    api = obj.get("apiVersion") if isinstance(obj, dict) else None
+    return isinstance(api, str) and "/" in api and api.split("/", 1)[0] in TOOL_CONFIG_GROUPS
 
 
 def is_kustomize_config(obj: dict[str, Any]) -> bool:
@@ -675,7 +687,7 @@ def nested_kustomizations(t: Target, root: Path, walks: InputWalks) -> NestedKus
     return NestedKustomizations(roots, plain, len(consumed), components, charts)
 
 
-def argocd_reads(lf: LoadedFile, beside_manifests: bool = True) -> bool:
+def argocd_reads(lf: LoadedFile, beside_manifests: bool = True, synced: bool = True) -> bool:
     """Whether a directory source takes this file's documents as objects, as Argo CD's repo server decides
     (reposerver getObjsFromYAMLOrJSON): a YAML file whose first document is not an object with a `kind` (a Helm
     values file, a Chart.yaml, a tool's config) is skipped unless its text holds apiVersion:, kind: and metadata:,
@@ -684,7 +696,11 @@ def argocd_reads(lf: LoadedFile, beside_manifests: bool = True) -> bool:
 
     `beside_manifests`: whether a Kubernetes object lives in the same folder. A folder with none (a web app's
     package.json and tsconfig.json, a linter's config, Ansible's task lists) is no folder Argo CD syncs: its JSON
-    and YAML files are read only if they look like objects."""
+    and YAML files are read only if they look like objects.
+
+    `synced`: whether an Argo CD Application syncs the folder. Where none does (a folder walked as a PATH), a file
+    whose objects are all a tool's own configuration (TOOL_CONFIG_GROUPS: kind's Cluster) is that tool's, as a
+    package.json is; in a synced folder Argo CD would try to apply it, so it is read."""
     name = name_of(lf.path)  # Path.name and .suffix are rebuilt on each use; this runs per file
     if name in KUSTOMIZATION_NAMES:
         return False
@@ -695,6 +711,8 @@ def argocd_reads(lf: LoadedFile, beside_manifests: bool = True) -> bool:
         return True
     docs = [d.data for d in lf.documents if d.data is not None]
     if not docs:
+        return False
+    if not synced and all(map(is_tool_config, docs)):
         return False
     if isinstance(docs[0], dict) and docs[0].get("kind"):
         return True
@@ -732,7 +750,7 @@ def name_of(path: Path) -> str:
 def _holds_object(lf: LoadedFile) -> bool:
     for d in lf.documents:
         data = d.data
-        if isinstance(data, dict) and data.get("kind"):
+        if isinstance(data, dict) and data.get("kind") and not is_tool_config(data):
             return True
     return False
 

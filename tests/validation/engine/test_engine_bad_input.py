@@ -134,6 +134,32 @@ def test_another_tools_yaml_in_a_folder_with_no_manifest_is_skipped(tmp_path: Pa
     assert code == 1
 
 
+def test_a_tools_own_config_is_no_manifest_in_a_path_but_is_in_an_applications_folder(tmp_path: Path,
+                                                                                    run_cli) -> None:
+    # kind's cluster config (3 of 13 repositories in the third pass), eksctl's and the kubelet's own: read by a tool
+    # beside a cluster, never applied to one. In a folder an Application syncs, Argo CD would try to apply it.
+    kind = "apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\nnodes: [{role: control-plane}]\n"
+    write(tmp_path, {
+        "pyproject.toml": "",
+        "kind-config.yaml": kind,
+        "cluster/eksctl.yaml": "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: ml, region: eu-west-1}\n",
+        "cluster/kubelet.yaml": "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nmaxPods: 110\n",
+        "deploy/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n",
+        "deploy/kind.yaml": kind,
+    })
+    code, out, _ = run_cli("check", "--root", str(tmp_path), "--format", "json", str(tmp_path))
+    report = json.loads(out)
+    assert report["findings"] == [] and code == 0
+    [note] = [n for n in report["notes"] if "not Kubernetes manifests" in n]
+    assert all(f in note for f in ("kind-config.yaml", "cluster/eksctl.yaml", "cluster/kubelet.yaml", "deploy/kind.yaml"))
+    write(tmp_path, {"argocd/app.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: deploy, namespace: argocd}\n"
+        "spec:\n  project: default\n  source: {repoURL: 'https://example.com/r.git', path: deploy}\n"
+        "  destination: {server: 'https://kubernetes.default.svc', namespace: default}\n")})
+    code, out, _ = run_cli("check", "--root", str(tmp_path), "--format", "json", "--select", "SCHEMA-MISSING")
+    assert [(f["rule_id"], f["file"]) for f in json.loads(out)["findings"]] == [("SCHEMA-MISSING", "deploy/kind.yaml")]
+
+
 def test_bad_source_in_the_repo_tree_is_linted(repo: Path, run_cli) -> None:
     app = (repo / "argocd/apps/dev.yaml").read_text()
     write(repo, {"argocd/apps/dev.yaml": app.replace("    targetRevision: main\n",
