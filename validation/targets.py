@@ -111,6 +111,17 @@ def normalize_repo_url(url: str) -> str:
     return url.rstrip("/")
 
 
+# An owner (or group) left for the reader to fill in: your-org, YOUR_USERNAME, <org>, ${ORG}, changeme.
+_PLACEHOLDER_OWNER = re.compile(r"your[-_][\w-]*|your(?:org|user|username|name|company|account|team)|<[^<>]*>"
+                                r"|\$\{[^{}]*\}|\{\{[^{}]*\}\}|change[-_]?me|replace[-_]?me")
+
+
+def is_placeholder_url(url: str) -> bool:
+    """Whether a normalised repoURL's owner is a blank to fill in (github.com/your-org/shop): a template's
+    Applications, never the repository they live in."""
+    return any(_PLACEHOLDER_OWNER.fullmatch(part) for part in url.split("/")[1:-1])
+
+
 def _git_origin(root: Path) -> str | None:
     try:
         proc = subprocess.run(["git", "-C", str(root), "remote", "get-url", "origin"], capture_output=True,
@@ -130,7 +141,8 @@ def this_repo(config: Config, apps: list[tuple[dict[str, Any], list[dict[str, An
 
     In order: `repo-url` in config; else the one repoURL the Applications' path sources use; if they use several,
     the app-of-apps' (an Application whose path is the argocd directory is this repository by definition), else
-    git's `origin` remote if an Application uses it, else the repoURL most Applications use.
+    git's `origin` remote if an Application uses it, else the repoURL most Applications use that is no placeholder
+    (your-org/...).
     """
     if config.repo_url:
         return {normalize_repo_url(u) for u in config.repo_url}, "repo-url in [tool.validation]"
@@ -150,8 +162,9 @@ def this_repo(config: Config, apps: list[tuple[dict[str, Any], list[dict[str, An
     origin = _git_origin(config.root)
     if origin and normalize_repo_url(origin) in counts:
         return {normalize_repo_url(origin)}, "git remote origin"
-    top = max(counts.values())
-    return {u for u, n in counts.items() if n == top}, MOST_USED
+    pool = {u: n for u, n in counts.items() if not is_placeholder_url(u)} or counts
+    top = max(pool.values())
+    return {u for u, n in pool.items() if n == top}, MOST_USED
 
 
 def _skip_reason(config: Config, source: dict[str, Any], source_path: str) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 from validation.model import JsonPath, Manifest, RenderedTarget, Severity
 from validation.rules import Check, Context, Problem, Rule, register
 from validation.rules.argo.spec_walk import as_dict, as_list
-from validation.targets import MOST_USED, normalize_repo_url, this_repo
+from validation.targets import MOST_USED, is_placeholder_url, normalize_repo_url, this_repo
 
 FAMILY = "argocd"
 APP = ("Application",)
@@ -153,7 +153,10 @@ def check_repo_url(m: Manifest, ctx: Context) -> Iterator[Problem]:
             continue
         mine = normalize_repo_url(str(url))
         meant = _meant(mine, counts, _this_repo(ctx))
-        if meant is not None:
+        if meant is not None and is_placeholder_url(mine):
+            yield Problem(m, f"repoURL {url!r} is a placeholder to fill in; {meant!r}, which {counts[meant]} other "
+                             "source(s) use, is the repository meant", (*sp, "repoURL"))
+        elif meant is not None:
             yield Problem(m, f"repoURL {url!r} looks like a fork or a misspelling of {meant!r}, which "
                              f"{counts[meant]} other source(s) use", (*sp, "repoURL"))
 
@@ -164,8 +167,8 @@ def _meant(url: str, counts: Counter[str], local: set[str]) -> str | None:
     first in order). Another repository altogether (Argo CD's own install, an app's repository) is on purpose."""
     import difflib
 
-    def weight(u: str) -> tuple[int, bool]:
-        return counts[u], u in local
+    def weight(u: str) -> tuple[bool, int, bool]:  # a placeholder (your-org/...) is never the one meant
+        return not is_placeholder_url(u), counts[u], u in local
 
     def near(u: str) -> bool:
         return (u.rsplit("/", 1)[-1] == url.rsplit("/", 1)[-1]
@@ -188,7 +191,8 @@ _rule("ARGOCD-REPO-URL-MISMATCH", "repo-url-mismatch", Severity.ERROR,
       "No Application names a near-miss of the repoURL the others use: the same repository under another owner (a "
       "stray fork) or a URL a few characters off (a typo) syncs someone else's code. An Application of another "
       "repository altogether (Argo CD's own install, an app's repository, a sibling named after this one such as "
-      "its -secrets repository) is there on purpose.",
+      "its -secrets repository) is there on purpose. A placeholder owner (your-org/..., <org>/...) is never the "
+      "repository meant, however many Applications name it: those are reported as blanks to fill in.",
       "Use the repoURL the other Applications use.",
       """
 # every Application: repoURL: https://github.com/example/argo-ml-gitops.git

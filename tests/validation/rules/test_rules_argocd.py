@@ -252,6 +252,13 @@ def test_repo_url_mismatch_names_near_misses_of_the_repository_the_others_use():
      ["github.com/o/all-infrastructur"]),
     (["https://github.com/o/all-infrastructure"] * 2 + ["https://github.com/o/all-infrastructures"], set(),
      ["github.com/o/all-infrastructures"]),
+    # A placeholder to fill in is never the repository meant, however many sources use it
+    # (torakis/gitops-platform-sample: four your-org Applications, two of its own).
+    (["https://github.com/your-org/shop"] * 4 + ["https://github.com/torakis/shop"] * 2, set(),
+     ["github.com/your-org/shop"]),
+    (["https://github.com/<org>/shop"] * 3 + ["https://github.com/a/shop"], set(), ["github.com/<org>/shop"]),
+    (["https://github.com/YOUR_USERNAME/shop"] * 3 + ["https://github.com/a/shop"], {"github.com/your_username/shop"},
+     ["github.com/your_username/shop"]),
 ])
 def test_repo_url_mismatch_on_a_tie_prefers_this_repository(urls, local, flagged):
     from collections import Counter
@@ -260,6 +267,29 @@ def test_repo_url_mismatch_on_a_tie_prefers_this_repository(urls, local, flagged
 
     counts = Counter(normalize_repo_url(u) for u in urls)
     assert [u for u in counts if _meant(u, counts, local) is not None] == flagged
+
+
+def test_repo_url_mismatch_calls_a_placeholder_a_placeholder():
+    from rules_helpers import context, rendered, run_rule
+
+    urls = ["https://github.com/your-org/shop.git"] * 3 + ["https://github.com/torakis/shop.git"]
+    text = "\n---\n".join(f"kind: Application\nmetadata: {{name: a{i}}}\nspec: {{source: {{repoURL: '{u}', path: p}}}}"
+                           for i, u in enumerate(urls))
+    hits = run_rule("ARGOCD-REPO-URL-MISMATCH", context(rendered(text, name="argocd", environment=None)))
+    assert [(h.ref, h.message) for h in hits] == [
+        (f"Application/a{i}", "repoURL 'https://github.com/your-org/shop.git' is a placeholder to fill in; "
+                              "'github.com/torakis/shop', which 1 other source(s) use, is the repository meant")
+        for i in range(3)]
+
+
+def test_this_repository_is_not_a_placeholder_when_the_applications_disagree(tmp_path):
+    from validation import config
+    from validation.targets import MOST_USED, this_repo
+
+    apps = [({}, [{"repoURL": u, "path": "p"}]) for u in
+            ["https://github.com/your-org/shop.git"] * 3 + ["https://github.com/torakis/shop.git"]]
+    (tmp_path / "pyproject.toml").write_text("")
+    assert this_repo(config.load(tmp_path), apps) == ({"github.com/torakis/shop"}, MOST_USED)
 
 
 RESOURCE_PROJECT = """
