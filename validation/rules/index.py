@@ -14,6 +14,7 @@ RULES = {
     'ARGO-ENTRYPOINT-MISSING': ('validation.rules.argo.references', 'argo', 'error', ('Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'), False, False, True),
     'ARGO-IMAGE-TAG': ('validation.rules.argo.pods', 'argo', 'error', ('Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow', 'Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'), False, False, True),
     'ARGO-INPUT-MISSING': ('validation.rules.argo.inputs', 'argo', 'error', ('Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'), False, False, True),
+    'ARGO-NAME-DUPLICATE': ('validation.rules.argo.names', 'argo', 'error', ('Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'), False, False, True),
     'ARGO-PARAMETER-NO-VALUE': ('validation.rules.workflow_parameters', 'argo', 'error', ('Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'), False, False, True),
     'ARGO-RESOURCES-MISSING': ('validation.rules.argo.pods', 'argo', 'error', ('Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'), False, False, True),
     'ARGO-RESOURCES-REQUEST-EXCEEDS-LIMIT': ('validation.rules.argo.pods', 'argo', 'error', ('Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'), False, False, True),

@@ -5,6 +5,7 @@ One module per concern, each imported only when a run needs its rules (validatio
 
 - references.py   entrypoint, `template:` and templateRef resolve (resolve.py finds the template a call names)
 - dag.py          DAG dependencies, `depends` syntax, cycles
+- names.py        names Argo requires to be unique (templates, steps, tasks, parameters, artifacts)
 - variables.py    the ARGO-VAR rules; expressions.py checks one `{{...}}` tag against its scope
 - inputs.py       callers supply required inputs and pass no unknown arguments
 - objects.py      ServiceAccounts, ConfigMaps, Secrets and PVCs a workflow or pod names exist
