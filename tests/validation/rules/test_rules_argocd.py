@@ -276,9 +276,9 @@ def test_repo_url_mismatch_calls_a_placeholder_a_placeholder():
     text = "\n---\n".join(f"kind: Application\nmetadata: {{name: a{i}}}\nspec: {{source: {{repoURL: '{u}', path: p}}}}"
                            for i, u in enumerate(urls))
     hits = run_rule("ARGOCD-REPO-URL-MISMATCH", context(rendered(text, name="argocd", environment=None)))
-    assert [(h.ref, h.message) for h in hits] == [
-        (f"Application/a{i}", "repoURL 'https://github.com/your-org/shop.git' is a placeholder to fill in; "
-                              "'github.com/torakis/shop', which 1 other source(s) use, is the repository meant")
+    assert [(h.ref, h.path, h.message) for h in hits] == [
+        (f"Application/a{i}", "spec.source.repoURL", "repoURL 'https://github.com/your-org/shop.git' is a placeholder "
+         "to fill in; 'github.com/torakis/shop', which 1 other source(s) use, is the repository meant")
         for i in range(3)]
 
 
