@@ -259,6 +259,20 @@ def test_repo_url_mismatch_names_near_misses_of_the_repository_the_others_use():
     (["https://github.com/<org>/shop"] * 3 + ["https://github.com/a/shop"], set(), ["github.com/<org>/shop"]),
     (["https://github.com/YOUR_USERNAME/shop"] * 3 + ["https://github.com/a/shop"], {"github.com/your_username/shop"},
      ["github.com/your_username/shop"]),
+    # Siblings by a word added at the end or at the start, the owner aside (its dashes are no words of the name);
+    # a word split in two is a typo.
+    (["https://github.com/o/infrastructure-config"] * 2 + ["https://github.com/o/shared-infrastructure-config"],
+     set(), []),
+    (["https://github.com/o/web"] * 2 + ["https://github.com/o/api-web"], set(), []),
+    (["https://github.com/o/infrastructure"] * 2 + ["https://github.com/o/x-y-infrastructure"], set(), []),
+    (["https://github.com/o/all-infrastructure"] * 2 + ["https://github.com/o/all-infra-structure"], set(),
+     ["github.com/o/all-infra-structure"]),
+    # "a few characters off" is a similarity of 0.85 or more: exactly 0.85 is one (34 of 40 characters match)
+    (["https://github.com/o/abcdefg"] * 2 + ["https://github.com/o/abcdxyz"], set(), ["github.com/o/abcdxyz"]),
+    # a repoURL with no owner (an in-cluster alias) is compared by its whole name
+    (["repo"] * 2 + ["https://github.com/o/repos"], set(), []),
+    (["repo"] * 2 + ["https://github.com/o/repo"], set(), ["github.com/o/repo"]),
+    (["https://github.com/o/repo"] * 2 + ["repo"], set(), ["repo"]),
 ])
 def test_repo_url_mismatch_on_a_tie_prefers_this_repository(urls, local, flagged):
     from collections import Counter
@@ -267,6 +281,34 @@ def test_repo_url_mismatch_on_a_tie_prefers_this_repository(urls, local, flagged
 
     counts = Counter(normalize_repo_url(u) for u in urls)
     assert [u for u in counts if _meant(u, counts, local) is not None] == flagged
+
+
+@pytest.mark.parametrize("counts,local,meant", [
+    # the most used of the near ones, whatever their order or spelling ...
+    ({"github.com/b/shop": 2, "github.com/z/shop": 3}, set(), "github.com/z/shop"),
+    # ... and on a tie of uses, this repository
+    ({"github.com/a/shop": 2, "github.com/z/shop": 2}, {"github.com/z/shop"}, "github.com/z/shop"),
+])
+def test_repo_url_mismatch_names_the_likeliest_of_several(counts, local, meant):
+    from collections import Counter
+
+    from validation.rules.argocd import _meant
+
+    assert _meant("github.com/c/shop", Counter({**counts, "github.com/c/shop": 1}), local) == meant
+
+
+def test_a_helm_charts_repository_is_neither_counted_nor_judged():
+    from rules_helpers import context, rendered, run_rule
+
+    # Three charts named like this repository, and an Application whose chart comes before its misspelt git source.
+    chart = "{repoURL: 'https://charts.example.com/shop', chart: shop, targetRevision: 1.2.0}"
+    git = "{repoURL: 'https://github.com/org/shop.git', path: deploy}"
+    specs = [f"{{source: {chart}}}"] * 3 + [f"{{source: {git}}}"] * 2 + [
+        "{source: {repoURL: 'https://github.com/org/other.git', path: p}}",
+        f"{{sources: [{chart}, {{repoURL: 'https://github.com/org/sohp.git', path: deploy}}]}}"]
+    text = "\n---\n".join(f"kind: Application\nmetadata: {{name: a{i}}}\nspec: {spec}" for i, spec in enumerate(specs))
+    hits = run_rule("ARGOCD-REPO-URL-MISMATCH", context(rendered(text, name="argocd", environment=None)))
+    assert [(h.ref, h.path) for h in hits] == [("Application/a6", "spec.sources[1].repoURL")]
 
 
 def test_repo_url_mismatch_calls_a_placeholder_a_placeholder():

@@ -437,7 +437,7 @@ def test_a_secrets_keys_are_each_judged_by_their_last_word():
 
 def test_a_pem_files_key_is_judged_by_its_name_not_its_encoding():
     # Argo Workflows' quick-start my-httpbin-cred and Docker's TLS files: the certificates are public, the key is not.
-    data = "{ca.pem: c, cert.pem: c, key.pem: k, client.der: d, pem: p}"
+    data = "{ca.pem: c, cert.pem: c, tls-ca.pem: c, key.pem: k, client.der: d, pem: p}"
     assert creds(secret(data)) == [
         ("stringData.key.pem", f"Secret holds inline stringData 'key.pem'; {INLINE}"),
         ("stringData.client.der", f"Secret holds inline stringData 'client.der'; {INLINE}"),
