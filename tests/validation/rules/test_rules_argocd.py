@@ -479,3 +479,28 @@ def test_an_application_without_a_target_of_its_own_renders_the_overlay_at_its_o
     # A chart renders too, so the overlay is not all of it; and a chart is no overlay, whatever path it names.
     assert hits(f"sources: [{{chart: c, repoURL: 'https://charts.example.com'}}, {{{git}, path: overlays/dev}}]") == []
     assert hits("source: {chart: c, repoURL: 'https://charts.example.com', path: overlays/dev}") == []
+
+
+def _path_hits(tmp_path, specs: list[str]) -> list[tuple[str, str]]:
+    from rules_helpers import context, rendered, run_rule
+
+    (tmp_path / "deploy").mkdir(exist_ok=True)
+    text = "\n---\n".join(f"kind: Application\nmetadata: {{name: a{i}}}\nspec: {spec}" for i, spec in enumerate(specs))
+    ctx = context(rendered(text, name="argocd", environment=None), repo_root=tmp_path)
+    return [(h.ref, h.path) for h in run_rule("ARGOCD-SOURCE-PATH-MISSING", ctx)]
+
+
+def test_a_source_path_of_this_repository_is_checked_after_a_source_of_another(tmp_path):
+    this, other = "https://github.com/org/shop.git", "https://github.com/vendor/tools.git"
+    assert _path_hits(tmp_path, [
+        f"{{source: {{repoURL: '{this}', path: deploy}}}}",
+        f"{{source: {{repoURL: '{this}', path: deploy}}}}",
+        f"{{sources: [{{repoURL: '{other}', path: elsewhere}}, {{repoURL: '{this}', path: gone}}]}}",
+    ]) == [("Application/a2", "spec.sources[1].path")]
+
+
+def test_a_helm_charts_repository_is_never_taken_for_this_one(tmp_path):
+    # A source with chart: Argo CD reads repoURL as a Helm repository and ignores any path beside it.
+    chart = "{source: {repoURL: 'https://charts.example.com', chart: web, path: ignored, targetRevision: 1.0.0}}"
+    assert _path_hits(tmp_path, [chart, chart, "{source: {repoURL: 'https://github.com/org/shop.git', path: gone}}"]) \
+        == [("Application/a2", "spec.source.path")]
