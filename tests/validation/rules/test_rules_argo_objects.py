@@ -138,3 +138,29 @@ spec:
     assert _hits("ARGO-DANGLING-REFERENCE", wf) == [
         ("spec.templates[1].container.env[0].valueFrom.secretKeyRef.name",
          "Secret 'token' is neither rendered in this environment nor declared external")]
+
+
+def test_a_resource_templates_manifest_from_artifact_needs_its_credentials_secret():
+    # The executor fetches manifestFrom's artifact in the workflow's namespace, with that Secret; the manifest string
+    # beside it names another object's references, which are not this pod's.
+    wf = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: w, namespace: ml-dev}
+spec:
+  entrypoint: apply
+  templates:
+    - name: apply
+      resource:
+        action: create
+        manifestFrom:
+          artifact:
+            name: manifest
+            s3: {bucket: b, key: k, accessKeySecret: {name: s3-creds, key: id}, secretKeySecret: {name: s3-creds, key: s}}
+    - name: inline
+      resource: {action: create, manifest: "kind: Pod\\nspec: {volumes: [{secret: {secretName: other}}]}\\n"}
+"""
+    found = "Secret 's3-creds' is neither rendered in this environment nor declared external"
+    art = "spec.templates[0].resource.manifestFrom.artifact.s3"
+    assert _hits("ARGO-DANGLING-REFERENCE", wf) == [(f"{art}.accessKeySecret.name", found),
+                                                    (f"{art}.secretKeySecret.name", found)]

@@ -129,6 +129,10 @@ def references(obj: Any, path: JsonPath) -> Iterator[tuple[str, str, JsonPath, b
             yield from references(v, (*path, i))
 
 
+def _without_manifest(resource: Any) -> Any:
+    return {k: v for k, v in resource.items() if k != "manifest"} if isinstance(resource, dict) else resource
+
+
 def check_dangling(m: Manifest, ctx: Context) -> Iterator[Problem]:
     if not ctx.complete:
         return  # part of this target is not rendered: the object may be there
@@ -137,9 +141,10 @@ def check_dangling(m: Manifest, ctx: Context) -> Iterator[Problem]:
         claims = {str(as_dict(v.get("metadata")).get("name")) for v in as_list(spec.get("volumeClaimTemplates"))
                   if isinstance(v, dict)}
         root: Any = {k: v for k, v in spec.items() if k != "volumeClaimTemplates"}
-        # Resource templates carry whole manifests of other objects: not this pod's references.
-        root["templates"] = [{k: v for k, v in t.items() if k != "resource"} if isinstance(t, dict) else t
-                             for t in as_list(spec.get("templates"))]
+        # A resource template's manifest is another object's, not this pod's references; the artifact its
+        # manifestFrom names is fetched here, with this workflow's credentials.
+        root["templates"] = [{k: _without_manifest(v) if k == "resource" else v for k, v in t.items()}
+                             if isinstance(t, dict) else t for t in as_list(spec.get("templates"))]
     else:
         ps = pod_spec(m)
         if ps is None:
