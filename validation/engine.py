@@ -15,7 +15,17 @@ from validation import batch_read, pool, sourcemap
 from validation.boundary import out_of_bounds_symlinks
 from validation.cli import UsageError
 from validation.config import Config
-from validation.model import Finding, JsonPath, Manifest, RenderCause, RenderedTarget, Severity, Target, format_path
+from validation.model import (
+    Finding,
+    JsonPath,
+    Manifest,
+    RenderCause,
+    RenderedTarget,
+    Severity,
+    Target,
+    format_path,
+    some_of,
+)
 from validation.render import (
     InputWalks,
     KustomizeEngine,
@@ -622,7 +632,7 @@ def _skipped_charts(t: Target, charts: list[Path], notes: list[str], skipped: li
         return
     names = [(Path(t.name) / c.relative_to(t.path)).as_posix() for c in sorted(charts)]
     skipped.extend(names)
-    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    shown = some_of(names, 5)
     notes.append(f"{t.name}: skipped {len(names)} Helm chart{'s' if len(names) > 1 else ''} inside it; Helm charts "
                  f"are not rendered: {shown}")
 
@@ -672,7 +682,7 @@ def _read_plain(t: Target, root: Path, loaded: dict[Path, LoadedFile], pending: 
             continue
         parsed.append(lf)
     if skipped and notes is not None:
-        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        shown = some_of(skipped, 5)
         notes.append(f"{t.name}: skipped {len(skipped)} file(s) that are not Kubernetes manifests (kustomization "
                      "files, YAML without a kind such as Helm values, as Argo CD's directory source does; a tool's "
                      f"JSON or YAML in a folder with no manifest; a tool's own config such as kind's Cluster): "

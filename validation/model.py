@@ -161,6 +161,11 @@ class RenderedTarget:
 JsonPath = tuple[str | int, ...]
 
 
+def some_of(names: list[str], limit: int) -> str:
+    """The first `limit` names, and how many more: "a, b, c and 4 more"."""
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
 def format_path(path: JsonPath) -> str:
     """('spec', 'templates', 2, 'container') -> 'spec.templates[2].container'."""
     out = ""

@@ -26,7 +26,7 @@ import yaml
 
 from validation import fastyaml, scratch
 from validation.boundary import is_remote
-from validation.model import Manifest, RenderCause, RenderedTarget, Target
+from validation.model import Manifest, RenderCause, RenderedTarget, Target, some_of
 from validation.source_lint import (
     KUSTOMIZATION_NAMES,
     MAX_FILE_BYTES,
@@ -657,12 +657,10 @@ def nested_kustomizations(t: Target, root: Path, walks: InputWalks) -> NestedKus
     from validation.targets import not_a_target  # render is imported by targets' importers; keep the edge one way
 
     found: list[Path] = []
-    charts: list[Path] = []
     for dirpath, dirnames, _ in os.walk(t.path):
         d = Path(dirpath)
         if d != t.path and (d / "Chart.yaml").is_file():
-            dirnames[:] = []  # a Helm chart inside the folder is Helm's (plain_files skips it too)
-            charts.append(d)
+            dirnames[:] = []  # a Helm chart inside the folder is Helm's (plain_files skips it too, and lists it)
             continue
         dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
         if kustomization_file(d) is not None:
@@ -683,7 +681,8 @@ def nested_kustomizations(t: Target, root: Path, walks: InputWalks) -> NestedKus
         elif d not in included and why is None:
             name = (Path(t.name) / d.relative_to(t.path)).as_posix()
             roots.append(Target(name=name, kind="path", path=d))
-    plain = [f for f in plain_files(t.path) if safe_resolve(f) not in consumed]
+    charts: list[Path] = []
+    plain = [f for f in plain_files(t.path, charts=charts) if safe_resolve(f) not in consumed]
     return NestedKustomizations(roots, plain, len(consumed), components, charts)
 
 
@@ -997,12 +996,12 @@ def render_targets(targets: list[Target], root: Path, engine: KustomizeEngine | 
             return RenderedTarget(t, error=cause.message if cause else None, cause=cause)
         if inputs.helm:  # kustomize --enable-helm runs Helm, which the validator does not (Argo CD needs it set too)
             charts = list(dict.fromkeys(c for _, c in inputs.helm))
-            shown = ", ".join(charts[:3]) + (f" and {len(charts) - 3} more" if len(charts) > 3 else "")
+            shown = some_of(charts, 3)
             return RenderedTarget(t, offline=f"not rendered: it inflates the Helm chart(s) {shown} through "
                                              "helmCharts, and Helm charts are not rendered")
         remote = [] if allow_remote else list(dict.fromkeys(ref for _, ref in inputs.remote))
         if remote:  # offline by design: kustomize would fetch these over the network, with its own time-outs
-            shown = ", ".join(remote[:3]) + (f" and {len(remote) - 3} more" if len(remote) > 3 else "")
+            shown = some_of(remote, 3)
             return RenderedTarget(t, offline=f"not rendered offline: it reads remote {shown} "
                                              "(--allow-remote-bases fetches it)")
         if engine is None:

@@ -34,7 +34,6 @@ REMOVED_API = "SCHEMA-REMOVED-API"
 MAX_ISSUES_PER_OBJECT = 50
 
 
-
 def _import_jsonschema_rs() -> types.ModuleType:
     """jsonschema-rs, imported without email.utils when nothing else has loaded it.
 
@@ -188,8 +187,8 @@ class SchemaChecker:
                     MISSING,
                     (),
                     f"no schema for {api_version} {kind} (Kubernetes {self.catalog.k8s.label}, Argo Workflows, "
-                    "Argo CD, CRDs among the checked objects); list the kind in missing-schema-kinds or pass --ignore-missing-schemas "
-                    "if it is checked elsewhere",
+                    "Argo CD, CRDs among the checked objects); list the kind in missing-schema-kinds or pass "
+                    "--ignore-missing-schemas if it is checked elsewhere",
                 )
             )
             return issues

@@ -111,15 +111,12 @@ def normalize_repo_url(url: str) -> str:
     return url.rstrip("/")
 
 
-# An owner (or group) left for the reader to fill in: your-org, YOUR_USERNAME, <org>, ${ORG}, changeme.
-_PLACEHOLDER_OWNER = re.compile(r"your[-_][\w-]*|your(?:org|user|username|name|company|account|team)|<[^<>]*>"
-                                r"|\$\{[^{}]*\}|\{\{[^{}]*\}\}|change[-_]?me|replace[-_]?me")
-
-
 def is_placeholder_url(url: str) -> bool:
-    """Whether a normalised repoURL's owner is a blank to fill in (github.com/your-org/shop): a template's
-    Applications, never the repository they live in."""
-    return any(_PLACEHOLDER_OWNER.fullmatch(part) for part in url.split("/")[1:-1])
+    """Whether a normalised repoURL's owner is a blank to fill in (github.com/your-org/shop, <org>, ${ORG}): a
+    template's Applications, never the repository they live in."""
+    from validation.placeholders import is_placeholder  # only when Applications disagree on the repoURL
+
+    return any(is_placeholder(part) for part in url.split("/")[1:-1])
 
 
 def _git_origin(root: Path) -> str | None:

@@ -13,6 +13,7 @@ import yaml
 
 from pipeline.s3 import bucket_name_problems, is_valid_region
 from validation.model import JsonPath, Manifest, Severity
+from validation.placeholders import is_placeholder
 from validation.rules import Check, Context, Problem, Rule, register
 from validation.rules.argo.secret_refs import names_a_secret
 from validation.rules.argo.spec_walk import WORKFLOW_KINDS, as_dict, as_list, templates, walk_strings, workflow_spec
@@ -285,16 +286,6 @@ def _literal_secret(name: str, value: Any, secret_names: set[str]) -> bool:
 
 # A file path (GOOGLE_APPLICATION_CREDENTIALS: /var/run/secrets/gcp/key.json) or a URL without a user's password.
 _WHERE = re.compile(r"(?:~?/|\./)[\w.@+=,/-]*\Z|[a-z][a-z0-9+.-]*://[^\s@]+\Z")
-
-
-# A blank in a template or an example, to be filled in where it is used: the whole value <password>, ${TOKEN} or
-# $(TOKEN); or YOUR_API_KEY_HERE, UPDATE_AWS_ACCESS_KEY_ID, changeme, or redacted (642xxxxxxxxdedc, ******).
-_BLANK = re.compile(r"\s*(?:<[^<>\n]+>|\$\{[^{}\n]+\}|\$\([^()\n]+\))\s*\Z")
-_BLANK_PART = re.compile(r"(?i:\b(?:your|update|replace)[_-]|\bchange[_-]?me\b)|[xX*]{6,}")
-
-
-def is_placeholder(value: str) -> bool:
-    return bool(_BLANK.match(value) or _BLANK_PART.search(value))
 
 
 # MYSQL_RANDOM_ROOT_PASSWORD: "yes", MYSQL_ALLOW_EMPTY_PASSWORD: "true": a setting about a password, not one.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from validation.model import JsonPath, Manifest, Severity
+from validation.model import JsonPath, Manifest, Severity, some_of
 from validation.rules import Context, Problem, Rule, register
 from validation.rules.argo.argocd_sync import synced_by_argocd
 from validation.rules.argo.resolve import workflow_template_ref
@@ -40,7 +40,7 @@ def _read_note(spec: dict[str, Any], name: str) -> str:
     readers = _readers(spec, name)
     if not readers:
         return ""
-    shown = ", ".join(readers[:4]) + (f" and {len(readers) - 4} more" if len(readers) > 4 else "")
+    shown = some_of(readers, 4)
     return f"; read by template{'s' * (len(readers) > 1)} {shown}"
 
 
