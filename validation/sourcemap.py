@@ -154,15 +154,21 @@ _GENERATORS = {"ConfigMap": ("configMapGenerator",), "Secret": ("secretGenerator
 
 def _generator_entry(docs: list[yaml.Node], name: str, kind: str | None = None) -> yaml.Node | None:
     """The configMapGenerator (ConfigMap) or secretGenerator (Secret) entry whose (pre-hash, pre-prefix) name is in
-    the rendered name, the longest such; either generator when the kind is not known."""
-    best = None
+    the rendered name, the longest such; either generator when the kind is not known.
+
+    kustomize puts the kustomization's own namePrefix and nameSuffix around every name it generates, so an entry
+    whose name with them is not in the rendered name is not the one. Of two equally long names that both fit
+    (`app-a`, `app-b` in `app-a-app-b-5t6y`, where an overlay's prefix or suffix could be either), the first
+    written wins: a guess, but always the same one."""
+    best, best_len = None, 0  # every name taken is at least one character long
     for d in docs:
+        around = (_scalar(_get(d, "namePrefix")) or "", _scalar(_get(d, "nameSuffix")) or "")
         for key in _GENERATORS.get(kind or "", ("configMapGenerator", "secretGenerator")):
             gens = _get(d, key)
             for entry in gens.value if isinstance(gens, yaml.SequenceNode) else []:
                 n = _scalar(_get(entry, "name"))
-                if n and n in name and (best is None or len(n) > len(_scalar(_get(best, "name")) or "")):
-                    best = entry
+                if n and around[0] + n + around[1] in name and len(n) > best_len:
+                    best, best_len = entry, len(n)
     return best
 
 

@@ -246,3 +246,26 @@ def test_two_files_of_the_same_size_and_time_are_cached_apart(tmp_path: Path):
     os.utime(tmp_path / "b.yaml", ns=(stamp, stamp))
     assert sourcemap.locate(tmp_path, "a.yaml", "A", "x", ("kind",)) is not None
     assert sourcemap.locate(tmp_path, "b.yaml", "B", "x", ("kind",)) is not None
+
+
+def test_of_two_equally_long_generator_names_in_the_rendered_name_the_first_written_is_the_source_line(
+        tmp_path: Path):
+    # `app-a-app-b-5t6y`: an overlay's namePrefix `app-a-` or nameSuffix `-app-b` could make either; always the first
+    for first, second in (("app-a", "app-b"), ("app-b", "app-a")):
+        write(tmp_path, {"kustomization.yaml": f"configMapGenerator:\n  - name: {first}\n  - name: {second}\n"})
+        loc = sourcemap.locate(tmp_path, "kustomization.yaml", "ConfigMap", "app-a-app-b-5t6y", ("data", "k"))
+        assert (loc.line, loc.column, loc.exact) == (2, 5, False), first
+
+
+def test_the_kustomizations_own_name_prefix_and_suffix_pick_the_generator_that_fits(tmp_path: Path):
+    # kustomize decorates every name a kustomization generates with its own namePrefix and nameSuffix
+    gens = "configMapGenerator:\n  - name: app-a\n  - name: app-b\n"
+    write(tmp_path, {"kustomization.yaml": "namePrefix: app-a-\n" + gens})  # app-a-app-a-... it would be
+    assert sourcemap.locate(tmp_path, "kustomization.yaml", "ConfigMap", "app-a-app-b-5t6y", ("data",)).line == 4
+    write(tmp_path, {"kustomization.yaml": "nameSuffix: -x\n" + gens})  # app-a-x-... it would be
+    assert sourcemap.locate(tmp_path, "kustomization.yaml", "ConfigMap", "app-a-app-b-x-5t6y", ("data",)).line == 4
+    docs = [node("namePrefix: dev-\nnameSuffix: -v2\n" + gens)]
+    assert sourcemap._generator_entry(docs, "dev-app-b-v2-5t6y").start_mark.line + 1 == 5
+    assert sourcemap._generator_entry(docs, "app-b-5t6y") is None  # no prefix: not made by this kustomization
+    assert sourcemap._generator_entry([node("namePrefix: [x]\n" + gens)], "app-b-5t6y").start_mark.line == 3
+    assert sourcemap._generator_entry([node("configMapGenerator: [{name: c}]\n")], "c-5t6y") is not None  # one letter
