@@ -396,3 +396,26 @@ def test_edit_sets_every_op_of_the_parameter_not_only_the_first():
     twice = PATCH.replace("value: old-bucket", "value: b-2") + (
         "- op: add\n  path: /spec/arguments/parameters/1/value\n  value: old-bucket\n")
     assert buckets.edit_bucket_text(twice, bucket="b-2") == twice.replace("old-bucket", "b-2")
+
+
+def test_a_long_patch_whose_value_lines_are_parted_by_lines_repeated_everywhere_is_edited_on_those_lines():
+    # difflib's autojunk treats a line repeated in over 1% of a 200+ line text (the blank between one-line ops) as
+    # junk it never matches on its own: the blank between the two value lines would then count as changed
+    labels = "".join(f"- {{op: add, path: /spec/templates/{i}/metadata/labels/team, value: ml}}\n\n"
+                     for i in range(100))
+    text = ("- {op: test, path: /spec/arguments/parameters/4/name, value: dvc-s3-bucket}\n\n"
+            "- {op: test, path: /spec/arguments/parameters/5/name, value: dvc-s3-region}\n\n" + labels
+            + "- {op: replace, path: /spec/arguments/parameters/4/value, value: old-bucket}\n\n"
+            + "- {op: replace, path: /spec/arguments/parameters/5/value, value: us-east-1}\n")
+    assert len(text.splitlines()) > 200
+    edited = buckets.edit_bucket_text(text, bucket="new-bucket", region="eu-west-1")
+    assert edited == text.replace("value: old-bucket}", "value: new-bucket}").replace("value: us-east-1}",
+                                                                                       "value: eu-west-1}")
+
+
+def test_a_line_the_dumper_would_insert_is_refused_at_the_line_it_would_go_before():
+    # after a flow value, ruamel writes the empty item's `- ` above the comment line 17 (and the comment under it)
+    text = (PATCH + "- op: add\n  path: /spec/templates/0/tolerations\n  value: [{key: gpu, operator: Exists}]\n"
+            "# the next op\n- # TODO\n")
+    with pytest.raises(buckets.BucketFileError, match=r"here \(lines 17-17\)"):
+        buckets.edit_bucket_text(text, bucket="new-bucket")
