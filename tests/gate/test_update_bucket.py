@@ -1066,3 +1066,71 @@ def test_the_note_on_what_check_will_report_comes_only_when_a_bucket_ends_up_sha
     shutil.rmtree(repo / "overlays/prod")
     assert main(["update-bucket", "one-bucket", "--env", "all", "--allow-shared"]) == 0  # two on one bucket
     assert capsys.readouterr().err == SHARED_NOTE
+
+
+def swap_after_read_settings(monkeypatch: pytest.MonkeyPatch, env: str, swap) -> None:
+    """Stage a race: another program changes `env`'s patch file right after `read_settings` has read it (under
+    the lock, which only this tool's runs take), so only `_plan`'s own checks stand in its way."""
+    read_settings = buckets.read_settings
+
+    def racing(root, environment, *args, **kwargs):
+        settings = read_settings(root, environment, *args, **kwargs)
+        if environment == env:
+            swap(settings.file)
+        return settings
+
+    monkeypatch.setattr(buckets, "read_settings", racing)
+
+
+def test_a_patch_swapped_for_a_symlink_out_of_the_repository_after_it_was_read_is_refused(
+        repo, engine, monkeypatch, capsys, tmp_path):
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_bytes((repo / "overlays/dev/bucket.yaml").read_bytes())
+    before, before_outside = snapshot(repo), outside.read_bytes()
+
+    def to_symlink(path: Path) -> None:
+        path.unlink()
+        path.symlink_to(outside)
+
+    swap_after_read_settings(monkeypatch, "dev", to_symlink)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: overlays/dev/bucket.yaml resolves to {outside}, outside the repository" in err
+    assert outside.read_bytes() == before_outside  # not edited through the link
+    assert snapshot(repo) == before  # the link reads as the same bytes; .dvc/config is untouched
+    assert engine.calls == []
+
+
+def to_fifo(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)
+
+
+def to_latin1(path: Path) -> None:
+    path.write_bytes(b"# caf\xe9\n" + path.read_bytes())
+
+
+@pytest.mark.parametrize(("swap", "message"), [
+    (to_fifo, "error: overlays/dev/bucket.yaml: not a regular file"),  # and not blocked on it
+    (to_latin1, "error: overlays/dev/bucket.yaml line 1: not UTF-8 (byte 0xe9)"),
+], ids=["fifo", "latin1"])
+def test_a_patch_swapped_for_a_fifo_or_for_latin1_after_it_was_read_is_refused_by_name(
+        repo, engine, monkeypatch, capsys, swap, message):
+    before = snapshot(repo)
+    swap_after_read_settings(monkeypatch, "dev", swap)
+    assert main(["update-bucket", "new-dev-bucket-1"]) == 2
+    assert message in capsys.readouterr().err
+    if swap is to_latin1:  # only the racing program's own change is on disk
+        latin1 = b"# caf\xe9\n" + before["overlays/dev/bucket.yaml"]
+        assert snapshot(repo) == {**before, "overlays/dev/bucket.yaml": latin1}
+    else:  # a FIFO is no file to snapshot; every other file is as it was
+        assert snapshot(repo) == {k: v for k, v in before.items() if k != "overlays/dev/bucket.yaml"}
+    assert engine.calls == []
+
+
+def test_a_path_outside_the_root_is_shown_whole():
+    from validation.commands.update_bucket import _rel
+
+    # _plan only names files inside the root; a path elsewhere (never handed to it today) is not shortened
+    assert _rel(Path("/repo"), Path("/repo/overlays/dev/bucket.yaml")) == "overlays/dev/bucket.yaml"
+    assert _rel(Path("/repo"), Path("/elsewhere/bucket.yaml")) == "/elsewhere/bucket.yaml"
