@@ -119,6 +119,28 @@ def test_a_workflow_argument_passed_on_by_a_step_is_judged_by_the_called_templat
     assert _found(passed % (PLAIN_USE % "secret")) == [ARG]
 
 
+def test_a_name_and_value_pair_in_a_steps_with_items_is_data_not_an_argument():
+    # Argo passes a withItems item on only as {{item...}}: the pair named `secret` does not become push's input
+    # `secret` (which names a Secret); the value reaches the input `shown`, which shows it.
+    looped = WF + """
+    - name: main
+      steps:
+        - - name: push
+            template: push
+            withItems: [{cfg: {name: secret, value: '{{workflow.parameters.tokenSecret}}'}}]
+            arguments:
+              parameters: [{name: secret, value: registry-secret}, {name: shown, value: '{{item.cfg.value}}'}]
+    - name: push
+      inputs: {parameters: [{name: secret}, {name: shown}]}
+      container:
+        image: python:3.11.9-slim
+        env:
+          - {name: T, valueFrom: {secretKeyRef: {name: '{{inputs.parameters.secret}}', key: token}}}
+          - {name: SHOWN, value: '{{inputs.parameters.shown}}'}
+"""
+    assert _found(looped) == [ARG]
+
+
 # --- inputs passed from template to template -----------------------------------------------------------------------
 
 def test_each_template_an_input_is_passed_to_is_judged_on_its_own():
