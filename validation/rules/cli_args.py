@@ -7,7 +7,7 @@
 
 A container whose `command` + `args` start with the prefix has the rest parsed offline by that parser (imported
 from the repository), after each Argo placeholder (`{{workflow.parameters.epochs}}`) is replaced by a sample value
-the flag's own type accepts. An unknown or misspelt flag, an abbreviation (argparse accepts `--epoch` for `--epochs`
+the flag's own type accepts (or, where it accepts none, by a stand-in let through, so the rest is still checked). An unknown or misspelt flag, an abbreviation (argparse accepts `--epoch` for `--epochs`
 until a second flag makes it ambiguous), a missing required flag, an unknown subcommand or a literal value of the
 wrong type is a finding at the argument. The parser is the CLI's own, so a new flag is known the moment it exists.
 """
@@ -33,6 +33,10 @@ RULE_ID = "POD-CLI-ARGS"
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}", re.S)
 # Candidate samples for a placeholder, tried in order against the flag's type: the first it accepts stands in.
 _SAMPLES = ("1", "0.5", "0", "sample", "sample-value-1", "us-east-1", "http://localhost:5000", "true", "")
+# Stands in when the flag's type refuses every sample (a date, say): `_raising` lets this text through any type, so
+# argparse does not stop there and the arguments after it are still checked. No literal argument is this text:
+# anything holding `{{...}}` is a placeholder, and replaced.
+_UNSAMPLED = "{{}}"
 
 
 class _ParseError(Exception):
@@ -111,9 +115,13 @@ def _raising(parser: argparse.ArgumentParser) -> Iterator[None]:
     def exit_(status: int = 0, message: str | None = None) -> None:
         raise _Exit(message or "")
 
+    typed = [a for p in patched for a in p._actions if callable(a.type)]  # noqa: SLF001
+    types = [a.type for a in typed]
     for p in patched:
         p.error = error  # type: ignore[method-assign]
         p.exit = exit_  # type: ignore[method-assign]
+    for a, convert in zip(typed, types):
+        a.type = _passing_unsampled(convert)
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             yield
@@ -121,6 +129,17 @@ def _raising(parser: argparse.ArgumentParser) -> Iterator[None]:
         for p in patched:
             del p.error
             del p.exit
+        for a, convert in zip(typed, types):
+            a.type = convert
+
+
+def _passing_unsampled(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    def passing(text: str) -> Any:
+        return text if text == _UNSAMPLED else convert(text)
+
+    # argparse names the type in its refusals ("invalid int value: 'x'")
+    passing.__name__ = getattr(convert, "__name__", repr(convert))
+    return passing
 
 
 def _sample(action: argparse.Action | None) -> str:
@@ -137,7 +156,7 @@ def _sample(action: argparse.Action | None) -> str:
             return candidate
         except Exception:  # noqa: BLE001, S112 - any refusal means "not this one"
             continue
-    return "sample"
+    return _UNSAMPLED
 
 
 def _takes_value(action: argparse.Action | None) -> bool:

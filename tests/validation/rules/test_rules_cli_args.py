@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import datetime
+import functools
 import sys
 import textwrap
 import uuid
@@ -111,9 +113,30 @@ A = "spec.containers[0].args"
 
 
 def test_a_placeholder_no_sample_fits_is_not_a_finding_joined_or_apart(cli):
-    # `day` refuses every sample: argparse stops at it, and the rule says nothing about a value it cannot know
+    # `day` refuses every sample: the rule says nothing about a value it cannot know
     assert findings(cli, args("--epochs=1", "--since={{inputs.parameters.day}}")) == []
     assert findings(cli, args("--epochs=1", "--since", "{{inputs.parameters.day}}")) == []
+
+
+@pytest.mark.parametrize("given", [["--since={{inputs.parameters.day}}"], ["--since", "{{inputs.parameters.day}}"]])
+def test_a_placeholder_no_sample_fits_does_not_hide_the_arguments_after_it(cli, given):
+    # argparse would stop at a refused sample and never see the misspelt flag or the missing --epochs
+    assert findings(cli, args("--epochs=1", *given, "--colour=red")) == [
+        ("--colour is not an option of `tool train`", f"{A}[{len(given) + 1}]")]
+    assert findings(cli, args(*given)) == [("`tool`: the following arguments are required: --epochs", A)]
+    assert findings(cli, args("--epochs=1", *given, "--batch-size=many")) == [  # its type named as argparse does
+        ("--batch-size: invalid int value: 'many'", f"{A}[{len(given) + 1}]")]
+
+
+def test_only_the_stand_in_passes_a_type_during_the_parse_and_each_type_is_given_back():
+    parser = argparse.ArgumentParser(prog="t")
+    hex_int = functools.partial(int, base=16)  # no __name__: argparse names it by its repr
+    parser.add_argument("--n", type=hex_int)
+    parser.add_argument("--d", type=datetime.date.fromisoformat)
+    tokens, _ = cli_args._tokens(parser, [("--d={{x}}", ("args", 0)), ("--n=zz", ("args", 1))])
+    assert [t.text for t in tokens] == ["--d={{}}", "--n=zz"]
+    assert cli_args._problems(parser, tokens, "t") == [(f"--n: invalid {hex_int!r} value: 'zz'", ("args", 1))]
+    assert [a.type for a in parser._actions[1:]] == [hex_int, datetime.date.fromisoformat]
 
 
 @pytest.mark.parametrize("flag", ["--environment={{inputs.parameters.env}}",  # the first choice stands in
