@@ -539,6 +539,32 @@ def test_a_tasks_tag_in_a_dag_names_a_task_of_it_and_a_field_a_task_has(tag, rul
     assert findings(text) == [(rule, C_ARGUMENT, f"{tag}: {said}")]
 
 
-@pytest.mark.parametrize("field", ["result", "exitCode"])
+@pytest.mark.parametrize("field", ["outputs.result", "exitCode"])
 def test_a_tasks_result_and_exit_code_need_no_declaration(field):
-    assert findings((DAG % "depends: b").replace("outputs.result", f"outputs.{field}")) == []
+    assert findings((DAG % "depends: b").replace("outputs.result", field)) == []
+
+
+@pytest.mark.parametrize("tag,said", [
+    # Argo's validator scopes tasks.NAME.outputs.result and tasks.NAME.exitCode whole: it fails to resolve these
+    ("{{tasks.b.outputs.result.y}}", "outputs.result is the whole output, with no fields; read one in an expression "
+                                     "({{=jsonpath(...)}})"),
+    ("{{tasks.b.outputs.exitCode}}", "expected outputs.parameters.NAME, outputs.artifacts.NAME or outputs.result "
+                                     "(the exit code is tasks.b.exitCode)"),
+    ("{{tasks.b.outputs.exitCode.y}}", "expected outputs.parameters.NAME, outputs.artifacts.NAME or outputs.result "
+                                       "(the exit code is tasks.b.exitCode)"),
+])
+def test_a_tasks_result_has_no_fields_and_its_exit_code_is_not_an_output(tag, said):
+    text = (DAG % "depends: b").replace("{{tasks.b.outputs.result}}", tag)
+    assert findings(text) == [("ARGO-VAR-UNKNOWN", C_ARGUMENT, f"{tag}: {said}")]
+    step_tag, step_said = tag.replace("tasks.b", "steps.first"), said.replace("tasks.b", "steps.first")
+    steps = DAG.split("    - name: main\n")[0] + f"""\
+    - name: main
+      steps:
+        - - {{name: first, template: produce}}
+        - - name: second
+            template: consume
+            arguments: {{parameters: [{{name: msg, value: "{step_tag}"}}]}}
+""" + "    - name: produce\n" + DAG.split("    - name: produce\n")[1]
+    assert findings(steps) == [
+        ("ARGO-VAR-UNKNOWN", "spec.templates[0].steps[1][0].arguments.parameters[0].value", f"{step_tag}: {step_said}")]
+    assert findings(steps.replace(step_tag, "{{steps.first.outputs.result}}")) == []

@@ -274,11 +274,17 @@ def check_tag(tag_text: str, expression: bool, scope: Scope, wf_params: set[str]
         yield VarIssue("ARGO-VAR-UNKNOWN", f"{shown}: {root}.NAME has no field {attr!r}")
         return
     if attr == "outputs":
-        if len(parts) < 4 or parts[3] not in ("parameters", "artifacts", "result", "exitCode"):
+        # Argo's validator knows NAME.outputs.result and NAME.exitCode whole ("failed to resolve" anything longer)
+        if len(parts) < 4 or parts[3] not in ("parameters", "artifacts", "result"):
+            hint = f" (the exit code is {root}.{node}.exitCode)" if parts[3:4] == ["exitCode"] else ""
             yield VarIssue("ARGO-VAR-UNKNOWN", f"{shown}: expected outputs.parameters.NAME, outputs.artifacts.NAME "
-                                               "or outputs.result")
+                                               f"or outputs.result{hint}")
             return
-        if parts[3] in ("result", "exitCode") or len(parts) == 4:
+        if parts[3] == "result" and len(parts) > 4:
+            yield VarIssue("ARGO-VAR-UNKNOWN", f"{shown}: outputs.result is the whole output, with no fields; "
+                                               "read one in an expression ({{=jsonpath(...)}})")
+            return
+        if len(parts) == 4:
             return
         resolved = scope.node_templates.get(node)
         if resolved is None or resolved.status != "ok" or resolved.template is None:
