@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
@@ -50,16 +49,14 @@ class FileJob(NamedTuple):  # a tuple: 50,000 of them are held and sent to worke
     check: bool  # its objects are schema-checked as they are read (a file of a plain target)
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """What a bulk read does with each document besides reading it."""
 
     checker: SchemaChecker | None  # None: nothing is checked while reading
     keep_objects: bool = True  # False: keep only a skeleton of each object once it is checked
 
 
-@dataclass(frozen=True)
-class _Piece:
+class _Piece(NamedTuple):
     """A run of whole documents cut from a big file, read by one worker."""
 
     job: FileJob

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,49 +12,64 @@ class ConfigError(ValueError):
     """The configuration cannot be used; the CLI turns this into exit 2."""
 
 
-@dataclass
 class External:
     """Objects that live in the cluster but not in the rendered set (created by hand, by another app, or by Argo)."""
 
-    secrets: list[str] = field(default_factory=list)
-    configmaps: list[str] = field(default_factory=list)
-    serviceaccounts: list[str] = field(default_factory=list)
-    persistentvolumeclaims: list[str] = field(default_factory=list)
-    workflowtemplates: list[str] = field(default_factory=list)  # "name" or "name/template"
-    clusterworkflowtemplates: list[str] = field(default_factory=list)
-    clusterroles: list[str] = field(default_factory=list)  # an operator's (the platform's own are known)
+    __slots__ = ("secrets", "configmaps", "serviceaccounts", "persistentvolumeclaims", "workflowtemplates",
+                 "clusterworkflowtemplates", "clusterroles")
+
+    def __init__(self, *, secrets: list[str] | None = None, configmaps: list[str] | None = None,
+                 serviceaccounts: list[str] | None = None, persistentvolumeclaims: list[str] | None = None,
+                 workflowtemplates: list[str] | None = None, clusterworkflowtemplates: list[str] | None = None,
+                 clusterroles: list[str] | None = None) -> None:
+        self.secrets = secrets or []
+        self.configmaps = configmaps or []
+        self.serviceaccounts = serviceaccounts or []
+        self.persistentvolumeclaims = persistentvolumeclaims or []
+        self.workflowtemplates = workflowtemplates or []  # "name" or "name/template"
+        self.clusterworkflowtemplates = clusterworkflowtemplates or []
+        self.clusterroles = clusterroles or []  # an operator's (the platform's own are known)
 
 
-@dataclass
 class Config:
     """The repository's [tool.validation] settings, with defaults."""
 
-    root: Path = Path(".")
-    targets: list[str] = field(default_factory=list)  # extra target paths; overlays/* and argocd/ Applications are found anyway
-    overlays_dir: str = "overlays"
-    argocd_dir: str = "argocd"
-    repo_url: list[str] = field(default_factory=list)  # this repository's URL(s), as Applications spell repoURL
-    kubernetes_version: str = "1.37"
-    # the Argo Workflows release line ("4.1"): its vendored schemas, and the executor permissions RBAC checks
-    argo_version: str = field(default_factory=lambda: _newest_argo())
-    fail_on: Severity = Severity.ERROR
-    select: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)  # rule IDs or prefixes switched off
-    policy: list[str] = field(default_factory=list)  # policy rules (IDs or prefixes) this repository turns on
-    severity: dict[str, Severity] = field(default_factory=dict)  # rule ID -> severity override
-    ignore_missing_schemas: bool = False
-    missing_schema_kinds: list[str] = field(default_factory=list)  # kinds allowed to have no schema
-    external: External = field(default_factory=External)
-    allow_shared_buckets: bool = False
-    allow_remote_bases: bool = False  # let kustomize fetch remote bases (network); off: refused at once, offline
-    # Files and plain directories given as PATHs form a closed world: what they refer to must be among them.
-    closed_world: bool = False
-    allow_prod_auto_prune: bool = False
-    production_environments: list[str] = field(default_factory=lambda: ["prod"])
-    require_digest: list[str] = field(default_factory=list)  # environments whose images must be pinned by digest
-    environment_label: str = "environment"
-    # command prefix ("python -m pipeline") -> "module:function" building that CLI's argparse parser (POD-CLI-ARGS)
-    command_parsers: dict[str, str] = field(default_factory=dict)
+    def __init__(self, *, root: Path = Path("."), targets: list[str] | None = None, overlays_dir: str = "overlays",
+                 argocd_dir: str = "argocd", repo_url: list[str] | None = None, kubernetes_version: str = "1.37",
+                 argo_version: str | None = None, fail_on: Severity = Severity.ERROR, select: list[str] | None = None,
+                 ignore: list[str] | None = None, policy: list[str] | None = None,
+                 severity: dict[str, Severity] | None = None, ignore_missing_schemas: bool = False,
+                 missing_schema_kinds: list[str] | None = None, external: External | None = None,
+                 allow_shared_buckets: bool = False, allow_remote_bases: bool = False, closed_world: bool = False,
+                 allow_prod_auto_prune: bool = False, production_environments: list[str] | None = None,
+                 require_digest: list[str] | None = None, environment_label: str = "environment",
+                 command_parsers: dict[str, str] | None = None) -> None:
+        self.root = root
+        self.targets = targets or []  # extra target paths; overlays/* and argocd/ Applications are found anyway
+        self.overlays_dir = overlays_dir
+        self.argocd_dir = argocd_dir
+        self.repo_url = repo_url or []  # this repository's URL(s), as Applications spell repoURL
+        self.kubernetes_version = kubernetes_version
+        # the Argo Workflows release line ("4.1"): its vendored schemas, and the executor permissions RBAC checks
+        self.argo_version = _newest_argo() if argo_version is None else argo_version
+        self.fail_on = fail_on
+        self.select = select or []
+        self.ignore = ignore or []  # rule IDs or prefixes switched off
+        self.policy = policy or []  # policy rules (IDs or prefixes) this repository turns on
+        self.severity = severity or {}  # rule ID -> severity override
+        self.ignore_missing_schemas = ignore_missing_schemas
+        self.missing_schema_kinds = missing_schema_kinds or []  # kinds allowed to have no schema
+        self.external = external or External()
+        self.allow_shared_buckets = allow_shared_buckets
+        self.allow_remote_bases = allow_remote_bases  # let kustomize fetch remote bases (network); off: refused
+        # Files and plain directories given as PATHs form a closed world: what they refer to must be among them.
+        self.closed_world = closed_world
+        self.allow_prod_auto_prune = allow_prod_auto_prune
+        self.production_environments = ["prod"] if production_environments is None else production_environments
+        self.require_digest = require_digest or []  # environments whose images must be pinned by digest
+        self.environment_label = environment_label
+        # command prefix ("python -m pipeline") -> "module:function" building that CLI's argparse parser (POD-CLI-ARGS)
+        self.command_parsers = command_parsers or {}
 
 
 def _newest_argo() -> str:

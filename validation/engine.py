@@ -3,11 +3,9 @@ severity overrides -> select/ignore -> source lines. Bad input becomes findings 
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -63,16 +61,18 @@ CONFIG_SOURCE = "pyproject.toml [tool.validation]"
 KEY_RULES = frozenset({"SCHEMA-UNKNOWN-FIELD"})
 
 
-@dataclass
 class RunResult:
     """Everything a check found and did, before it is reported."""
 
-    findings: list[Finding] = field(default_factory=list)
-    rendered: list[RenderedTarget] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # the tool could not do its job: exit 2
-    notes: list[str] = field(default_factory=list)  # worth saying, not a problem
-    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
-    engine: str | None = None  # the kustomize command used
+    __slots__ = ("findings", "rendered", "errors", "notes", "timings", "engine")
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.rendered: list[RenderedTarget] = []
+        self.errors: list[str] = []  # the tool could not do its job: exit 2
+        self.notes: list[str] = []  # worth saying, not a problem
+        self.timings: dict[str, float] = {}  # stage -> seconds
+        self.engine: str | None = None  # the kustomize command used
 
     def exit_code(self, fail_on: Severity = Severity.ERROR) -> int:
         if self.errors:
@@ -90,23 +90,30 @@ class RunResult:
         return out
 
 
-@dataclass
 class _Pending:
     """A finding before suppression and line lookup, still holding the object and the JSON path as a tuple."""
 
-    rule_id: str
-    message: str
-    target: str | None = None
-    manifest: Manifest | None = None
-    rendered: RenderedTarget | None = None
-    path: JsonPath = ()
-    file: str | None = None
-    line: int | None = None
-    column: int | None = None
-    severity: Severity | None = None
-    span: tuple[int, int] | None = None  # a source finding's unit (a patch operation): rendered findings inside fold
-    cause: RenderCause | None = None  # RENDER-FAILED: why
-    broken: tuple[Target, ...] = ()  # RENDER-FAILED: the targets it breaks
+    __slots__ = ("rule_id", "message", "target", "manifest", "rendered", "path", "file", "line", "column", "severity",
+                 "span", "cause", "broken")
+
+    def __init__(self, rule_id: str, message: str, *, target: str | None = None, manifest: Manifest | None = None,
+                 rendered: RenderedTarget | None = None, path: JsonPath = (), file: str | None = None,
+                 line: int | None = None, column: int | None = None, severity: Severity | None = None,
+                 span: tuple[int, int] | None = None, cause: RenderCause | None = None,
+                 broken: tuple[Target, ...] = ()) -> None:
+        self.rule_id = rule_id
+        self.message = message
+        self.target = target
+        self.manifest = manifest
+        self.rendered = rendered
+        self.path = path
+        self.file = file
+        self.line = line
+        self.column = column
+        self.severity = severity
+        self.span = span  # a source finding's unit (a patch operation): rendered findings inside fold
+        self.cause = cause  # RENDER-FAILED: why
+        self.broken = broken  # RENDER-FAILED: the targets it breaks
 
 
 def _label(t: Target) -> str:
@@ -395,7 +402,7 @@ def bounded(text: str, limit: int = MAX_MESSAGE) -> str:
 
 
 def _bound_messages(result: RunResult) -> None:
-    result.findings = [f if len(f.message) <= MAX_MESSAGE else dataclasses.replace(f, message=bounded(f.message))
+    result.findings = [f if len(f.message) <= MAX_MESSAGE else f._replace(message=bounded(f.message))
                        for f in result.findings]
     result.errors = [bounded(e) for e in result.errors]
     result.notes = [bounded(n) for n in result.notes]
@@ -495,10 +502,7 @@ def _merge_same_place(findings: list[Finding]) -> list[Finding]:
         if len({r.split("/")[1] for r in refs if r.count("/") == 2}) > 1:  # one object, an environment each
             refs = list(dict.fromkeys(_without_namespace(r) for r in refs))
         first = group[0]
-        out.append(dataclasses.replace(first, target=", ".join(labels) or None,
-                                       object_ref=", ".join(refs) or None,
-                                       json_path=first.json_path if len({f.json_path for f in group}) == 1 else
-                                       first.json_path))
+        out.append(first._replace(target=", ".join(labels) or None, object_ref=", ".join(refs) or None))
     return out
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(enum.IntEnum):
@@ -25,8 +23,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """One thing that gets rendered: an overlay, an Argo CD Application's source, or a path given on the command line."""
 
     name: str  # "dev", "app/ml-pipeline-dev", or the path as given
@@ -55,12 +52,11 @@ class Target:
         """One target per rendered source, each rendered as a target of its own; (self,) for a single source."""
         if not self.more_sources:
             return (self,)
-        return (dataclasses.replace(self, more_sources=()),
-                *(dataclasses.replace(self, path=p, source_index=i, more_sources=()) for p, i in self.more_sources))
+        return (self._replace(more_sources=()),
+                *(self._replace(path=p, source_index=i, more_sources=()) for p, i in self.more_sources))
 
 
-@dataclass
-class Manifest:
+class Manifest(NamedTuple):
     """One rendered object, with where it came from in the repository."""
 
     obj: dict[str, Any]
@@ -102,8 +98,7 @@ class Manifest:
         return "/".join(p for p in (self.kind, self.namespace, self.name) if p)
 
 
-@dataclass(frozen=True)
-class RenderCause:
+class RenderCause(NamedTuple):
     """What made a render fail, read back from kustomize's message (validation.kustomize.errors)."""
 
     file: str | None  # repository-relative file to edit
@@ -113,26 +108,32 @@ class RenderCause:
     located: bool  # True: the entry at fault was found; False: only its kustomization (or nothing) is known
 
 
-@dataclass
 class RenderedTarget:
     """A target's rendered objects, or why it could not be rendered."""
 
-    target: Target
-    manifests: list[Manifest] = field(default_factory=list)
-    render_seconds: float = 0.0
-    error: str | None = None  # set when the target could not be rendered
-    offline: str | None = None  # why it was not rendered: it needs the network (a remote base), which we do not use
-    cause: RenderCause | None = None  # why, when kustomize refused the input
-    tool_error: bool = False  # the tool itself failed (timeout, crash), not the input: exit 2
-    # Why the world is open although everything was rendered: files given as PATHs are not a deployment unit (what
-    # they refer to may come with Argo's install or be made by hand). None for overlays, Applications, kustomizations.
-    open_world: str | None = None
-    # With --closed-world, the objects of every plain PATH of the run: they are checked as one world.
-    shared: list[Manifest] | None = None
-    # A multi-source Application: the render of each source (Target.per_source), whose union is `manifests`.
-    sources: list["RenderedTarget"] = field(default_factory=list)
-    _source_by_manifest: dict[int, "RenderedTarget"] | None = field(default=None, init=False, repr=False,
-                                                                     compare=False)
+    __slots__ = ("target", "manifests", "render_seconds", "error", "offline", "cause", "tool_error", "open_world",
+                 "shared", "sources", "_source_by_manifest")
+
+    def __init__(self, target: Target, manifests: list[Manifest] | None = None, render_seconds: float = 0.0, *,
+                 error: str | None = None, offline: str | None = None, cause: RenderCause | None = None,
+                 tool_error: bool = False, open_world: str | None = None, shared: list[Manifest] | None = None,
+                 sources: list["RenderedTarget"] | None = None) -> None:
+        self.target = target
+        self.manifests = [] if manifests is None else manifests
+        self.render_seconds = render_seconds
+        self.error = error  # set when the target could not be rendered
+        self.offline = offline  # why it was not rendered: it needs the network (a remote base), which we do not use
+        self.cause = cause  # why, when kustomize refused the input
+        self.tool_error = tool_error  # the tool itself failed (timeout, crash), not the input: exit 2
+        # Why the world is open although everything was rendered: files given as PATHs are not a deployment unit
+        # (what they refer to may come with Argo's install or be made by hand). None for overlays, Applications,
+        # kustomizations.
+        self.open_world = open_world
+        # With --closed-world, the objects of every plain PATH of the run: they are checked as one world.
+        self.shared = shared
+        # A multi-source Application: the render of each source (Target.per_source), whose union is `manifests`.
+        self.sources = [] if sources is None else sources
+        self._source_by_manifest: dict[int, RenderedTarget] | None = None
 
     @property
     def incomplete(self) -> str | None:
@@ -177,8 +178,7 @@ def format_path(path: JsonPath) -> str:
     return out
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem, where it is: rule, severity, environment, object, JSON path, file and line."""
 
     rule_id: str

@@ -8,19 +8,14 @@ kustomization (`kustomize edit set namePrefix` overrides the overlay's own prefi
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
-import shutil
 import stat
-import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import yaml
 
@@ -65,8 +60,7 @@ class RenderError(RuntimeError):
         self.cause = cause
 
 
-@dataclass(frozen=True)
-class KustomizeEngine:
+class KustomizeEngine(NamedTuple):
     """The kustomize command the renders run."""
 
     argv: tuple[str, ...]  # prefix; the build directory is appended
@@ -85,7 +79,9 @@ def find_engine(path_env: str | None = None, python: str | None = None) -> Kusto
             raise ToolMissing(f"VALIDATION_KUSTOMIZE={override} is not an executable file; {INSTALL_HINT}")
         name = os.path.basename(override)
         return KustomizeEngine((override, "kustomize") if name.startswith("kubectl") else (override, "build"))
-    from validation.kustomize_shim import is_shim  # only a run that renders needs it
+    import shutil  # this and the other process and file tools: only a run that renders needs them
+
+    from validation.kustomize_shim import is_shim
 
     kustomize = shutil.which("kustomize", path=path_env)
     # The project's own `kustomize` command only forwards to the kubectl below: skip a process and go direct.
@@ -114,6 +110,8 @@ def _go_env() -> dict[str, str] | None:
 
 
 def _run(engine: KustomizeEngine, directory: Path, timeout: float) -> str:
+    import subprocess
+
     try:
         proc = scratch.run([*engine.argv, str(directory)], timeout, env=_go_env())
     except scratch.Interrupted:
@@ -227,6 +225,8 @@ def _build_env(app: dict[str, Any]) -> dict[str, str]:
 
 def apply_app_options(kustomization: dict[str, Any], options: dict[str, Any], app: dict[str, Any]) -> dict[str, Any]:
     """What Argo CD's `kustomize edit ...` calls do to the source kustomization, done on a copy of its data."""
+    import copy  # only for an Application with kustomize options
+
     k = copy.deepcopy(kustomization)
     for key in ("namePrefix", "nameSuffix", "namespace"):
         if options.get(key):
@@ -338,6 +338,8 @@ def _scratch_dir() -> Path:
     except scratch.Interrupted:
         raise RenderError("not rendered: the validator is shutting down on a signal", tool=True) from None
     except OSError as exc:
+        import tempfile
+
         raise RenderError(f"cannot create a scratch directory in {tempfile.gettempdir()}: {exc.strerror}",
                           tool=True) from None
 
@@ -431,7 +433,7 @@ def _localize(edited: dict[str, Any], target_dir: Path, tmp: Path) -> dict[str, 
         path = Path(entry.path)
         if path in copied or entry.name in KUSTOMIZATION_NAMES or not entry.is_file(follow_symlinks=False):
             continue
-        shutil.copyfile(path, tmp / entry.name)
+        _copy_file(path, tmp / entry.name)
     return refs
 
 
@@ -443,6 +445,12 @@ def _copy_in(path: Path, dest: Path, target_dir: Path) -> None:
     if not stat.S_ISREG(st.st_mode):
         raise RenderError(f"{path.relative_to(target_dir)}: not a regular file; kustomize would block on it")
     dest.parent.mkdir(parents=True, exist_ok=True)
+    _copy_file(path, dest)
+
+
+def _copy_file(path: Path, dest: Path) -> None:
+    import shutil
+
     shutil.copyfile(path, dest)
 
 
@@ -637,8 +645,7 @@ def is_kustomize_config(obj: dict[str, Any]) -> bool:
     return api.startswith(KUSTOMIZE_API) or (not api and obj.get("kind") in ("Kustomization", "Component"))
 
 
-@dataclass
-class NestedKustomizations:
+class NestedKustomizations(NamedTuple):
     """A plain folder given as a PATH that holds kustomizations: what to render and what to read as it is."""
 
     roots: list[Target]  # the kustomizations no other one in the folder includes (the overlays), to render
@@ -800,15 +807,17 @@ def kustomization_tree(directory: Path, limit: int = 2000, *,
     return set(inputs.files), inputs.patches
 
 
-@dataclass
 class Inputs:
     """What a build reads, found before kustomize runs: files with their role, and what must not be read."""
 
-    files: dict[Path, str] = field(default_factory=dict)  # file -> "kustomization" | "yaml" | "data"
-    patches: list[Path] = field(default_factory=list)  # nearest kustomization first
-    outside: list[tuple[Path, Path]] = field(default_factory=list)  # (as named, where it resolves) off the boundary
-    remote: list[tuple[Path, str]] = field(default_factory=list)  # (kustomization file, remote reference)
-    helm: list[tuple[Path, str]] = field(default_factory=list)  # (kustomization file, a helmCharts entry's chart)
+    __slots__ = ("files", "patches", "outside", "remote", "helm")
+
+    def __init__(self) -> None:
+        self.files: dict[Path, str] = {}  # file -> "kustomization" | "yaml" | "data"
+        self.patches: list[Path] = []  # nearest kustomization first
+        self.outside: list[tuple[Path, Path]] = []  # (as named, where it resolves) off the boundary
+        self.remote: list[tuple[Path, str]] = []  # (kustomization file, remote reference)
+        self.helm: list[tuple[Path, str]] = []  # (kustomization file, a helmCharts entry's chart)
 
 
 def walk_inputs(directory: Path, *, boundary: Path | None = None, limit: int = 2000,

@@ -13,8 +13,7 @@ import json
 import sys
 import threading
 import types
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple
 
 from validation.model import JsonPath, Severity, format_path
 from validation.schemas import Catalog, argo, kubernetes, strict, vendored
@@ -65,8 +64,7 @@ UnsupportedVersionError = kubernetes.UnsupportedVersionError
 UnsupportedArgoVersionError = argo.UnsupportedArgoVersionError
 
 
-@dataclass(frozen=True)
-class SchemaIssue:
+class SchemaIssue(NamedTuple):
     """A schema problem of one object, at a JSON path."""
 
     rule_id: str
@@ -75,8 +73,7 @@ class SchemaIssue:
     severity: Severity | None = None  # None: the rule's default (or the configured override)
 
 
-@dataclass
-class _Compiled:
+class _Compiled(NamedTuple):
     """A kind's schema and its compiled validator."""
 
     schema: dict[str, Any]

@@ -11,9 +11,8 @@ import bisect
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
 import yaml
 
@@ -28,8 +27,7 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
-class LintIssue:
+class LintIssue(NamedTuple):
     """A problem found in a source file's text (a tab, a parse error, a duplicate key)."""
 
     rule_id: str
@@ -40,28 +38,33 @@ class LintIssue:
     span: tuple[int, int] | None = None  # lines of the unit it is about (a patch operation), for one report per mistake
 
 
-@dataclass
 class Document:
     """One YAML document of a file, as read."""
 
-    index: int  # position in the file's stream, counting empty documents
-    data: Any
-    start_line: int  # 1-based line of the document's root node
-    end_line: int  # 1-based, inclusive
-    # What a check made while the document was read found (validation.batch_read: its schema issues, each with
-    # its line and column); None: not checked then.
-    found: list[Any] | None = None
+    __slots__ = ("index", "data", "start_line", "end_line", "found")
+
+    def __init__(self, index: int, data: Any, start_line: int, end_line: int, found: list[Any] | None = None) -> None:
+        self.index = index  # position in the file's stream, counting empty documents
+        self.data = data
+        self.start_line = start_line  # 1-based line of the document's root node
+        self.end_line = end_line  # 1-based, inclusive
+        # What a check made while the document was read found (validation.batch_read: its schema issues, each with
+        # its line and column); None: not checked then.
+        self.found = found
 
 
-@dataclass
 class LoadedFile:
     """A file as read: its documents, the issues found reading it, and whether it parsed to the end."""
 
-    path: Path
-    display: str  # repo-relative (or as given) name used in findings
-    documents: list[Document] = field(default_factory=list)
-    issues: list[LintIssue] = field(default_factory=list)
-    ok: bool = True  # False when the file could not be parsed to the end
+    __slots__ = ("path", "display", "documents", "issues", "ok")
+
+    def __init__(self, path: Path, display: str, documents: list[Document] | None = None,
+                 issues: list[LintIssue] | None = None, ok: bool = True) -> None:
+        self.path = path
+        self.display = display  # repo-relative (or as given) name used in findings
+        self.documents = [] if documents is None else documents
+        self.issues = [] if issues is None else issues
+        self.ok = ok  # False when the file could not be parsed to the end
 
 
 class _AliasBomb(Exception):
@@ -430,8 +433,7 @@ def document_issues(display: str, documents: list[Document], ok: bool, *, resour
     return issues
 
 
-@dataclass(frozen=True)
-class FileRoles:
+class FileRoles(NamedTuple):
     """What kustomize does with each file: a kustomization, a patch, generator input, or a resource."""
 
     kustomizations: frozenset[Path]

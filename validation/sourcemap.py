@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -42,8 +41,7 @@ _TAGS = {
 }
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """A place in a source file."""
 
     file: str

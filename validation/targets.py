@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from validation.boundary import app_path_problem, resolves_outside
 from validation.cli import UsageError
@@ -22,8 +20,7 @@ class TargetError(UsageError):
     """A target named on the command line does not exist."""
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(NamedTuple):
     """A target that leaves the repository: reported, never read. `path` is the JSON path of the field at fault in
     `file` (an Application's source path), if any."""
 
@@ -36,14 +33,16 @@ class Refusal:
     line: int | None = None
 
 
-@dataclass
 class Discovery:
     """The targets found in the repository, and what was seen but not rendered."""
 
-    targets: list[Target] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # things seen and deliberately not rendered
-    skipped: list[str] = field(default_factory=list)  # what Argo CD would render that is not rendered here at all
-    refused: list[Refusal] = field(default_factory=list)  # targets outside the repository
+    __slots__ = ("targets", "notes", "skipped", "refused")
+
+    def __init__(self) -> None:
+        self.targets: list[Target] = []
+        self.notes: list[str] = []  # things seen and deliberately not rendered
+        self.skipped: list[str] = []  # what Argo CD would render that is not rendered here at all
+        self.refused: list[Refusal] = []  # targets outside the repository
 
 
 def kustomization_file(directory: Path) -> Path | None:
@@ -120,6 +119,8 @@ def is_placeholder_url(url: str) -> bool:
 
 
 def _git_origin(root: Path) -> str | None:
+    import subprocess  # only when Applications need this repository's URL
+
     try:
         proc = subprocess.run(["git", "-C", str(root), "remote", "get-url", "origin"], capture_output=True,
                               text=True, timeout=10, check=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import copy
 import os
 import sys
 from dataclasses import dataclass
@@ -147,7 +147,8 @@ def _update(args: argparse.Namespace, root: Path, cfg) -> int:
     if not args.no_check:
         if allow_shared and not cfg.allow_shared_buckets:
             # The user accepted sharing for this change; the check still guards against everything else.
-            cfg = dataclasses.replace(cfg, allow_shared_buckets=True)
+            cfg = copy.copy(cfg)
+            cfg.allow_shared_buckets = True
             if others or len(selected) > 1:
                 print(
                     "note: `python -m validation check` reports ENV-BUCKET-SHARED for this until "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 
 from validation import __version__
 from validation.report.model import Report
@@ -16,8 +15,8 @@ def render(report: Report) -> str:
         "exit_code": report.exit_code(),
         "fail_on": str(report.fail_on),
         "summary": report.counts(),
-        "findings": [{**asdict(f), "severity": str(f.severity)} for f in report.findings],
-        "targets": [asdict(t) for t in report.targets],
+        "findings": [{**f._asdict(), "severity": str(f.severity)} for f in report.findings],
+        "targets": [t._asdict() for t in report.targets],
         "errors": report.errors,
         "notes": report.notes,
         "timings": {k: round(v, 4) for k, v in report.timings.items()},

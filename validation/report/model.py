@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from validation.model import Finding, Severity
 
 
-@dataclass(frozen=True)
-class TargetSummary:
+class TargetSummary(NamedTuple):
     """A rendered target, as a report lists it."""
 
     name: str
@@ -19,18 +18,22 @@ class TargetSummary:
     error: str | None
 
 
-@dataclass
 class Report:
     """A run's findings and targets, as the reporters print them."""
 
-    findings: list[Finding]
-    targets: list[TargetSummary] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    fail_on: Severity = Severity.ERROR
-    seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)
-    objects: int | None = None  # distinct objects checked (an Application and its overlay share theirs)
+    __slots__ = ("findings", "targets", "errors", "notes", "fail_on", "seconds", "timings", "objects")
+
+    def __init__(self, findings: list[Finding], targets: list[TargetSummary] | None = None,
+                 errors: list[str] | None = None, notes: list[str] | None = None, fail_on: Severity = Severity.ERROR,
+                 seconds: float = 0.0, timings: dict[str, float] | None = None, objects: int | None = None) -> None:
+        self.findings = findings
+        self.targets = targets or []
+        self.errors = errors or []
+        self.notes = notes or []
+        self.fail_on = fail_on
+        self.seconds = seconds
+        self.timings = timings or {}
+        self.objects = objects  # distinct objects checked (an Application and its overlay share theirs)
 
     @classmethod
     def from_run(cls, result, fail_on: Severity = Severity.ERROR, seconds: float = 0.0) -> "Report":

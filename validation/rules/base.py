@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
 from validation.model import JsonPath, Manifest, RenderedTarget, Severity
 
@@ -16,8 +15,7 @@ if TYPE_CHECKING:
 SUPPRESS_PREFIX = "ignore-check.argo-ml.io/"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """What a check yields: a message about one object, at one JSON path inside it."""
 
     manifest: Manifest
@@ -26,15 +24,18 @@ class Problem:
     severity: Severity | None = None  # this finding's, where the rule grades its findings (config still overrides)
 
 
-@dataclass
 class Context:
     """Everything a check may look at beyond the object itself."""
 
-    target: RenderedTarget  # the rendered set the object belongs to
-    config: "Config"
-    repo_root: Path
-    targets: list[RenderedTarget] = field(default_factory=list)  # every target rendered in this run
-    skipped: list[str] = field(default_factory=list)  # what the run should have rendered and could not
+    __slots__ = ("target", "config", "repo_root", "targets", "skipped")
+
+    def __init__(self, target: RenderedTarget, config: Config, repo_root: Path, *,
+                 targets: list[RenderedTarget] | None = None, skipped: list[str] | None = None) -> None:
+        self.target = target  # the rendered set the object belongs to
+        self.config = config
+        self.repo_root = repo_root
+        self.targets = targets or []  # every target rendered in this run
+        self.skipped = skipped or []  # what the run should have rendered and could not
 
     # Closed-world rules ("X is not rendered, so it is missing") may only say so where the rendered set is the
     # whole world: a deployment unit rendered in full. Not where a source was left unrendered (a remote Helm chart,
@@ -63,8 +64,7 @@ class Context:
 Check = Callable[[Manifest, Context], Iterable[Problem]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A rule: stable ID, name, default severity, scope, documentation and its check."""
 
     id: str  # stable, e.g. "ARGO-DAG-CYCLE"

@@ -7,8 +7,7 @@ come from". Vendored schemas load in milliseconds, so they are not cached on dis
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from validation.schemas import argo, argocd, kubernetes, vendored
 
@@ -17,8 +16,7 @@ OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 _VENDORED_GROUP = "argoproj.io/"
 
 
-@dataclass(frozen=True)
-class KindInfo:
+class KindInfo(NamedTuple):
     """A kind that has a schema, and where that schema comes from."""
 
     api_version: str

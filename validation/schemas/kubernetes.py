@@ -11,10 +11,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 from validation.schemas import cache, tree
 
@@ -29,8 +28,7 @@ class UnsupportedVersionError(ValueError):
     """The requested Kubernetes version has no schema bundle in the installed package."""
 
 
-@dataclass(frozen=True)
-class ApiLifecycle:
+class ApiLifecycle(NamedTuple):
     """One row of the deprecation guide: an API version (optionally one kind of it) and when it went away."""
 
     api_version: str

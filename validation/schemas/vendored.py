@@ -7,14 +7,11 @@ with apiVersion, kind, and either a `definition` name in `definitions` or a CRD 
 
 from __future__ import annotations
 
-import copy
-import gzip
 import json
 import re
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 from validation.schemas import strict, tree
 
@@ -26,8 +23,7 @@ class UnsupportedReleaseError(ValueError):
     """The requested release has no vendored schemas."""
 
 
-@dataclass(frozen=True)
-class Release:
+class Release(NamedTuple):
     """One vendored release of a project's schemas."""
 
     project: str
@@ -58,6 +54,8 @@ class Release:
 
 @lru_cache(maxsize=None)
 def _load(path: Path) -> "Payload":
+    import gzip  # here: a check of Kubernetes kinds alone never opens a vendored release
+
     return Payload(json.loads(gzip.decompress(path.read_bytes())))
 
 
@@ -168,6 +166,8 @@ class Bundle:
             if current not in needed:
                 needed[current] = defs[current]
                 pending += refs(defs[current])
+        import copy
+
         top = copy.deepcopy(needed.pop(name))
         return strict.document(top, api_version, kind, needed)
 

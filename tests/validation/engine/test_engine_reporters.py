@@ -91,9 +91,7 @@ def test_sarif_is_structurally_valid_2_1_0() -> None:
 
 
 def test_sarif_fingerprint_ignores_line_moves() -> None:
-    import dataclasses
-
-    moved = dataclasses.replace(FINDINGS[0], line=99)
+    moved = FINDINGS[0]._replace(line=99)
     assert fingerprint(moved) == fingerprint(FINDINGS[0])
     assert fingerprint(FINDINGS[0]) != fingerprint(FINDINGS[1])
 

@@ -408,8 +408,7 @@ def _source_path_hits(repo, app_file: str, path: str) -> list[str]:
     rt = rendered(f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: a}}\n"
                   f"spec: {{source: {{repoURL: 'https://github.com/o/copied.git', path: {path}}}}}\n",
                   name="argocd", environment=None, path=repo / "argocd")
-    for m in rt.manifests:
-        m.source = app_file
+    rt.manifests = [m._replace(source=app_file) for m in rt.manifests]
     return [h.message for h in run_rule("ARGOCD-SOURCE-PATH-MISSING", context(rt, repo_root=repo))]
 
 

@@ -79,7 +79,7 @@ def test_credentials_in_source_comments_are_found(tmp_path):
     src.write_text("# aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\napiVersion: v1\nkind: ServiceAccount\n"
                    "metadata: {name: sa}\n")
     rt = rendered(src.read_text(), "dev")
-    rt.manifests[0].source = "sa.yaml"
+    rt.manifests[0] = rt.manifests[0]._replace(source="sa.yaml")
     hits = run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))
     assert hits and "line 1" in hits[0].message
 
@@ -171,8 +171,8 @@ def test_a_source_files_credential_is_reported_once_on_its_first_object(tmp_path
                                       "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n---\n"
                                       "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: b}\n")
     rt = rendered("kind: ServiceAccount\nmetadata: {name: other}\n---\n" + (tmp_path / "sa.yaml").read_text(), "dev")
-    for m, source in zip(rt.manifests, ("other.yaml", "sa.yaml", "sa.yaml"), strict=True):
-        m.source = source
+    rt.manifests = [m._replace(source=source)
+                    for m, source in zip(rt.manifests, ("other.yaml", "sa.yaml", "sa.yaml"), strict=True)]
     hits = run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))
     assert [(h.ref, h.message) for h in hits] == [
         (rt.manifests[1].ref, "an AWS secret access key in source file sa.yaml line 1")]
@@ -183,7 +183,7 @@ def test_a_credential_reported_in_the_object_is_not_reported_again_from_its_sour
     src.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"
                    "data: {aws-secret-access-key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY}\n")
     rt = rendered(src.read_text(), "dev")
-    rt.manifests[0].source = "cm.yaml"
+    rt.manifests[0] = rt.manifests[0]._replace(source="cm.yaml")
     hits = run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))
     assert [h.path for h in hits] == ["data.aws-secret-access-key"], hits
 
@@ -199,8 +199,7 @@ def test_a_private_key_in_a_later_object_of_the_file_is_reported_once_at_its_val
                    "apiVersion: v1\nkind: Secret\nmetadata: {name: sso}\nstringData:\n"
                    f"  key.pem: |\n    {KEY}\n")
     rt = rendered(src.read_text(), "dev")
-    for m in rt.manifests:
-        m.source = "install.yaml"
+    rt.manifests = [m._replace(source="install.yaml") for m in rt.manifests]
     hits = run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))
     assert [(h.path, h.message) for h in hits] == [("stringData.key.pem", "a private key in a rendered value")]
 
@@ -210,7 +209,7 @@ def test_a_private_key_only_in_a_comment_is_reported_at_its_source_line(tmp_path
     comment = KEY.replace("\n    ", "\n# ")
     src.write_text(f"# {comment}\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: argo}}\n")
     rt = rendered(src.read_text(), "dev")
-    rt.manifests[0].source = "install.yaml"
+    rt.manifests[0] = rt.manifests[0]._replace(source="install.yaml")
     hits = run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))
     assert [h.message for h in hits] == ["a private key in source file install.yaml line 1"]
 
@@ -512,7 +511,7 @@ def test_a_credential_found_in_a_value_is_not_reported_again_from_its_line(tmp_p
     src.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns}\n"
                    "data: {note: key AKIAIOSFODNN7EXAMPLE}\n")
     rt = rendered(src.read_text(), "dev")
-    rt.manifests[0].source = "cm.yaml"
+    rt.manifests[0] = rt.manifests[0]._replace(source="cm.yaml")
     assert [h.path for h in run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))] == ["data.note"]
 
 
@@ -525,7 +524,7 @@ def test_an_edited_source_file_is_read_again(tmp_path):
 
     def hits():
         rt = rendered(src.read_text(), "dev")
-        rt.manifests[0].source = "sa.yaml"
+        rt.manifests[0] = rt.manifests[0]._replace(source="sa.yaml")
         return [(h.path, h.message) for h in run_rule("ENV-CREDENTIALS", context(rt, repo_root=tmp_path))]
 
     assert hits() == [("", "an AWS secret access key in source file sa.yaml line 1")]
