@@ -10,7 +10,6 @@ things, with a finding, before anything outside the root is opened.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 from validation.source_lint import safe_resolve
@@ -94,6 +93,8 @@ def _symlinks(root: Path) -> list[str]:
 
 def _git_files(root: Path) -> list[str] | None:
     """Tracked files and new, not ignored ones, relative to root; None when root is not in a git work tree."""
+    import subprocess  # only for a repository's own walk, not for files given as PATHs
+
     try:
         proc = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                               capture_output=True, timeout=30, check=False)

@@ -75,7 +75,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         with scratch.signals_cleaned_up():  # SIGTERM/SIGINT: stop kustomize, remove scratch, then unwind
-            scratch.sweep_stale()  # what a SIGKILLed run left in the temp dir
             _recover(args)
             return int(args._run(args))
     except UsageError as exc:

@@ -5,21 +5,22 @@ the repository they became input: a SIGKILLed check left `overlays/.argo-ml-rend
 treated it as an environment. So every scratch directory lives under the system temp directory, named with the pid
 of the process that made it (`argo-ml-render-pid<pid>-<random>`); it is removed by the code that made it, by the
 SIGTERM/SIGINT/SIGHUP handler (which also stops the kustomize processes still running), and, after a SIGKILL, by the
-next run, which sweeps the directories of processes that no longer exist.
+next run that renders, which sweeps the directories of processes that no longer exist. A run that renders nothing
+(a check of plain files) leaves the temp directory alone, and does not import subprocess, shutil or tempfile.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import subprocess
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    import subprocess
 
 PREFIX = "argo-ml-render-"
 LEGACY_AGE = 3600.0  # seconds: a scratch directory from an older version (no pid in its name) is stale after this
@@ -28,14 +29,26 @@ _lock = threading.Lock()
 _live: set[Path] = set()
 _children: set[subprocess.Popen] = set()
 _closing = False
+_swept = False  # this process has swept what killed runs left
 
 
 class Interrupted(RuntimeError):
     """The process is shutting down on a signal; no new scratch directory or child process is started."""
 
 
+def _first_use() -> None:
+    """Sweep once per process, before its first scratch directory or child: a SIGKILLed run's leftovers go then."""
+    global _swept
+    if not _swept:
+        _swept = True
+        sweep_stale()
+
+
 def make_dir() -> Path:
     """A new scratch directory in the system temp directory, registered for removal on a signal."""
+    import tempfile
+
+    _first_use()
     with _lock:
         if _closing:
             raise Interrupted("shutting down")
@@ -45,6 +58,8 @@ def make_dir() -> Path:
 
 
 def remove(path: Path) -> None:
+    import shutil
+
     shutil.rmtree(path, ignore_errors=True)
     with _lock:
         _live.discard(path)
@@ -53,6 +68,9 @@ def remove(path: Path) -> None:
 def run(argv: list[str], timeout: float, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """subprocess.run(capture_output=True, text=True, env=env), with the child registered so a signal stops it too.
     Raises subprocess.TimeoutExpired (after killing the child) like subprocess.run."""
+    import subprocess
+
+    _first_use()
     with _lock:
         if _closing:
             raise Interrupted("shutting down")
@@ -86,8 +104,11 @@ def cleanup_all() -> None:
             proc.kill()
         except OSError:
             pass
-    for path in paths:
-        shutil.rmtree(path, ignore_errors=True)
+    if paths:
+        import shutil  # loaded already (tempfile, which made them, imports it): no import work in a signal handler
+
+        for path in paths:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -102,6 +123,9 @@ def _pid_alive(pid: int) -> bool:
 
 def sweep_stale(directory: str | None = None) -> list[Path]:
     """Remove the scratch directories whose process is gone (a SIGKILL skips every cleanup); returns them."""
+    import shutil
+    import tempfile
+
     top = directory or tempfile.gettempdir()
     removed: list[Path] = []
     try:

@@ -133,7 +133,6 @@ class _Progress:
 def run(args: argparse.Namespace) -> int:
     from validation import config as config_mod
     from validation import engine
-    from validation.atomic import write_atomic
     from validation.report import REPORTER_BY_NAME, Report
 
     started = time.perf_counter()
@@ -204,6 +203,8 @@ def run(args: argparse.Namespace) -> int:
         if dest is None:
             sys.stdout.write(rendered)
         else:
+            from validation.atomic import write_atomic  # only --output writes a file
+
             write_atomic(dest, rendered)
     sys.stdout.flush()
     return report.exit_code()

@@ -19,7 +19,6 @@ that the published schema does not say:
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from validation.schemas import vendored
@@ -80,6 +79,8 @@ class ArgoBundle(vendored.Bundle):
     """The strict schemas of one vendored Argo Workflows release."""
 
     def adjust_definition(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        import copy  # only when a release's schemas are built, never on a cache hit
+
         if name in _DEFINITION_OVERRIDES:
             return copy.deepcopy(_DEFINITION_OVERRIDES[name])
         props = schema.get("properties", {})
