@@ -120,7 +120,7 @@ def _raising(parser: argparse.ArgumentParser) -> Iterator[None]:
     for p in patched:
         p.error = error  # type: ignore[method-assign]
         p.exit = exit_  # type: ignore[method-assign]
-    for a, convert in zip(typed, types):
+    for a, convert in zip(typed, types, strict=True):
         a.type = _passing_unsampled(convert)
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -129,7 +129,7 @@ def _raising(parser: argparse.ArgumentParser) -> Iterator[None]:
         for p in patched:
             del p.error
             del p.exit
-        for a, convert in zip(typed, types):
+        for a, convert in zip(typed, types, strict=True):
             a.type = convert
 
 
