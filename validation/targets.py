@@ -140,7 +140,7 @@ def this_repo(config: Config, apps: list[tuple[dict[str, Any], list[dict[str, An
     In order: `repo-url` in config; else the one repoURL the Applications' path sources use; if they use several,
     the app-of-apps' (an Application whose path is the argocd directory is this repository by definition), else
     git's `origin` remote if an Application uses it, else the repoURL most Applications use that is no placeholder
-    (your-org/...).
+    (your-org/...), among those with a path that is a folder here if any has one.
     """
     if config.repo_url:
         return {normalize_repo_url(u) for u in config.repo_url}, "repo-url in [tool.validation]"
@@ -161,8 +161,21 @@ def this_repo(config: Config, apps: list[tuple[dict[str, Any], list[dict[str, An
     if origin and normalize_repo_url(origin) in counts:
         return {normalize_repo_url(origin)}, "git remote origin"
     pool = {u: n for u, n in counts.items() if not is_placeholder_url(u)} or counts
+    # A repository none of whose paths is here is another one, however many Applications name it (an app of apps
+    # deploying kubeflow/manifests' 26 folders beside two of its own): a repoURL with a path here wins.
+    here = {normalize_repo_url(str(src["repoURL"])) for _, sources in apps for src in sources
+            if src.get("repoURL") and _is_dir_here(config.root, src.get("path"))}
+    pool = {u: n for u, n in pool.items() if u in here} or pool
     top = max(pool.values())
     return {u for u, n in pool.items() if n == top}, MOST_USED
+
+
+def _is_dir_here(root: Path, path: Any) -> bool:
+    """Whether a source path names a folder inside the repository (not the root itself, which is always there)."""
+    rel = str(path or "").strip("/")
+    if not rel or rel == "." or Path(rel).is_absolute() or ".." in Path(rel).parts:
+        return False
+    return (root / rel).is_dir()
 
 
 def _skip_reason(config: Config, source: dict[str, Any], source_path: str) -> str | None:

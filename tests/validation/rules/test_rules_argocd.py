@@ -334,6 +334,29 @@ def test_this_repository_is_not_a_placeholder_when_the_applications_disagree(tmp
     assert this_repo(config.load(tmp_path), apps) == ({"github.com/torakis/shop"}, MOST_USED)
 
 
+
+def test_the_repository_most_applications_name_is_not_this_one_when_none_of_its_paths_is_here(tmp_path):
+    # hankug1234/kubeflow_app_of_apps: 26 sources of kubeflow/manifests (folders of that repository) beside two of
+    # its own, whose folders are here; checked without a git remote, the 26 were all called missing paths.
+    from rules_helpers import context, rendered, run_rule
+
+    (tmp_path / "bootstrap" / "oauth2-proxy").mkdir(parents=True)
+    text = "\n---\n".join(
+        f"kind: Application\nmetadata: {{name: a{i}}}\nspec: {{source: {{repoURL: '{u}', path: {p}}}}}"
+        for i, (u, p) in enumerate([("https://github.com/kubeflow/manifests", "common/dex/base"),
+                                    ("https://github.com/kubeflow/manifests", "apps/katib/upstream"),
+                                    ("https://github.com/kubeflow/manifests", "apps/pipeline/upstream"),
+                                    ("https://github.com/me/kubeflow_app_of_apps", "bootstrap/oauth2-proxy"),
+                                    ("https://github.com/me/kubeflow_app_of_apps", "bootstrap/gone")]))
+    ctx = context(rendered(text, name="argocd", environment=None), repo_root=tmp_path)
+    assert [(h.ref, h.message) for h in run_rule("ARGOCD-SOURCE-PATH-MISSING", ctx)] == [
+        ("Application/a4", "source path 'bootstrap/gone' is not a directory in this repository")]
+    # With no path of either here, the one most Applications name is still this repository: its paths are missing.
+    (tmp_path / "bootstrap" / "oauth2-proxy").rmdir()
+    ctx = context(rendered(text, name="argocd", environment=None), repo_root=tmp_path)
+    assert [h.ref for h in run_rule("ARGOCD-SOURCE-PATH-MISSING", ctx)] == [f"Application/a{i}" for i in range(3)]
+
+
 RESOURCE_PROJECT = """
 apiVersion: argoproj.io/v1alpha1
 kind: AppProject
