@@ -23,6 +23,10 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ]),
     "buckets": ("validation.buckets.*", ["tests/gate/test_buckets.py", "tests/gate/test_update_bucket.py"]),
     "update_bucket": ("validation.commands.update_bucket.*", ["tests/gate/test_update_bucket.py"]),
+    # its own tests, and the two rules that ask it (ENV-CREDENTIALS' example values, ARGOCD-REPO-URL-MISMATCH's owner)
+    "placeholders": ("validation.placeholders.*", [
+        "tests/validation/test_placeholders.py", f"{RULES}/test_rules_environment.py", f"{RULES}/test_rules_argocd.py",
+    ]),
     "evaluate_model": ("pipeline.evaluate_model.*", [
         "tests/pipeline/test_evaluate_model.py", "tests/pipeline/test_limits.py",
     ]),
