@@ -217,6 +217,17 @@ _KEY_KINDS = {"api", "access", "private", "secret", "signing", "encryption"}
 _PLAIN_LAST_WORDS = {"region", "endpoint", "bucket", "url", "uri", "host", "hostname", "port", "name", "namespace",
                      "path", "domain", "email", "user", "username", "login", "id", "crt", "cert", "certificate",
                      "ca", "db", "database", "dbname"}
+# The keys of Argo CD's repository and cluster Secrets that are settings, as its declarative setup documents them
+# (argocd-repositories.yaml, argocd-repo-creds.yaml, cluster secrets): `type: helm` is no credential. Their
+# credentials (password, sshPrivateKey, githubAppPrivateKey, bearerToken, config...) are still reported.
+ARGOCD_SECRET_TYPE = "argocd.argoproj.io/secret-type"
+_REPO_SETTINGS = frozenset({
+    "url", "name", "type", "project", "insecure", "insecureIgnoreHostKey", "forceHttpBasicAuth", "enableLfs",
+    "enableOCI", "proxy", "noProxy", "githubAppID", "githubAppInstallationID", "githubAppEnterpriseBaseUrl",
+    "useAzureWorkloadIdentity"})
+ARGOCD_SECRET_SETTINGS = {
+    "repository": _REPO_SETTINGS, "repo-creds": _REPO_SETTINGS,
+    "cluster": frozenset({"name", "server", "project", "namespaces", "clusterResources"})}
 # A file's encoding, not what it holds: cert.pem is judged by cert.
 _ENCODING_WORDS = {"pem", "der"}
 
@@ -331,6 +342,9 @@ def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
             found_in_object = True
             yield Problem(m, f"{what} {name!r} has a literal value; {_FIX[what]}", path)
     if m.kind == "Secret":
+        labels = m.metadata.get("labels")
+        kind = labels.get(ARGOCD_SECRET_TYPE) if isinstance(labels, dict) else None
+        settings = ARGOCD_SECRET_SETTINGS.get(str(kind), frozenset())
         for key in ("data", "stringData"):
             data = m.obj.get(key)
             if isinstance(data, dict) and data:
@@ -341,8 +355,8 @@ def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
                             text = base64.b64decode(text, validate=False).decode("utf-8", "replace")
                         except (binascii.Error, ValueError):
                             pass
-                    if (key, str(k)) in found_at:
-                        continue  # said above, with what it holds
+                    if (key, str(k)) in found_at or str(k) in settings:
+                        continue  # said above, with what it holds; or a setting of Argo CD's, not a credential
                     if text.strip() and not is_placeholder(text) and not plainly_not_a_credential(str(k)):
                         yield Problem(m, f"Secret holds inline {key} {k!r}; keep Secrets out of the repository "
                                          "(create them in the cluster, or use a sealed/external secret)", (key, str(k)))
@@ -363,7 +377,8 @@ _rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
       "GitHub/GitLab/Slack tokens, literal values under names that end in a credential word (password, secret, "
       "token, api-key, access-key...) in container env, Argo parameters (arguments, inputs and their defaults) and "
       "ConfigMap data, and Secrets with inline data (but not their keys that name a place, a user, a database or a "
-      "public certificate: a bucket, an endpoint, POSTGRES_DB, ca.crt). Blanks to fill in (<password>, ${TOKEN}, YOUR_..., UPDATE_..., "
+      "public certificate: a bucket, an endpoint, POSTGRES_DB, ca.crt; nor the settings of Argo CD's repository and "
+      "cluster Secrets: type, project, server). Blanks to fill in (<password>, ${TOKEN}, YOUR_..., UPDATE_..., "
       "changeme, redacted xxxxxx) are not credentials. Argo expressions, empty values, plain numbers, switches "
       "(MYSQL_RANDOM_ROOT_PASSWORD: \"yes\") and secretKeyRef references are fine, and so is an Argo parameter "
       "whose every use, followed through the steps that pass it on, names a Secret or a key in one "
