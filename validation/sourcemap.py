@@ -155,18 +155,20 @@ def _generator_entry(docs: list[yaml.Node], name: str, kind: str | None = None) 
     the rendered name, the longest such; either generator when the kind is not known.
 
     kustomize puts the kustomization's own namePrefix and nameSuffix around every name it generates, so an entry
-    whose name with them is not in the rendered name is not the one. Of two equally long names that both fit
-    (`app-a`, `app-b` in `app-a-app-b-5t6y`, where an overlay's prefix or suffix could be either), the first
-    written wins: a guess, but always the same one."""
-    best, best_len = None, 0  # every name taken is at least one character long
+    that fits with them comes first (one merged into a base's generator may not, and is still found). Of two equally
+    long names that fit alike (`app-a`, `app-b` in `app-a-app-b-5t6y`, where an overlay's prefix or suffix could be
+    either), the first written wins: a guess, but always the same one."""
+    best, best_key = None, (False, 0)  # every name taken is at least one character long
     for d in docs:
         around = (_scalar(_get(d, "namePrefix")) or "", _scalar(_get(d, "nameSuffix")) or "")
         for key in _GENERATORS.get(kind or "", ("configMapGenerator", "secretGenerator")):
             gens = _get(d, key)
             for entry in gens.value if isinstance(gens, yaml.SequenceNode) else []:
                 n = _scalar(_get(entry, "name"))
-                if n and around[0] + n + around[1] in name and len(n) > best_len:
-                    best, best_len = entry, len(n)
+                if n and n in name:
+                    fit = (around[0] + n + around[1] in name, len(n))
+                    if fit > best_key:
+                        best, best_key = entry, fit
     return best
 
 

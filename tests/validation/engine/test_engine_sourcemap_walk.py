@@ -266,6 +266,10 @@ def test_the_kustomizations_own_name_prefix_and_suffix_pick_the_generator_that_f
     assert sourcemap.locate(tmp_path, "kustomization.yaml", "ConfigMap", "app-a-app-b-x-5t6y", ("data",)).line == 4
     docs = [node("namePrefix: dev-\nnameSuffix: -v2\n" + gens)]
     assert sourcemap._generator_entry(docs, "dev-app-b-v2-5t6y").start_mark.line + 1 == 5
-    assert sourcemap._generator_entry(docs, "app-b-5t6y") is None  # no prefix: not made by this kustomization
+    # none fits (an overlay's entry merged into a base's generator): the longest name inside is still the one
+    assert sourcemap._generator_entry(docs, "app-b-5t6y").start_mark.line + 1 == 5
+    assert sourcemap._generator_entry([node("namePrefix: dev-\n" + gens)], "dev-app-a-x-app-b").start_mark.line == 2
+    assert sourcemap._generator_entry(docs, "other-5t6y") is None
     assert sourcemap._generator_entry([node("namePrefix: [x]\n" + gens)], "app-b-5t6y").start_mark.line == 3
-    assert sourcemap._generator_entry([node("configMapGenerator: [{name: c}]\n")], "c-5t6y") is not None  # one letter
+    for prefix in ("", "namePrefix: dev-\n"):  # one letter, fitting or not
+        assert sourcemap._generator_entry([node(prefix + "configMapGenerator: [{name: c}]\n")], "c-5t6y") is not None
