@@ -635,6 +635,8 @@ TOOL_CONFIG_GROUPS = frozenset({
 
 def is_tool_config(obj: Any) -> bool:
     api = obj.get("apiVersion") if isinstance(obj, dict) else None
+    if api == "builtin":  # kustomize's builtin generators and transformers, as its generators: and transformers: list
+        return True
     return isinstance(api, str) and "/" in api and api.split("/", 1)[0] in TOOL_CONFIG_GROUPS
 
 

@@ -64,6 +64,7 @@ def test_bad_file_given_as_path_is_a_finding_with_line_and_column(case: str, tmp
     assert code == expected_exit
 
 
+
 @pytest.mark.parametrize("select, reported", [
     ("YAML,SCHEMA", ["YAML-MISSING-KIND"]),
     ("SCHEMA", ["SCHEMA-REQUIRED", "SCHEMA-REQUIRED"]),  # as kubeconform: both fields, when the shape rule is off
@@ -146,12 +147,17 @@ def test_a_tools_own_config_is_no_manifest_in_a_path_but_is_in_an_applications_f
         "cluster/kubelet.yaml": "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nmaxPods: 110\n",
         "deploy/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n",
         "deploy/kind.yaml": kind,
+        # kube-components-stack/kustomization: kustomize's builtin generator config, which overlays list under
+        # generators: (here, one whose overlay kustomize refuses), reported as a kind without a schema.
+        "base/helm-chart.yaml": "apiVersion: builtin\nkind: HelmChartInflationGenerator\nmetadata: {name: csi}\n"
+                                "chartName: aws-ebs-csi-driver\n",
     })
     code, out, _ = run_cli("check", "--root", str(tmp_path), "--format", "json", str(tmp_path))
     report = json.loads(out)
     assert report["findings"] == [] and code == 0
     [note] = [n for n in report["notes"] if "not Kubernetes manifests" in n]
-    assert all(f in note for f in ("kind-config.yaml", "cluster/eksctl.yaml", "cluster/kubelet.yaml", "deploy/kind.yaml"))
+    assert all(f in note for f in ("kind-config.yaml", "cluster/eksctl.yaml", "cluster/kubelet.yaml", "deploy/kind.yaml",
+                                   "base/helm-chart.yaml"))
     write(tmp_path, {"argocd/app.yaml": (
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: deploy, namespace: argocd}\n"
         "spec:\n  project: default\n  source: {repoURL: 'https://example.com/r.git', path: deploy}\n"
