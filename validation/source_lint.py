@@ -230,11 +230,18 @@ def _content_spans(text: str) -> tuple[list[tuple[tuple[int, int], tuple[int, in
     return spans, stop
 
 
+GIT_CRYPT_HEADER = b"\x00GITCRYPT\x00"  # what git-crypt writes first in every file it encrypts
+
+
 def decode(raw: bytes, display: str) -> tuple[str | None, LintIssue | None]:
     """UTF-8 (with or without BOM) or a finding that points at the first bad byte."""
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
+        if raw.startswith(GIT_CRYPT_HEADER):  # not a bad byte somewhere: the whole file is ciphertext
+            return None, LintIssue("YAML-ENCODING", "encrypted by git-crypt (this checkout is locked): it cannot be "
+                                   "read; `git-crypt unlock` to check it (Argo CD's repo server, too, must decrypt "
+                                   "it to sync it)", display, 1, 1)
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, LintIssue("YAML-ENCODING", f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded",

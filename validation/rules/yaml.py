@@ -34,8 +34,8 @@ register(Rule(
 ))
 register(Rule(
     id="YAML-ENCODING", name="not-utf8", severity=Severity.ERROR, scope=(), family=FAMILY,
-    summary="The file is not UTF-8.",
-    remediation="Re-save the file as UTF-8 (`iconv -f latin1 -t utf-8`).",
+    summary="The file is not UTF-8 (or is git-crypt's ciphertext, in a checkout that is not unlocked).",
+    remediation="Re-save the file as UTF-8 (`iconv -f latin1 -t utf-8`); for a git-crypt file, `git-crypt unlock`.",
     passing="# saved as UTF-8\nkind: ConfigMap\n",
     failing="# a Latin-1 byte: \\xff\nkind: ConfigMap\n",
 ))

@@ -65,6 +65,16 @@ def test_bad_file_given_as_path_is_a_finding_with_line_and_column(case: str, tmp
 
 
 
+def test_a_file_git_crypt_encrypted_is_said_to_be_so_at_its_start(tmp_path: Path, run_cli) -> None:
+    # imcbeth/homelab's *secret* files, checked in a locked checkout: not "byte 0x9e cannot be decoded" at 1:15,
+    # which reads as a mistyped character in a YAML file.
+    write(tmp_path, {"pyproject.toml": "", "cm/secret.yaml": b"\x00GITCRYPT\x00A\x94G\xa9\x86t\x99A\x82\xb4"})
+    code, out, _ = run_cli("check", "--root", str(tmp_path), "--format", "json", str(tmp_path / "cm"))
+    [hit] = json.loads(out)["findings"]
+    assert (hit["rule_id"], hit["file"], hit["line"], hit["column"]) == ("YAML-ENCODING", "cm/secret.yaml", 1, 1)
+    assert hit["message"].startswith("encrypted by git-crypt (this checkout is locked)") and code == 1
+
+
 @pytest.mark.parametrize("select, reported", [
     ("YAML,SCHEMA", ["YAML-MISSING-KIND"]),
     ("SCHEMA", ["SCHEMA-REQUIRED", "SCHEMA-REQUIRED"]),  # as kubeconform: both fields, when the shape rule is off
