@@ -344,6 +344,7 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
     order = {t.name: i for i, t in enumerate(chosen)}
     rendered.sort(key=lambda rt: order.get(rt.target.name, 0))
     result.rendered = rendered
+    _submitted_workflows(rendered, result.notes)
     if paths:
         _siblings_world(rendered, siblings, config.closed_world, result.notes)
         _plain_paths_world(rendered, built, config.closed_world, result.notes)
@@ -538,6 +539,32 @@ def united_sources(split: list[tuple[Target, tuple[Target, ...]]], rendered: lis
             error=next((rt.error for rt in renders if rt.error is not None), None),
             offline="; ".join(rt.offline for rt in renders if rt.offline) or None, sources=renders))
     return out
+
+
+_WORKFLOW_KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
+
+
+def _submitted_workflows(rendered: list[RenderedTarget], notes: list[str]) -> None:
+    """An Argo Events Sensor carries the Workflow it submits inside a trigger (argoWorkflow or k8s), which the Argo
+    rules do not read (the Sensor's parameters rewrite it at trigger time): say so, rather than pass it over."""
+    for rt in rendered:
+        found = []
+        for m in rt.manifests:
+            spec = m.obj.get("spec")
+            if m.kind != "Sensor" or not m.api_version.startswith("argoproj.io/") or not isinstance(spec, dict):
+                continue
+            triggers = spec.get("triggers")
+            for i, trigger in enumerate(triggers if isinstance(triggers, list) else []):
+                template = trigger.get("template") if isinstance(trigger, dict) else None
+                for how in ("argoWorkflow", "k8s"):
+                    resource: Any = template
+                    for key in (how, "source", "resource"):
+                        resource = resource.get(key) if isinstance(resource, dict) else None
+                    if isinstance(resource, dict) and resource.get("kind") in _WORKFLOW_KINDS:
+                        found.append(f"{m.ref} (spec.triggers[{i}].template.{how}.source.resource)")
+        if found:
+            notes.append(f"{rt.target.name}: not checked: {len(found)} Argo Workflow(s) that Argo Events Sensors "
+                         f"submit, written inside their triggers: {some_of(found, 3)}")
 
 
 def _identity(m: Manifest) -> tuple:

@@ -176,6 +176,37 @@ def test_a_tools_own_config_is_no_manifest_in_a_path_but_is_in_an_applications_f
     assert [(f["rule_id"], f["file"]) for f in json.loads(out)["findings"]] == [("SCHEMA-MISSING", "deploy/kind.yaml")]
 
 
+def test_a_workflow_an_argo_events_sensor_submits_is_said_to_be_unchecked(tmp_path: Path, run_cli) -> None:
+    # dp-dev-test/experiments: a Sensor that creates a Workflow from a GitHub push; the Workflow, written inside the
+    # trigger, was passed over without a word. A trigger that submits nothing of Argo's is no concern of the note.
+    sensor = """\
+        apiVersion: argoproj.io/v1alpha1
+        kind: Sensor
+        metadata: {name: push, namespace: argo-events}
+        spec:
+          dependencies: [{name: dep, eventSourceName: github, eventName: push}]
+          triggers:
+            - template:
+                name: notify
+                http: {url: "https://example.com/hook", method: POST}
+            - template:
+                name: build
+                argoWorkflow:
+                  operation: submit
+                  source:
+                    resource:
+                      apiVersion: argoproj.io/v1alpha1
+                      kind: Workflow
+                      metadata: {generateName: build-}
+                      spec: {workflowTemplateRef: {name: build}}
+        """
+    write(tmp_path, {"pyproject.toml": "", "events/sensor.yaml": sensor})
+    code, out, _ = run_cli("check", "--root", str(tmp_path), "--format", "json", str(tmp_path / "events"))
+    notes = [n for n in json.loads(out)["notes"] if "Sensors submit" in n]
+    assert notes == [f"{tmp_path / 'events'}: not checked: 1 Argo Workflow(s) that Argo Events Sensors submit, written inside their "
+                     "triggers: Sensor/argo-events/push (spec.triggers[1].template.argoWorkflow.source.resource)"]
+
+
 def test_bad_source_in_the_repo_tree_is_linted(repo: Path, run_cli) -> None:
     app = (repo / "argocd/apps/dev.yaml").read_text()
     write(repo, {"argocd/apps/dev.yaml": app.replace("    targetRevision: main\n",
