@@ -7,9 +7,10 @@
 
 A container whose `command` + `args` start with the prefix has the rest parsed offline by that parser (imported
 from the repository), after each Argo placeholder (`{{workflow.parameters.epochs}}`) is replaced by a sample value
-the flag's own type accepts (or, where it accepts none, by a stand-in let through, so the rest is still checked). An unknown or misspelt flag, an abbreviation (argparse accepts `--epoch` for `--epochs`
-until a second flag makes it ambiguous), a missing required flag, an unknown subcommand or a literal value of the
-wrong type is a finding at the argument. The parser is the CLI's own, so a new flag is known the moment it exists.
+the flag's own type accepts (or, where it accepts none, by a stand-in let through, so the rest is still checked).
+An unknown or misspelt flag, an abbreviation (argparse accepts `--epoch` for `--epochs` until a second flag makes
+it ambiguous), a missing required flag, an unknown subcommand or a literal value of the wrong type is a finding at
+the argument. The parser is the CLI's own, so a new flag is known the moment it exists.
 """
 
 from __future__ import annotations
