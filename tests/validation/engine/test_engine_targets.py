@@ -166,3 +166,38 @@ def test_git_origin_decides_between_several_repo_urls(repo: Path) -> None:
     subprocess.run(["git", "-C", str(repo), "remote", "set-url", "origin", "/some/local/clone"], check=True)
     names = {t.name for t in discover(config.load(repo)).targets}
     assert "app/demo-dev" in names and "app/fork" not in names  # an origin no Application uses is no evidence
+
+
+def _bootstrap(repo: Path, origin: str | None) -> None:
+    """A repository that only holds Applications of another one (a cluster's bootstrap repository)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    (repo / "argocd/apps/dev.yaml").unlink()
+    write(repo, {f"argocd/apps/{n}.yaml": _app(n, "https://github.com/acme/app-manifests.git",
+                                                f"services/{n}/overlays/prod") for n in ("web", "api")})
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    if origin:
+        subprocess.run(["git", "-C", str(repo), "remote", "add", "origin", origin], check=True)
+
+
+def test_a_bootstrap_repository_checks_its_applications_not_another_repositorys_paths(repo: Path) -> None:
+    # git's origin names this repository, no Application's path is a folder here: their paths are in app-manifests.
+    _bootstrap(repo, "git@github.com:acme/cluster-bootstrap.git")
+    found = discover(config.load(repo))
+    assert [(t.name, t.kind) for t in found.targets if t.kind != "overlay"] == [("argocd", "path")]
+    assert any("Application web takes its source from https://github.com/acme/app-manifests.git, not this "
+               "repository (github.com/acme/cluster-bootstrap, from git remote origin" in n for n in found.notes)
+    assert "argocd/ checked as plain files: none of its Applications renders from this repository" in found.notes
+
+
+@pytest.mark.parametrize("origin", [None, "https://github.com/me/app-manifests.git", "/some/local/clone"])
+def test_without_a_remote_naming_another_repository_the_applications_repository_is_this_one(
+        repo: Path, origin: str | None) -> None:
+    # No remote, a fork's (the same repository name), or a local clone's: no evidence against the Applications'
+    # repoURL, so their paths are this repository's, and missing (rendering them fails, as it should).
+    _bootstrap(repo, origin)
+    names = {t.name for t in discover(config.load(repo)).targets}
+    assert {"app/web", "app/api"} <= names and "argocd" not in names

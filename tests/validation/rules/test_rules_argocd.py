@@ -526,3 +526,26 @@ def test_a_helm_charts_repository_is_never_taken_for_this_one(tmp_path):
     chart = "{source: {repoURL: 'https://charts.example.com', chart: web, path: ignored, targetRevision: 1.0.0}}"
     assert _path_hits(tmp_path, [chart, chart, "{source: {repoURL: 'https://github.com/org/shop.git', path: gone}}"]) \
         == [("Application/a2", "spec.source.path")]
+
+
+@pytest.mark.parametrize("origin, missing", [
+    ("https://github.com/acme/cluster-bootstrap.git", []),  # this repository only holds the Applications
+    ("git@github.com:me/app-manifests.git", ["Application/web", "Application/api"]),  # a fork: paths are ours
+    (None, ["Application/web", "Application/api"]),  # nothing says otherwise
+])
+def test_the_paths_of_a_bootstrap_repositorys_applications_are_another_repositorys(tmp_path, origin, missing):
+    import shutil
+    import subprocess
+
+    from rules_helpers import context, rendered, run_rule
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    if origin:
+        subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", origin], check=True)
+    text = "\n---\n".join(f"kind: Application\nmetadata: {{name: {n}}}\nspec: {{source: {{repoURL: "
+                          f"'https://github.com/acme/app-manifests.git', path: services/{n}/overlays/prod}}}}"
+                          for n in ("web", "api"))
+    ctx = context(rendered(text, name="argocd", environment=None), repo_root=tmp_path)
+    assert [h.ref for h in run_rule("ARGOCD-SOURCE-PATH-MISSING", ctx)] == missing
