@@ -201,3 +201,18 @@ def test_without_a_remote_naming_another_repository_the_applications_repository_
     _bootstrap(repo, origin)
     names = {t.name for t in discover(config.load(repo)).targets}
     assert {"app/web", "app/api"} <= names and "argocd" not in names
+
+
+def test_argocd_is_checked_as_plain_files_when_none_of_its_applications_renders_here(repo: Path) -> None:
+    (repo / "argocd/apps/dev.yaml").unlink()
+    write(repo, {"argocd/appset.yaml": """\
+        apiVersion: argoproj.io/v1alpha1
+        kind: ApplicationSet
+        metadata: {name: many}
+        spec: {generators: [], template: {}}
+        """})
+    found = discover(config.load(repo))
+    assert ("argocd", "path") in [(t.name, t.kind) for t in found.targets]
+    # One Application that renders from here, and argocd/ is left to it (and to an app of apps that syncs it).
+    write(repo, {"argocd/apps/dev.yaml": application("dev")})
+    assert "argocd" not in {t.name for t in discover(config.load(repo)).targets}
