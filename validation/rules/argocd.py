@@ -253,9 +253,23 @@ spec: {project: ml-pipline}
 """, closed_world=True, check=check_project)
 
 
+# Argo CD's built-in local cluster: its server and its name.
+_LOCAL_CLUSTER = ("https://kubernetes.default.svc", "in-cluster")
+
+
+def _any_value(pattern: Any) -> bool:
+    return isinstance(pattern, str) and pattern != "" and pattern.strip("*") == ""
+
+
 def _destination_allowed(dest: dict[str, Any], allowed: list[Any]) -> bool:
     ns = str(dest.get("namespace") or "")
     server, name = dest.get("server"), dest.get("name")
+    # Argo CD fills in the other half from its cluster list before it matches the project (ValidateDestination);
+    # here only the local cluster's pair is known, and a pattern of stars matches whatever the other half is.
+    if name == _LOCAL_CLUSTER[1] and not server:
+        server = _LOCAL_CLUSTER[0]
+    if server == _LOCAL_CLUSTER[0] and not name:
+        name = _LOCAL_CLUSTER[1]
     for d in allowed:
         if not isinstance(d, dict):
             continue
@@ -263,6 +277,8 @@ def _destination_allowed(dest: dict[str, Any], allowed: list[Any]) -> bool:
         if server and d.get("server") and _glob(str(server), str(d["server"])) and ns_ok:
             return True
         if name and d.get("name") and _glob(str(name), str(d["name"])) and ns_ok:
+            return True
+        if (name or server) and (_any_value(d.get("server")) or _any_value(d.get("name"))) and ns_ok:
             return True
     return False
 

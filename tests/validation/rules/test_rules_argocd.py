@@ -32,7 +32,10 @@ def test_destination_by_name_or_server():
     allowed = [{"server": "https://kubernetes.default.svc", "namespace": "ml-*"}, {"name": "in-cluster", "namespace": "x"}]
     assert _destination_allowed({"server": "https://kubernetes.default.svc", "namespace": "ml-dev"}, allowed)
     assert _destination_allowed({"name": "in-cluster", "namespace": "x"}, allowed)
-    assert not _destination_allowed({"name": "in-cluster", "namespace": "ml-dev"}, allowed)
+    # in-cluster is the local cluster's name: Argo CD matches its server too
+    assert _destination_allowed({"name": "in-cluster", "namespace": "ml-dev"}, allowed)
+    assert not _destination_allowed({"name": "other", "namespace": "ml-dev"}, allowed)
+    assert not _destination_allowed({"name": "in-cluster", "namespace": "y"}, allowed)
 
 
 def _app(labels=None, path=None, name="ml-pipeline"):
@@ -549,3 +552,36 @@ def test_the_paths_of_a_bootstrap_repositorys_applications_are_another_repositor
                           for n in ("web", "api"))
     ctx = context(rendered(text, name="argocd", environment=None), repo_root=tmp_path)
     assert [h.ref for h in run_rule("ARGOCD-SOURCE-PATH-MISSING", ctx)] == missing
+
+
+def test_project_destination_matches_the_half_argo_cd_infers_from_the_cluster():
+    # Argo CD looks a destination's name up to its server (and a server up to its name) before it matches the
+    # project: a project of servers permits a destination by name (jjsiv/autopay-exercise: server '*', name in-cluster).
+    project = """
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: %s}
+spec: {destinations: [%s]}
+"""
+
+    def hits(dest: str, destinations: str) -> list[str]:
+        from rules_helpers import context, rendered, run_rule
+        app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\n"
+               f"spec: {{project: q, destination: {dest}}}\n---\n")
+        ctx = context(rendered(app + project % ("q", destinations), name="argocd", environment=None))
+        return [h.message for h in run_rule("ARGOCD-PROJECT-DESTINATION", ctx) if h.ref.startswith("Application/")]
+
+    anywhere = "{server: '*', namespace: '*'}"
+    assert hits("{name: in-cluster, namespace: argocd}", anywhere) == []
+    assert hits("{name: staging, namespace: argocd}", anywhere) == []
+    assert hits("{server: 'https://k.example.com', namespace: argocd}", "{name: '*', namespace: '*'}") == []
+    local = "{server: 'https://kubernetes.default.svc', namespace: 'ml-*'}"
+    assert hits("{name: in-cluster, namespace: ml-dev}", local) == []
+    assert hits("{server: 'https://kubernetes.default.svc', namespace: ml-dev}", "{name: in-cluster, namespace: '*'}") == []
+    # still denied: the namespace, an other cluster's name that no star pattern covers, a server pattern not all stars
+    assert hits("{name: in-cluster, namespace: default}", local) == [
+        "destination in-cluster/default is not permitted by AppProject 'q' (https://kubernetes.default.svc/ml-*)"]
+    assert hits("{name: staging, namespace: ml-dev}", local) == [
+        "destination staging/ml-dev is not permitted by AppProject 'q' (https://kubernetes.default.svc/ml-*)"]
+    assert hits("{name: in-cluster, namespace: x}", "{server: 'https://*.example.com', namespace: '*'}") == [
+        "destination in-cluster/x is not permitted by AppProject 'q' (https://*.example.com/*)"]
