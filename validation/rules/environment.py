@@ -230,10 +230,15 @@ ARGOCD_SECRET_SETTINGS = {
     "cluster": frozenset({"name", "server", "project", "namespaces", "clusterResources"})}
 # A file's encoding, not what it holds: cert.pem is judged by cert.
 _ENCODING_WORDS = {"pem", "der"}
+# A web page: OpenShift reads its login, provider selection and error page templates (login.html, providers.html,
+# errors.html) from Secrets in openshift-config. A credential pasted into one is still found by the pattern scan.
+_PAGE_WORDS = {"html", "htm"}
 
 
 def plainly_not_a_credential(key: str) -> bool:
     words = [w.lower() for w in _WORDS.findall(key)]
+    if len(words) > 1 and words[-1] in _PAGE_WORDS:
+        return words[-2] not in _SECRET_LAST_WORDS
     if len(words) > 1 and words[-1] in _ENCODING_WORDS:
         words = words[:-1]
     return bool(words) and words[-1] in _PLAIN_LAST_WORDS and not secret_looking_name(key) \
@@ -377,8 +382,8 @@ _rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
       "GitHub/GitLab/Slack tokens, literal values under names that end in a credential word (password, secret, "
       "token, api-key, access-key...) in container env, Argo parameters (arguments, inputs and their defaults) and "
       "ConfigMap data, and Secrets with inline data (but not their keys that name a place, a user, a database or a "
-      "public certificate: a bucket, an endpoint, POSTGRES_DB, ca.crt; nor the settings of Argo CD's repository and "
-      "cluster Secrets: type, project, server). Blanks to fill in (<password>, ${TOKEN}, YOUR_..., UPDATE_..., "
+      "public certificate or a web page: a bucket, an endpoint, POSTGRES_DB, ca.crt, OpenShift's login.html; nor "
+      "the settings of Argo CD's repository and cluster Secrets: type, project, server). Blanks to fill in (<password>, ${TOKEN}, YOUR_..., UPDATE_..., "
       "changeme, redacted xxxxxx) are not credentials. Argo expressions, empty values, plain numbers, switches "
       "(MYSQL_RANDOM_ROOT_PASSWORD: \"yes\") and secretKeyRef references are fine, and so is an Argo parameter "
       "whose every use, followed through the steps that pass it on, names a Secret or a key in one "

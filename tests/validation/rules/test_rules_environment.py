@@ -444,6 +444,18 @@ def test_a_pem_files_key_is_judged_by_its_name_not_its_encoding():
     ]
 
 
+def test_a_web_page_in_a_secret_is_not_a_credential_but_a_key_in_it_is_found():
+    # OpenShift's login, provider selection and error page templates live in Secrets in openshift-config
+    # (Enterprise-Neurosystem/cluster-bootstrap: login.html). A password.html is still a password, and a private key
+    # pasted into a page is found by the pattern scan.
+    key = "-----BEGIN RSA PRIVATE KEY-----"
+    data = "{login.html: '<html>x</html>', providers.htm: p, errors.html: e, password.html: s, page.html: '%s'}" % key
+    assert creds(secret(data)) == [
+        ("stringData.page.html", "a private key in a rendered value"),
+        ("stringData.password.html", f"Secret holds inline stringData 'password.html'; {INLINE}"),
+    ]
+
+
 def test_a_secrets_data_is_read_as_base64_and_a_blank_in_it_is_not_a_credential():
     import base64
 
