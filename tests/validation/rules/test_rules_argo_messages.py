@@ -123,6 +123,35 @@ spec:
     ]
 
 
+def test_image_tag_leaves_the_containers_an_openshift_image_trigger_sets():
+    # Enterprise-Neurosystem/cluster-bootstrap's pgadmin4: image ' ', which OpenShift fills in from pgadmin4:patch.
+    trigger = ('[{"from": {"kind": "ImageStreamTag", "name": "pgadmin4:patch"}, '
+               '"fieldPath": "spec.template.spec.containers[?(@.name==\\"web\\")].image"}, '
+               '{"from": {"kind": "ImageStreamTag", "name": "tools:v1"}, '
+               '"fieldPath": "spec.template.spec.initContainers[0].image"}, '
+               '{"from": {"kind": "ImageStreamTag", "name": "x:1"}, "paused": true, '
+               '"fieldPath": "spec.template.spec.containers[?(@.name==\\"paused\\")].image"}]')
+    deployment = f"""
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: d
+  namespace: ml-dev
+  annotations: {{image.openshift.io/triggers: '{trigger}'}}
+spec:
+  template:
+    spec:
+      containers: [{{name: web, image: ' '}}, {{name: side, image: python}}, {{name: paused, image: ' '}}]
+      initContainers: [{{name: init, image: ' '}}, {{name: web, image: busybox}}]
+"""
+    hits = run_rule("ARGO-IMAGE-TAG", context(rendered(deployment)))
+    assert [h.path for h in hits] == [
+        "spec.template.spec.containers[1].image", "spec.template.spec.containers[2].image",
+        "spec.template.spec.initContainers[1].image"]
+    broken = deployment.replace("'[{", "'not json [{")
+    assert len(run_rule("ARGO-IMAGE-TAG", context(rendered(broken)))) == 5
+
+
 def test_pod_resources_requests_count_and_an_empty_value_does_not():
     budget = WF.replace("  entrypoint: main\n", "  entrypoint: main\n  podResources: {requests: {cpu: '1', memory: 1Gi}}\n")
     limits_only = budget.replace('container: {image: "python:3.11"}',

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Iterator
 
@@ -126,6 +127,33 @@ def image_tag_problem(image: str) -> str | None:
     return None
 
 
+# OpenShift's image trigger annotation: OpenShift writes the image of the container its fieldPath names (by name, or
+# by index) from an ImageStreamTag, so the image in git is a stand-in (often ' ').
+OPENSHIFT_TRIGGERS = "image.openshift.io/triggers"
+_TRIGGER_BY_NAME = re.compile(r"""(\w+)\[\?\(@\.name\s*==\s*["']([^"']*)["']\)\]\.image\s*$""")
+_TRIGGER_BY_INDEX = re.compile(r"(\w+)\[(\d+)\]\.image\s*$")
+
+
+def triggered_containers(m: Manifest) -> set[tuple[str, str | int]]:
+    """(containers key, name or index) of each container whose image an OpenShift image trigger sets."""
+    annotations = m.metadata.get("annotations")
+    raw = annotations.get(OPENSHIFT_TRIGGERS) if isinstance(annotations, dict) else None
+    try:
+        triggers = json.loads(raw) if isinstance(raw, str) else []
+    except ValueError:
+        return set()  # not JSON: OpenShift ignores it too, so the images in git are what runs
+    out: set[tuple[str, str | int]] = set()
+    for t in as_list(triggers):
+        field = t.get("fieldPath") if isinstance(t, dict) else None
+        if not isinstance(field, str) or t.get("paused") in (True, "true"):
+            continue
+        if found := _TRIGGER_BY_NAME.search(field):
+            out.add((found[1], found[2]))
+        elif found := _TRIGGER_BY_INDEX.search(field):
+            out.add((found[1], int(found[2])))
+    return out
+
+
 def _all_images(m: Manifest) -> Iterator[tuple[str, JsonPath]]:
     if m.kind in WORKFLOW_KINDS:
         spec, base = workflow_spec(m)
@@ -137,9 +165,11 @@ def _all_images(m: Manifest) -> Iterator[tuple[str, JsonPath]]:
         if ps is None:
             return
         spec, base = ps
+        triggered = triggered_containers(m)
         for key in ("containers", "initContainers", "ephemeralContainers"):
             for i, c in enumerate(as_list(spec.get(key))):
-                if isinstance(c, dict) and isinstance(c.get("image"), str):
+                if isinstance(c, dict) and isinstance(c.get("image"), str) \
+                        and (key, i) not in triggered and (key, str(c.get("name"))) not in triggered:
                     yield c["image"], (*base, key, i, "image")
 
 
@@ -158,7 +188,8 @@ def check_image_tag(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 argo_rule("ARGO-IMAGE-TAG", "image-tag", Severity.ERROR,
           "Every image carries a pinned tag: no :latest and no missing tag. Environments listed in "
-          "`require-digest` must pin by digest (@sha256:...).",
+          "`require-digest` must pin by digest (@sha256:...). A container whose image an OpenShift image trigger "
+          "(annotation image.openshift.io/triggers) sets from an ImageStreamTag is not checked.",
           "Pin the image to a release tag (python:3.11.9-slim) or a digest; set it per environment with kustomize "
           "`images:`.",
           """
