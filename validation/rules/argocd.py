@@ -171,12 +171,40 @@ def _meant(url: str, counts: Counter[str], local: set[str]) -> str | None:
         return not is_placeholder_url(u), counts[u], u in local
 
     def near(u: str) -> bool:
-        return (u.rsplit("/", 1)[-1] == url.rsplit("/", 1)[-1]
-                or not _sibling(u, url) and difflib.SequenceMatcher(None, url, u).ratio() >= 0.85)
+        (owner, name), (my_owner, my_name) = (_split_repo(v) for v in (u, url))
+        if name == my_name:
+            return True
+        if _sibling(u, url):
+            return False
+        if owner == my_owner and owner:
+            # Under one owner only the names are compared: the shared host and owner would make any two names
+            # alike (cybozu-go/neco-apps' maneki-apps and ept-apps, both of cybozu-private).
+            return _edits(name, my_name) <= max(1, min(len(name), len(my_name)) // 6)
+        return difflib.SequenceMatcher(None, url, u).ratio() >= 0.85
 
     likelier = [u for u in counts if u != url and (weight(u) > weight(url) or weight(u) == weight(url) and u < url)]
     candidates = sorted((u for u in likelier if near(u)), key=lambda u: (-counts[u], u not in local, u))
     return candidates[0] if candidates else None
+
+
+def _split_repo(url: str) -> tuple[str, str]:
+    """(host and owner, repository name) of a normalized repoURL; no owner for a bare name."""
+    head, _, name = url.rpartition("/")
+    return head, name
+
+
+def _edits(a: str, b: str) -> int:
+    """Letters inserted, deleted, changed or swapped with their neighbour to make `a` into `b` (a typo's distance)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[len(b)]
 
 
 def _sibling(a: str, b: str) -> bool:
@@ -189,7 +217,8 @@ def _sibling(a: str, b: str) -> bool:
 
 _rule("ARGOCD-REPO-URL-MISMATCH", "repo-url-mismatch", Severity.ERROR,
       "No Application names a near-miss of the repoURL the others use: the same repository under another owner (a "
-      "stray fork) or a URL a few characters off (a typo) syncs someone else's code. An Application of another "
+      "stray fork) or a URL a few characters off (a typo; under one owner, a name a letter or so off in six) syncs "
+      "someone else's code. An Application of another "
       "repository altogether (Argo CD's own install, an app's repository, a sibling named after this one such as "
       "its -secrets repository) is there on purpose. A placeholder owner (your-org/..., <org>/...) is never the "
       "repository meant, however many Applications name it: those are reported as blanks to fill in.",

@@ -270,8 +270,18 @@ def test_repo_url_mismatch_names_near_misses_of_the_repository_the_others_use():
     (["https://github.com/o/infrastructure"] * 2 + ["https://github.com/o/x-y-infrastructure"], set(), []),
     (["https://github.com/o/all-infrastructure"] * 2 + ["https://github.com/o/all-infra-structure"], set(),
      ["github.com/o/all-infra-structure"]),
-    # "a few characters off" is a similarity of 0.85 or more: exactly 0.85 is one (34 of 40 characters match)
-    (["https://github.com/o/abcdefg"] * 2 + ["https://github.com/o/abcdxyz"], set(), ["github.com/o/abcdxyz"]),
+    # Under one owner, "a few characters off" counts the names' edits: one per six letters of the shorter name, at
+    # least one; three letters of seven off is another repository, however alike the shared owner makes the URLs.
+    (["https://github.com/o/abcdefg"] * 2 + ["https://github.com/o/abcdxyz"], set(), []),
+    (["https://github.com/o/abcdefg"] * 2 + ["https://github.com/o/abcdegf"], set(), ["github.com/o/abcdegf"]),
+    (["https://github.com/o/abcdefghijkl"] * 2 + ["https://github.com/o/abcdefghijxy"], set(),
+     ["github.com/o/abcdefghijxy"]),
+    (["https://github.com/o/abcdefghijkl"] * 2 + ["https://github.com/o/abcdefghixyz"], set(), []),
+    # cybozu-go/neco-apps: its tenants' repositories of one private owner, no typo of each other
+    (["https://github.com/cybozu-private/ept-apps.git", "https://github.com/cybozu-private/maneki-apps.git",
+      "https://github.com/cybozu-private/neco-tenant-apps.git"], set(), []),
+    # Across owners the whole URLs are compared: a similarity of 0.85 or more (34 of 40 characters match)
+    (["https://github.com/o/abcdefg"] * 2 + ["https://github.com/p/abcdxyg"], set(), ["github.com/p/abcdxyg"]),
     # a repoURL with no owner (an in-cluster alias) is compared by its whole name
     (["repo"] * 2 + ["https://github.com/o/repos"], set(), []),
     (["repo"] * 2 + ["https://github.com/o/repo"], set(), ["github.com/o/repo"]),
