@@ -213,10 +213,10 @@ _KEY_KINDS = {"api", "access", "private", "secret", "signing", "encryption"}
 
 # A Secret's key that says where or who, not what proves it: a bucket, an endpoint, a user name, a database's name
 # (POSTGRES_DB), a public certificate (ca.crt, tls.crt, Docker's ca.pem and cert.pem; tls.key and key.pem are the
-# private halves).
+# private halves); or when (argocd-secret's admin.passwordMtime, the time the password was set).
 _PLAIN_LAST_WORDS = {"region", "endpoint", "bucket", "url", "uri", "host", "hostname", "port", "name", "namespace",
                      "path", "domain", "email", "user", "username", "login", "id", "crt", "cert", "certificate",
-                     "ca", "db", "database", "dbname"}
+                     "ca", "db", "database", "dbname", "mtime", "timestamp"}
 # The keys of Argo CD's repository and cluster Secrets that are settings, as its declarative setup documents them
 # (argocd-repositories.yaml, argocd-repo-creds.yaml, cluster secrets): `type: helm` is no credential. Their
 # credentials (password, sshPrivateKey, githubAppPrivateKey, bearerToken, config...) are still reported.
@@ -382,7 +382,8 @@ _rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
       "GitHub/GitLab/Slack tokens, literal values under names that end in a credential word (password, secret, "
       "token, api-key, access-key...) in container env, Argo parameters (arguments, inputs and their defaults) and "
       "ConfigMap data, and Secrets with inline data (but not their keys that name a place, a user, a database or a "
-      "public certificate or a web page: a bucket, an endpoint, POSTGRES_DB, ca.crt, OpenShift's login.html; nor "
+      "public certificate or a web page, or a time: a bucket, an endpoint, POSTGRES_DB, ca.crt, OpenShift's "
+      "login.html, admin.passwordMtime; nor "
       "the settings of Argo CD's repository and cluster Secrets: type, project, server). Blanks to fill in (<password>, ${TOKEN}, YOUR_..., UPDATE_..., "
       "changeme, redacted xxxxxx) are not credentials. Argo expressions, empty values, plain numbers, switches "
       "(MYSQL_RANDOM_ROOT_PASSWORD: \"yes\") and secretKeyRef references are fine, and so is an Argo parameter "

@@ -444,6 +444,14 @@ def test_a_pem_files_key_is_judged_by_its_name_not_its_encoding():
     ]
 
 
+def test_when_a_password_was_set_is_not_a_credential():
+    # Argo CD's argocd-secret (mahdikhashan/argo-mlops-pipeline-kubeflow-mlflow): the bcrypt hash is reported, the
+    # time it was set is not.
+    data = "{admin.password: '$2a$12$abc', admin.passwordMtime: '2024-12-26T11:00:06CET', token_timestamp: t}"
+    assert creds(secret(data)) == [
+        ("stringData.admin.password", f"Secret holds inline stringData 'admin.password'; {INLINE}")]
+
+
 def test_a_web_page_in_a_secret_is_not_a_credential_but_a_key_in_it_is_found():
     # OpenShift's login, provider selection and error page templates live in Secrets in openshift-config
     # (Enterprise-Neurosystem/cluster-bootstrap: login.html). A password.html is still a password, and a private key
