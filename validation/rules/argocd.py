@@ -163,12 +163,14 @@ def check_repo_url(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 def _meant(url: str, counts: Counter[str], local: set[str]) -> str | None:
     """The repository `url` was likely meant to be: a near-miss of it (the same repository name under another
-    owner, or a few characters off) that more sources use, or as many and is this repository (on a full tie, the
-    first in order). Another repository altogether (Argo CD's own install, an app's repository) is on purpose."""
+    owner, or a few characters off) that is this repository, or that more sources use (on a full tie, the first in
+    order). A source naming this repository syncs its own code, however few do: in a fork
+    (dkarpele/image-updater-examples) the upstream's URL left in most Applications is the stray one. Another
+    repository altogether (Argo CD's own install, an app's repository) is on purpose."""
     import difflib
 
-    def weight(u: str) -> tuple[bool, int, bool]:  # a placeholder (your-org/...) is never the one meant
-        return not is_placeholder_url(u), counts[u], u in local
+    def weight(u: str) -> tuple[bool, bool, int]:  # a placeholder (your-org/...) is never the one meant
+        return not is_placeholder_url(u), u in local, counts[u]
 
     def near(u: str) -> bool:
         (owner, name), (my_owner, my_name) = (_split_repo(v) for v in (u, url))
@@ -183,7 +185,7 @@ def _meant(url: str, counts: Counter[str], local: set[str]) -> str | None:
         return difflib.SequenceMatcher(None, url, u).ratio() >= 0.85
 
     likelier = [u for u in counts if u != url and (weight(u) > weight(url) or weight(u) == weight(url) and u < url)]
-    candidates = sorted((u for u in likelier if near(u)), key=lambda u: (-counts[u], u not in local, u))
+    candidates = sorted((u for u in likelier if near(u)), key=lambda u: (u not in local, -counts[u], u))
     return candidates[0] if candidates else None
 
 
@@ -220,7 +222,9 @@ _rule("ARGOCD-REPO-URL-MISMATCH", "repo-url-mismatch", Severity.ERROR,
       "stray fork) or a URL a few characters off (a typo; under one owner, a name a letter or so off in six) syncs "
       "someone else's code. An Application of another "
       "repository altogether (Argo CD's own install, an app's repository, a sibling named after this one such as "
-      "its -secrets repository) is there on purpose. A placeholder owner (your-org/..., <org>/...) is never the "
+      "its -secrets repository) is there on purpose. Where this repository is known (repo-url, git's origin, the app "
+      "of apps), a source naming it is never the stray one, however few do: in a fork, the upstream's URL is. A "
+      "placeholder owner (your-org/..., <org>/...) is never the "
       "repository meant, however many Applications name it: those are reported as blanks to fill in.",
       "Use the repoURL the other Applications use.",
       """

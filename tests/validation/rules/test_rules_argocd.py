@@ -310,6 +310,22 @@ def test_repo_url_mismatch_names_the_likeliest_of_several(counts, local, meant):
     assert _meant("github.com/c/shop", Counter({**counts, "github.com/c/shop": 1}), local) == meant
 
 
+def test_repo_url_mismatch_never_calls_this_repository_a_fork():
+    from collections import Counter
+
+    from validation.rules.argocd import _meant
+
+    # dkarpele/image-updater-examples, checked with its origin: a fork whose Applications mostly name the upstream.
+    counts = Counter({"github.com/chengfang/image-updater-examples": 15,
+                      "github.com/dkarpele/image-updater-examples": 4})
+    local = {"github.com/dkarpele/image-updater-examples"}
+    assert _meant("github.com/dkarpele/image-updater-examples", counts, local) is None
+    assert _meant("github.com/chengfang/image-updater-examples", counts, local) == next(iter(local))
+    # Unknown which is this repository (a tarball, no remote): the most used is the one meant.
+    upstream = "github.com/chengfang/image-updater-examples"
+    assert _meant("github.com/dkarpele/image-updater-examples", counts, set()) == upstream
+
+
 def test_a_helm_charts_repository_is_neither_counted_nor_judged():
     from rules_helpers import context, rendered, run_rule
 
