@@ -625,10 +625,12 @@ KUSTOMIZE_API = "kustomize.config.k8s.io/"
 # file was meant as a manifest and fails the sync; otherwise it is "an unrelated YAML file which we will ignore".
 _MANIFEST_MARKERS = ("apiVersion:", "kind:", "metadata:")
 # API groups no API server serves: the configuration of tools that run beside a cluster (kind's, k3d's and eksctl's
-# cluster configs, skaffold's and ctlptl's) and of its own components (kubeadm, the kubelet, kube-proxy, the
-# scheduler, the API server's encryption and audit settings). A file of them is read by that tool, never applied.
+# cluster configs, skaffold's and ctlptl's, Google Cloud Deploy's pipelines and targets, which `gcloud deploy apply`
+# registers with Google Cloud) and of its own components (kubeadm, the kubelet, kube-proxy, the scheduler, the API
+# server's encryption and audit settings). A file of them is read by that tool, never applied.
 TOOL_CONFIG_GROUPS = frozenset({
-    "kind.x-k8s.io", "k3d.io", "eksctl.io", "skaffold", "ctlptl.dev", "kubeadm.k8s.io", "kubelet.config.k8s.io",
+    "kind.x-k8s.io", "k3d.io", "eksctl.io", "skaffold", "ctlptl.dev", "deploy.cloud.google.com", "kubeadm.k8s.io",
+    "kubelet.config.k8s.io",
     "kubeproxy.config.k8s.io", "kubescheduler.config.k8s.io", "apiserver.config.k8s.io", "audit.k8s.io",
 })
 
