@@ -549,9 +549,9 @@ def _submitted_workflows(rendered: list[RenderedTarget], notes: list[str]) -> No
     rules do not read (the Sensor's parameters rewrite it at trigger time): say so, rather than pass it over."""
     for rt in rendered:
         found = []
-        for m in rt.manifests:
-            spec = m.obj.get("spec")
-            if m.kind != "Sensor" or not m.api_version.startswith("argoproj.io/") or not isinstance(spec, dict):
+        for m in rt.manifests:  # every object of the run: the kind is asked first
+            if m.kind != "Sensor" or not m.api_version.startswith("argoproj.io/") \
+                    or not isinstance(spec := m.obj.get("spec"), dict):
                 continue
             triggers = spec.get("triggers")
             for i, trigger in enumerate(triggers if isinstance(triggers, list) else []):

@@ -136,8 +136,7 @@ _TRIGGER_BY_INDEX = re.compile(r"(\w+)\[(\d+)\]\.image\s*$")
 
 def triggered_containers(m: Manifest) -> set[tuple[str, str | int]]:
     """(containers key, name or index) of each container whose image an OpenShift image trigger sets."""
-    annotations = m.metadata.get("annotations")
-    raw = annotations.get(OPENSHIFT_TRIGGERS) if isinstance(annotations, dict) else None
+    raw = m.annotations.get(OPENSHIFT_TRIGGERS)
     try:
         triggers = json.loads(raw) if isinstance(raw, str) else []
     except ValueError:
