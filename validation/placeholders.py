@@ -13,3 +13,12 @@ _BLANK_PART = re.compile(r"(?i:\b(?:your|update|replace)[_-]|\bchange[_-]?me\b)|
 
 def is_placeholder(value: str) -> bool:
     return bool(_BLANK.match(value) or _BLANK_PART.search(value))
+
+
+# A <NAME> or ${NAME} anywhere in a path (registry/clusters/<CLUSTER_NAME>/components): a template's blank. Only the
+# bracketed forms: a folder named update-service or your-app is a real folder.
+_BLANK_IN_PATH = re.compile(r"<[^<>/\n]+>|\$\{[^{}/\n]+\}")
+
+
+def holds_blank(path: str) -> bool:
+    return bool(_BLANK_IN_PATH.search(path))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from validation.placeholders import is_placeholder
+from validation.placeholders import holds_blank, is_placeholder
 
 
 @pytest.mark.parametrize("value", [
@@ -25,3 +25,18 @@ def test_a_blank_to_fill_in_is_a_placeholder(value):
 ])
 def test_what_only_resembles_a_blank_is_not_a_placeholder(value):
     assert not is_placeholder(value)
+
+
+@pytest.mark.parametrize("path", [
+    "registry/clusters/<CLUSTER_NAME>/components/vault", "<APP>", "envs/${ENV}", "apps/<name>-web",
+])
+def test_a_path_with_a_bracketed_blank_holds_one(path):
+    assert holds_blank(path)
+
+
+@pytest.mark.parametrize("path", [
+    ".", "overlays/dev", "apps/update-service", "your-app/base", "a<b/c>d", "${a/b}", "<>", "$x/{y}",
+])
+def test_a_real_folders_name_holds_no_blank(path):
+    # Only <NAME> and ${NAME} within one folder's name: update-service and your-app are real folders.
+    assert not holds_blank(path)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from validation.model import JsonPath, Manifest, RenderedTarget, Severity
+from validation.placeholders import holds_blank
 from validation.rules import Check, Context, Problem, Rule, register
 from validation.rules.argo.spec_walk import as_dict, as_list
 from validation.targets import MOST_USED, is_placeholder_url, normalize_repo_url, this_repo
@@ -101,6 +102,8 @@ def check_source_path(m: Manifest, ctx: Context) -> Iterator[Problem]:
         if src.get("repoURL") and normalize_repo_url(str(src["repoURL"])) not in _this_repo(ctx):
             continue  # a path in another repository
         rel = str(src.get("path") or ".")
+        if holds_blank(rel):
+            continue  # a template's path, filled in where it is installed: nothing to look for yet
         p = (ctx.repo_root / rel).resolve()
         if not Path(rel).is_absolute() and ".." not in Path(rel).parts and (p.is_dir() or _nested_repo(ctx, m, rel)):
             continue
@@ -128,7 +131,8 @@ def _nested_repo(ctx: Context, app: Manifest, rel: str) -> bool:
 _rule("ARGOCD-SOURCE-PATH-MISSING", "source-path-missing", Severity.ERROR,
       "An Application's source path in this repository exists (whether it renders is RENDER-FAILED's job). A path "
       "of another repository (a multi-source Application's second repository) is not looked for here, nor is one "
-      "that is there from a folder above the Application's file (a repository copied into this one).",
+      "that is there from a folder above the Application's file (a repository copied into this one), nor one with a "
+      "blank to fill in (kubefirst's registry/clusters/<CLUSTER_NAME>/...: a template's path).",
       "Fix spec.source.path (it is relative to the repository root).",
       """
 spec:
