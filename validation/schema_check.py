@@ -184,7 +184,7 @@ class SchemaChecker:
                     MISSING,
                     (),
                     f"no schema for {api_version} {kind} (Kubernetes {self.catalog.k8s.label}, Argo Workflows, "
-                    "Argo CD, CRDs among the checked objects); list the kind in missing-schema-kinds or pass "
+                    "Argo CD, Argo Events, Argo Rollouts, CRDs among the checked objects); list the kind in missing-schema-kinds or pass "
                     "--ignore-missing-schemas if it is checked elsewhere",
                 )
             )

@@ -20,8 +20,9 @@ PROJECT = "argo-cd"
 
 
 class ArgoCDBundle(vendored.Bundle):
-    def __init__(self, object_meta: Callable[[], tuple[str, dict[str, Any]]]) -> None:
-        super().__init__(vendored.newest(PROJECT), object_meta)
+    def __init__(self, object_meta: Callable[[], tuple[str, dict[str, Any]]],
+                 release: vendored.Release | None = None) -> None:
+        super().__init__(release or vendored.newest(PROJECT), object_meta)
 
     def adjust_document(self, kind: str, schema: dict[str, Any]) -> dict[str, Any]:
         if kind == "AppProject":

@@ -29,6 +29,12 @@ def test_text_lists_group_version_kind_and_source(tmp_path: Path, capsys: pytest
                and "JSON schema" in row for row in lines)
     assert any(row.split()[:3] == ["argoproj.io/v1alpha1", "WorkflowEventBinding", "argo-workflows"] for row in lines)
     assert any(row.split()[:3] == ["argoproj.io/v1alpha1", "Application", "argo-cd"] and "CRD" in row for row in lines)
+    for kind in ("Sensor", "EventSource", "EventBus"):  # Argo Events' CRDs are schemaless: its JSON schema
+        assert any(row.split()[:3] == ["argoproj.io/v1alpha1", kind, "argo-events"] and "JSON schema" in row
+                   for row in lines), kind
+    for kind in ("Rollout", "AnalysisTemplate", "ClusterAnalysisTemplate", "AnalysisRun", "Experiment"):
+        assert any(row.split()[:3] == ["argoproj.io/v1alpha1", kind, "argo-rollouts"] and "CRD" in row
+                   for row in lines), kind
     assert any(row.split()[:2] == ["core/v1", "ConfigMap"] for row in lines)
 
 

@@ -193,3 +193,164 @@ def test_a_freshly_vendored_release_is_loadable_and_strict(upstream: Path, tmp_p
               "phase": "Succeeded", "progress": 1}
     assert checker.check(result) == []
     assert [i.message for i in checker.check({**result, "progress": [1]})] == ["progress: expected integer or string, got array"]
+
+
+# Argo Events: a published JSON schema beside CRDs that carry none (spec: x-kubernetes-preserve-unknown-fields).
+EVENTS_SCHEMA = {
+    "$schema": "http://json-schema.org/schema#",
+    "oneOf": [{"$ref": "#/definitions/io.argoproj.events.v1alpha1.Sensor"}],
+    "definitions": {
+        "io.argoproj.events.v1alpha1.Sensor": {
+            "type": "object",
+            "required": ["metadata", "spec"],
+            "properties": {
+                "apiVersion": {"type": "string", "const": "argoproj.io/v1alpha1"},
+                "kind": {"type": "string", "const": "Sensor"},
+                "metadata": {"$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},
+                "spec": {"$ref": "#/definitions/io.argoproj.events.v1alpha1.SensorSpec"},
+            },
+            "x-kubernetes-group-version-kind": [{"group": "argoproj.io", "kind": "Sensor", "version": "v1alpha1"}],
+        },
+        "io.argoproj.events.v1alpha1.SensorSpec": {
+            "description": "SensorSpec represents desired sensor state",
+            "type": "object",
+            "required": ["url"],  # a Go field without omitempty: generated as required, enforced by nothing
+            "properties": {"url": {"type": "string"}, "replicas": {"type": "integer", "format": "int32"}},
+        },
+        "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta": {"type": "object", "properties": {"name": {"type": "string"}}},
+    },
+}
+SCHEMALESS_CRD = """# This is an auto-generated file. DO NOT EDIT
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: sensors.argoproj.io
+spec:
+  group: argoproj.io
+  names:
+    kind: Sensor
+    plural: sensors
+  scope: Namespaced
+  versions:
+  - name: v1alpha1
+    schema:
+      openAPIV3Schema:
+        properties:
+          spec:
+            type: object
+            x-kubernetes-preserve-unknown-fields: true
+        type: object
+    served: true
+    storage: true
+"""
+ROLLOUT_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: rollouts.argoproj.io
+spec:
+  group: argoproj.io
+  names:
+    kind: Rollout
+    plural: rollouts
+  scope: Namespaced
+  versions:
+  - name: v1alpha1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          apiVersion: {type: string}
+          kind: {type: string}
+          metadata: {type: object}
+          spec:
+            type: object
+            properties:
+              replicas: {type: integer, format: int32, description: Number of desired pods}
+              strategy:
+                type: object
+                properties:
+                  canary:
+                    type: object
+                    properties:
+                      maxSurge:
+                        anyOf: [{type: integer}, {type: string}]
+                        x-kubernetes-int-or-string: true
+          status:
+            type: object
+  - name: v1alpha0
+    served: false
+    storage: false
+    schema:
+      openAPIV3Schema: {type: object}
+"""
+
+
+def _repo(tmp_path: Path, name: str, files: dict[str, str], tag: str) -> Path:
+    repo = tmp_path / name
+    for path, text in files.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text(text)
+    _git(tmp_path, "init", "-q", str(repo))
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "release")
+    _git(repo, "tag", tag)
+    return repo
+
+
+def test_argo_events_comes_from_its_json_schema_not_its_schemaless_crds(tmp_path: Path, capsys) -> None:
+    repo = _repo(tmp_path, "argo-events", {"api/jsonschema/schema.json": json.dumps(EVENTS_SCHEMA),
+                                           "manifests/base/crds/argoproj.io_sensors.yaml": SCHEMALESS_CRD,
+                                           "LICENSE": "Apache License\n"}, "v1.9.0")
+    out = tmp_path / "vendor"
+    assert regenerate.main(["argo-events", str(repo), "--tag", "v1.9.0", "--out", str(out)]) == 0
+    payload = json.loads(gzip.decompress((out / "argo-events" / "v1.9.0.json.gz").read_bytes()))
+    assert payload["source"]["repository"] == "https://github.com/argoproj/argo-events"
+    assert payload["source"]["files"] == {"LICENSE": _git(repo, "rev-parse", "v1.9.0:LICENSE"),
+                                          "api/jsonschema/schema.json":
+                                              _git(repo, "rev-parse", "v1.9.0:api/jsonschema/schema.json")}
+    assert payload["kinds"] == [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Sensor",
+                                 "definition": "io.argoproj.events.v1alpha1.Sensor"}]
+    # documentation dropped, nothing else: the generated `required` stays in the data and is loosened on load
+    assert payload["definitions"]["io.argoproj.events.v1alpha1.SensorSpec"] == {
+        "type": "object", "required": ["url"],
+        "properties": {"url": {"type": "string"}, "replicas": {"type": "integer", "format": "int32"}}}
+    assert (out / "argo-events" / "LICENSE").read_text() == "Apache License\n"
+    capsys.readouterr()
+    assert regenerate.main(["argo-events", str(repo), "--check", "--out", str(out)]) == 0
+    assert "argo-events v1.9.0" in capsys.readouterr().out
+
+    release = vendored.Release.from_file(out / "argo-events" / "v1.9.0.json.gz")
+    checker = SchemaChecker(catalog=Catalog(vendored_releases={"argo-events": release}))
+    sensor = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Sensor", "metadata": {"name": "s"}, "spec": {"replicas": 1}}
+    assert checker.check(sensor) == []
+    assert [i.message for i in checker.check({**sensor, "spec": {"replica": 1}})] == [
+        "spec.replica: unknown field (did you mean replicas?)"]
+
+
+def test_argo_rollouts_comes_from_its_crds(tmp_path: Path, capsys) -> None:
+    repo = _repo(tmp_path, "argo-rollouts", {"manifests/crds/rollout-crd.yaml": ROLLOUT_CRD,
+                                             "manifests/crds/kustomization.yaml": "resources: [rollout-crd.yaml]\n",
+                                             "LICENSE": "Apache License\n"}, "v1.9.1")
+    out = tmp_path / "vendor"
+    assert regenerate.main(["argo-rollouts", str(repo), "--tag", "v1.9.1", "--out", str(out)]) == 0
+    payload = json.loads(gzip.decompress((out / "argo-rollouts" / "v1.9.1.json.gz").read_bytes()))
+    assert set(payload["source"]["files"]) == {"LICENSE", "manifests/crds/rollout-crd.yaml"}
+    assert [(k["apiVersion"], k["kind"]) for k in payload["kinds"]] == [("argoproj.io/v1alpha1", "Rollout")]  # served only
+    assert "description" not in json.dumps(payload["kinds"])
+    assert payload["definitions"] == {}
+    capsys.readouterr()
+    assert regenerate.main(["argo-rollouts", str(repo), "--check", "--out", str(out)]) == 0
+    assert "identical" in capsys.readouterr().out
+
+    release = vendored.Release.from_file(out / "argo-rollouts" / "v1.9.1.json.gz")
+    checker = SchemaChecker(catalog=Catalog(vendored_releases={"argo-rollouts": release}))
+    rollout = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": "r"},
+               "spec": {"replicas": 2, "strategy": {"canary": {"maxSurge": "25%"}}}}
+    assert checker.check(rollout) == []
+    rollout["spec"]["strategy"]["canary"]["maxSurge"] = 1
+    assert checker.check(rollout) == []
+    rollout["spec"]["strategy"]["canary"]["maxSurgee"] = 1
+    assert [i.message for i in checker.check(rollout)] == [
+        "spec.strategy.canary.maxSurgee: unknown field (did you mean maxSurge?)"]

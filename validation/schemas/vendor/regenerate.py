@@ -1,7 +1,9 @@
-"""Regenerate the vendored Argo Workflows / Argo CD schemas from the project's own repository at a release tag.
+"""Regenerate the vendored schemas of an Argo project from its own repository at a release tag.
 
     python -m validation.schemas.vendor.regenerate argo-workflows GIT_DIR --tag v4.1.2 [--verify-examples]
     python -m validation.schemas.vendor.regenerate argo-cd GIT_DIR --tag v3.5.1
+    python -m validation.schemas.vendor.regenerate argo-events GIT_DIR --tag v1.9.11 [--verify-examples]
+    python -m validation.schemas.vendor.regenerate argo-rollouts GIT_DIR --tag v1.9.1 [--verify-examples]
     python -m validation.schemas.vendor.regenerate argo-workflows GIT_DIR --check   # every vendored tag, byte for byte
 
 GIT_DIR is a bare git directory (what the `fetch` tool or `git clone --bare` gives) or a checkout; files are read
@@ -13,9 +15,13 @@ What is taken, and nothing else:
   (WorkflowTaskSet, WorkflowTaskResult, WorkflowArtifactGCTask), the openAPIV3Schema of the full CRDs under
   `manifests/base/crds/full/`.
 - argo-cd: the openAPIV3Schema of every CRD under `manifests/crds/` (Application, ApplicationSet, AppProject).
+- argo-events: `api/jsonschema/schema.json` (Sensor, EventSource, EventBus), reduced the same way; its CRDs under
+  `manifests/base/crds/` carry no schema (`x-kubernetes-preserve-unknown-fields` on spec), so none is taken.
+- argo-rollouts: the openAPIV3Schema of every CRD under `manifests/crds/` (Rollout, AnalysisTemplate,
+  ClusterAnalysisTemplate, AnalysisRun, Experiment).
 Documentation (description, title, examples) and strategic-merge hints are dropped; nothing else is changed. The
 project's own adjustments (strict objects, IntOrString ...) are applied when the schemas are loaded, in
-validation/schemas/argo.py and crd.py, so a reviewer can diff the vendored data against upstream.
+validation/schemas/argo.py, argocd.py, argo_events.py, argo_rollouts.py and strict.py, so a reviewer can diff the vendored data against upstream.
 
 Output, beside this file: `<project>/<tag>.json.gz` (the payload: deterministic JSON, gzip with mtime 0),
 `<project>/<tag>.source.json` (repository, tag, commit, the blob of every file read, the payload's sha256) and
@@ -63,6 +69,11 @@ PROJECTS = {
     "argo-workflows": Project("argo-workflows", "https://github.com/argoproj/argo-workflows", "Apache-2.0",
                               "api/jsonschema/schema.json", "manifests/base/crds/full"),
     "argo-cd": Project("argo-cd", "https://github.com/argoproj/argo-cd", "Apache-2.0", None, "manifests/crds"),
+    # Argo Events' CRDs are schemaless (spec: x-kubernetes-preserve-unknown-fields): its JSON schema is the schema
+    "argo-events": Project("argo-events", "https://github.com/argoproj/argo-events", "Apache-2.0",
+                           "api/jsonschema/schema.json", "manifests/base/crds"),
+    "argo-rollouts": Project("argo-rollouts", "https://github.com/argoproj/argo-rollouts", "Apache-2.0", None,
+                             "manifests/crds"),
 }
 
 
@@ -237,15 +248,21 @@ def check(project: Project, git_dir: Path, out_dir: Path, tags: list[str], say: 
     return ok
 
 
-def verify_examples(git_dir: Path, tag: str, out_dir: Path, say: Callable[[str], None]) -> int:
-    """Schema-check every YAML document under examples/ at the tag with the freshly vendored release."""
+def verify_examples(project: Project, git_dir: Path, tag: str, out_dir: Path, say: Callable[[str], None]) -> int:
+    """Schema-check every YAML document under examples/ at the tag with the freshly vendored release (Kubernetes
+    kinds included: a finding on one is as much a bug of the schemas as one on the project's own kinds)."""
     from validation.schema_check import SchemaChecker
     from validation.schemas import Catalog, vendored
 
     source = GitTree(git_dir, tag)
-    release = vendored.Release.from_file(payload_path(out_dir, "argo-workflows", tag))
-    checker = SchemaChecker(catalog=Catalog(argo_release=release))
+    release = vendored.Release.from_file(payload_path(out_dir, project.name, tag))
+    if project.name == "argo-workflows":
+        catalog = Catalog(argo_release=release)
+    else:
+        catalog = Catalog(vendored_releases={project.name: release})
+    checker = SchemaChecker(catalog=catalog)
     findings = documents = 0
+    unchecked: dict[str, int] = {}  # other projects' kinds (Istio, Ambassador ...) that have no schema here
     for path in source.files("examples", recursive=True):
         if not path.endswith((".yaml", ".yml")):
             continue
@@ -255,13 +272,19 @@ def verify_examples(git_dir: Path, tag: str, out_dir: Path, say: Callable[[str],
             say(f"{path}: not YAML ({exc.__class__.__name__})")
             continue
         for doc in docs:
-            if not isinstance(doc, dict):
+            if not isinstance(doc, dict) or "kind" not in doc:
+                continue  # a Helm chart's Chart.yaml or values.yaml: not an object
+            if not catalog.has(str(doc.get("apiVersion")), str(doc["kind"])):
+                key = f"{doc.get('apiVersion')} {doc['kind']}"
+                unchecked[key] = unchecked.get(key, 0) + 1
                 continue
             documents += 1
             for issue in checker.check(doc):
                 findings += 1
                 say(f"{path}: {doc.get('kind')} {issue.rule_id} {issue.message}")
-    say(f"examples/ at {tag}: {documents} documents, {findings} schema findings")
+    if unchecked:
+        say(f"no schema here for {sum(unchecked.values())} documents: " + ", ".join(sorted(unchecked)))
+    say(f"examples/ at {tag}: {documents} documents checked, {findings} schema findings")
     return findings
 
 
@@ -274,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="rebuild the vendored tags (or --tag ones) and compare, writing nothing")
     parser.add_argument("--verify-examples", action="store_true",
-                        help="argo-workflows: schema-check examples/ at each tag with the vendored schema")
+                        help="schema-check the project's examples/ at each tag with the vendored schemas")
     parser.add_argument("--out", type=Path, default=VENDOR_DIR, help="vendor directory (default: next to this file)")
     args = parser.parse_args(argv)
     project = PROJECTS[args.project]
@@ -294,8 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         for tag in args.tag:
             target = vendor(project, GitTree(git_dir, tag), args.out)
             print(f"wrote {target} ({target.stat().st_size} bytes)")
-        if args.verify_examples and project.name == "argo-workflows":
-            return 1 if sum(verify_examples(git_dir, tag, args.out, print) for tag in args.tag) else 0
+        if args.verify_examples:
+            return 1 if sum(verify_examples(project, git_dir, tag, args.out, print) for tag in args.tag) else 0
     except (SourceError, OSError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
