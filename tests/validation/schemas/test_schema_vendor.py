@@ -354,3 +354,25 @@ def test_argo_rollouts_comes_from_its_crds(tmp_path: Path, capsys) -> None:
     rollout["spec"]["strategy"]["canary"]["maxSurgee"] = 1
     assert [i.message for i in checker.check(rollout)] == [
         "spec.strategy.canary.maxSurgee: unknown field (did you mean maxSurge?)"]
+
+
+def test_verify_examples_reports_each_finding_and_counts_other_projects_kinds_apart(tmp_path: Path, capsys) -> None:
+    good = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec: {replicas: 1}\n"
+    repo = _repo(tmp_path, "argo-rollouts", {
+        "manifests/crds/rollout-crd.yaml": ROLLOUT_CRD, "LICENSE": "Apache License\n",
+        "examples/good.yaml": good + "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n",
+        "examples/typo.yml": good.replace("replicas", "replica"),
+        "examples/istio/vs.yaml": "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\n",
+        "examples/chart/Chart.yaml": "apiVersion: v2\nname: demo\n",
+        "examples/chart/templates/r.yaml": "metadata:\n  name: {{ .Release.Name }}\n",
+        "examples/README.md": "kind: Rollout\n",
+    }, "v1.9.1")
+    out = tmp_path / "vendor"
+    assert regenerate.main(["argo-rollouts", str(repo), "--tag", "v1.9.1", "--out", str(out), "--verify-examples"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:] == [
+        "examples/chart/templates/r.yaml: not YAML (ConstructorError)",
+        "examples/typo.yml: Rollout SCHEMA-UNKNOWN-FIELD spec.replica: unknown field (did you mean replicas?)",
+        "no schema here for 1 documents: networking.istio.io/v1 VirtualService",
+        "examples/ at v1.9.1: 3 documents checked, 1 schema findings",
+    ]
