@@ -86,8 +86,16 @@ def document(top: dict[str, Any], api_version: str, kind: str, defs: dict[str, A
 def crd_document(openapi: dict[str, Any], api_version: str, kind: str,
                  object_meta: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     """A CRD-derived kind: its strict openAPIV3Schema, with metadata checked as the API server does: as ObjectMeta
-    (`object_meta` is that definition's name and the $defs it needs, from the Kubernetes schemas)."""
+    (`object_meta` is that definition's name and the $defs it needs, from the Kubernetes schemas), under the
+    restrictions on name and generateName, the only ones a CRD may put on metadata (Crossplane caps names)."""
     top = from_crd(openapi)  # a copy: rewrite() builds new schema objects
     meta_name, defs = object_meta
-    top.setdefault("properties", {})["metadata"] = {"$ref": f"#/$defs/{meta_name}"}
+    props = top.setdefault("properties", {})
+    declared = props.get("metadata", {}).get("properties") if isinstance(props.get("metadata"), dict) else None
+    meta: dict[str, Any] = {"$ref": f"#/$defs/{meta_name}"}
+    if isinstance(declared, dict):
+        restricted = {k: declared[k] for k in ("name", "generateName") if isinstance(declared.get(k), dict)}
+        if restricted:
+            meta["properties"] = restricted
+    props["metadata"] = meta
     return document(top, api_version, kind, dict(defs))

@@ -79,3 +79,14 @@ def test_a_crd_whose_schema_is_unusable_leaves_the_kind_without_one(schema: str,
                      "app/rollout.yaml": ROLLOUT.replace("%s", "2") + "  extra: {spec: x}\n"})
     rules = [r for r, f, _, _ in _findings(tmp_path, run_cli, ".") if f == "app/rollout.yaml"]
     assert rules == ["SCHEMA-MISSING"]
+
+
+def test_a_crds_restriction_on_metadata_name_is_checked_with_object_meta(tmp_path: Path, run_cli) -> None:
+    crd = CRD.replace("metadata: {type: object}", "metadata: {type: object, properties: {name: {type: string, "
+                      "maxLength: 5}}}")
+    write(tmp_path, {"pyproject.toml": "", "controller/install.yaml": crd, "app/rollout.yaml": ROLLOUT % "2",
+                     "app/long.yaml": (ROLLOUT % "2").replace("name: web", "name: web-rollout, labels: {a: 1}")})
+    found = [(r, f, m) for r, f, _, m in _findings(tmp_path, run_cli, ".")]
+    assert sorted(found) == [
+        ("SCHEMA-INVALID", "app/long.yaml", "metadata.name: must be at most 5 character(s) long"),
+        ("SCHEMA-TYPE", "app/long.yaml", "metadata.labels.a: expected string, got integer")]
