@@ -41,6 +41,8 @@ TASKS_PER_WORKER = 4
 _UNCUTTABLE = (b"\r", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"\n%")
 _BLOCK = 1024 * 1024
 _SUPPRESS = SUPPRESS_PREFIX.lower()
+# Kinds that define other kinds (a CRD; a Crossplane XRD, whose composites and claims the engine checks too)
+_DEFINES_KINDS = frozenset({"CustomResourceDefinition", "CompositeResourceDefinition"})
 
 
 class FileJob(NamedTuple):  # a tuple: 50,000 of them are held and sent to workers
@@ -281,9 +283,9 @@ def _document_hook(job: FileJob, first_line: int) -> Callable[[Document, yaml.No
             mark = walk(node, issue.path, data)[0]  # as the source map walks it, the object in hand
             found.append((issue, mark.line + first_line, mark.column + 1))
         doc.found = found
-        # A CRD, and an object of a kind that has no schema here, stay whole: a CRD among the objects read may define
-        # that kind, and the engine's schema stage then checks the object against it.
-        if not keep and data.get("kind") != "CustomResourceDefinition" \
+        # A CRD or a Crossplane XRD, and an object of a kind that has no schema here, stay whole: a CRD or XRD among
+        # the objects read may define that kind, and the engine's schema stage then checks the object against it.
+        if not keep and data.get("kind") not in _DEFINES_KINDS \
                 and not any(issue.rule_id == "SCHEMA-MISSING" for issue, _, _ in found):
             doc.data = skeleton(data)
 

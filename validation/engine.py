@@ -833,6 +833,11 @@ def _schema_stage(config: Config, rendered: list[RenderedTarget], result: RunRes
     from validation.schema_check import defined_kinds
 
     crd_kinds = set(checker.add_crds(defined_kinds(m.obj for m, _ in objects if m.kind == "CustomResourceDefinition")))
+    xrds = [m.obj for m, _ in objects if m.kind == "CompositeResourceDefinition"]
+    if xrds:  # Crossplane's composites and claims, checked against the CRDs it generates (imported only then)
+        from validation.schemas.crossplane import generated_crds
+
+        crd_kinds |= set(checker.add_generated_crds(generated_crds(xrds)))
     for n, (m, rt) in enumerate(objects, start=1):
         pre = found.get(id(m.obj))
         if pre is None or (crd_kinds and (m.api_version, m.kind) in crd_kinds):

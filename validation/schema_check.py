@@ -20,6 +20,7 @@ from validation.schemas import Catalog, argo, kubernetes, strict, vendored
 
 if TYPE_CHECKING:
     from validation.config import Config
+    from validation.schemas.crossplane import GeneratedCRD
 
 UNKNOWN_FIELD = "SCHEMA-UNKNOWN-FIELD"
 REQUIRED = "SCHEMA-REQUIRED"
@@ -94,6 +95,7 @@ class SchemaChecker:
         self._other_schemas: dict[tuple[str, str, str], dict[str, Any] | None] = {}
         self._other_bundles: dict[str, argo.ArgoBundle] = {}
         self._crds: dict[tuple[str, str], Any] = {}
+        self._hints: dict[tuple[str, str], dict[str, str]] = {}  # a generated kind's spec.<field> -> unknown-field hint
         self._lock = threading.Lock()
 
     def has_schema(self, api_version: str, kind: str) -> bool:
@@ -109,6 +111,27 @@ class SchemaChecker:
                     self._crds[key] = openapi
                     self._compiled.pop(key, None)  # a "no schema" remembered before
                     added.append(key)
+        return added
+
+    def add_generated_crds(self, crds: Iterable["GeneratedCRD"]) -> list[tuple[str, str]]:
+        """Kinds whose CRD a controller generates (Crossplane's composites and claims, validation/schemas/
+        crossplane.py), checked as in-tree CRDs are, at the versions they serve. Such a CRD is made with all its
+        versions or not at all, so a version whose schema does not compile leaves every version without one.
+        Returns the kinds added."""
+        added = []
+        for crd in crds:
+            compiled = [(v, self._from_crd(v.api_version, crd.kind, v.openapi)) for v in crd.versions]
+            if any(c is None for _, c in compiled):
+                continue
+            with self._lock:
+                for v, c in compiled:
+                    key = (v.api_version, crd.kind)
+                    if v.served and key not in self._crds and not self.catalog.has(*key):
+                        self._crds[key] = v.openapi
+                        self._compiled[key] = c
+                        if crd.hints:
+                            self._hints[key] = crd.hints
+                        added.append(key)
         return added
 
     def _validator(self, api_version: str, kind: str) -> _Compiled | None:
@@ -184,8 +207,8 @@ class SchemaChecker:
                     MISSING,
                     (),
                     f"no schema for {api_version} {kind} (Kubernetes {self.catalog.k8s.label}, Argo Workflows, "
-                    "Argo CD, Argo Events, Argo Rollouts, CRDs among the checked objects); list the kind in missing-schema-kinds or pass "
-                    "--ignore-missing-schemas if it is checked elsewhere",
+                    "Argo CD, Argo Events, Argo Rollouts, CRDs and Crossplane XRDs among the checked objects); list "
+                    "the kind in missing-schema-kinds or pass --ignore-missing-schemas if it is checked elsewhere",
                 )
             )
             return issues
@@ -198,6 +221,9 @@ class SchemaChecker:
         if api_version.startswith(argo.API_VERSION.split("/")[0] + "/") and any(
                 i.rule_id == UNKNOWN_FIELD for i in found):
             found = [self._other_release(api_version, kind, i) if i.rule_id == UNKNOWN_FIELD else i for i in found]
+        hints = self._hints.get((api_version, kind))
+        if hints:
+            found = [_hinted(i, hints) for i in found]
         issues.extend(found)
         return issues
 
@@ -232,6 +258,14 @@ class SchemaChecker:
                     bundle = self._other_bundles[release.line] = argo.ArgoBundle(release, self.catalog._object_meta)
                 self._other_schemas[key] = bundle.schema(api_version, kind) if bundle.has(api_version, kind) else None
             return self._other_schemas[key]
+
+
+def _hinted(issue: SchemaIssue, hints: dict[str, str]) -> SchemaIssue:
+    """An unknown spec.<field> that the hints name says why (another generation of the controller has it)."""
+    path = issue.path
+    if issue.rule_id != UNKNOWN_FIELD or len(path) != 2 or path[0] != "spec" or path[1] not in hints:
+        return issue
+    return SchemaIssue(issue.rule_id, path, f"{issue.message} ({hints[str(path[1])]})", issue.severity)
 
 
 CRD_API_VERSIONS = ("apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1")
