@@ -84,8 +84,8 @@ MISSING = _schema_rule(
     "missing-schema",
     Severity.ERROR,
     "No schema is known for the object's apiVersion/kind, so it cannot be checked (a typo in kind or apiVersion, "
-    "or a custom resource the project has no schema for and whose CustomResourceDefinition is not among the "
-    "checked objects).",
+    "or a custom resource the project has no schema for and whose CustomResourceDefinition, or Crossplane "
+    "CompositeResourceDefinition serving its version, is not among the checked objects).",
     "Fix the apiVersion/kind, or list the kind in [tool.validation] missing-schema-kinds, or pass "
     "--ignore-missing-schemas.",
     "apiVersion: apps/v1\nkind: Deployment\n",
