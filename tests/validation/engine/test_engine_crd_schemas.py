@@ -1,6 +1,7 @@
 """A kind that no bundled schema knows, defined by a CustomResourceDefinition among the checked objects, is checked
 against that CRD's openAPIV3Schema (codefresh-contrib/gitops-certification-examples: Argo Rollouts' install.yaml
-beside the Rollouts it defines), not reported as having no schema."""
+beside the Rollouts it defines), not reported as having no schema. The CRD here is of a kind nothing bundled knows:
+Argo Rollouts' own kinds are vendored now."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from .helpers import write
 
 CRD = """apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
-metadata: {name: rollouts.argoproj.io}
+metadata: {name: canaries.example.com}
 spec:
-  group: argoproj.io
-  names: {kind: Rollout, plural: rollouts}
+  group: example.com
+  names: {kind: Canary, plural: canaries}
   scope: Namespaced
   versions:
     - name: v1alpha1
@@ -39,8 +40,8 @@ spec:
                   type: object
                   x-kubernetes-preserve-unknown-fields: true
 """
-ROLLOUT = """apiVersion: argoproj.io/v1alpha1
-kind: Rollout
+ROLLOUT = """apiVersion: example.com/v1alpha1
+kind: Canary
 metadata: {name: web}
 spec:
   replicas: %s
