@@ -201,6 +201,8 @@ CREDENTIAL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b")),
     ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b")),
     ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b")),
+    # Whoever has the URL posts to the channel. Slack's documented example ends in X...X.
+    ("a Slack webhook URL", re.compile(r"\bhooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/(?!X+\b)[A-Za-z0-9]{16,}")),
 ]
 _AWS_SECRET_VALUE = re.compile(r"^[A-Za-z0-9/+=]{40}$")
 # A setting holds a credential when its name ends in a credential word, whatever the separator or case
@@ -245,9 +247,16 @@ def plainly_not_a_credential(key: str) -> bool:
         and not (words[-1] == "id" and "key" in words)  # AWS_ACCESS_KEY_ID names half a key pair
 
 
+# tlsSecret, existingSecret, TLS_SECRET: the name of a Secret that holds it (TLS material inline is a PEM block, which
+# the pattern scan finds), as Helm charts' values name them.
+_NAMED_SECRETS = {"tls", "existing"}
+
+
 def secret_looking_name(name: str) -> bool:
     words = [w.lower() for w in _WORDS.findall(name)]
     if not words:
+        return False
+    if len(words) > 1 and words[-1] == "secret" and words[-2] in _NAMED_SECRETS:
         return False
     return words[-1] in _SECRET_LAST_WORDS or (words[-1] == "key" and len(words) > 1 and words[-2] in _KEY_KINDS)
 
@@ -327,6 +336,42 @@ def _source_lines(path: str, mtime: float) -> list[tuple[int, str, str]]:
     return out
 
 
+# A Secret's key that names a YAML or JSON file (values.yaml, hardened.yaml) holds settings, judged by what is in them.
+_SETTINGS_FILE_WORDS = {"yaml", "yml", "json"}
+
+
+def _settings_file_credential(key: str, text: str, secret_names: set[str]) -> str | None:
+    """For a Secret's YAML or JSON file of settings: the first setting in it with a literal credential (a Helm chart's
+    harborAdminPassword), or "" when it holds none. None when the key names no such file or the text is not one
+    (a credentials.json, a value that does not parse, a plain string): the whole value is then the credential."""
+    words = [w.lower() for w in _WORDS.findall(key)]
+    if len(words) < 2 or words[-1] not in _SETTINGS_FILE_WORDS or secret_looking_name(".".join(words[:-1])):
+        return None
+    try:
+        docs = [d for d in yaml.safe_load_all(text) if d is not None]  # comments only, or `---` and `...`: empty
+    except yaml.YAMLError:
+        return None
+    if not all(isinstance(d, (dict, list)) for d in docs):
+        return None
+    for name, value in _settings(docs):
+        if _literal_secret(name, value, secret_names):
+            return name
+    return ""
+
+
+def _settings(node: Any) -> Iterator[tuple[str, Any]]:
+    """(key, value) of every scalar setting in a parsed file, at any depth."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(v, (dict, list)):
+                yield from _settings(v)
+            else:
+                yield str(k), v
+    elif isinstance(node, list):
+        for v in node:
+            yield from _settings(v)
+
+
 def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
     found_in_object = False
     found_at: set[JsonPath] = set()
@@ -363,7 +408,11 @@ def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
                     if (key, str(k)) in found_at or str(k) in settings:
                         continue  # said above, with what it holds; or a setting of Argo CD's, not a credential
                     if text.strip() and not is_placeholder(text) and not plainly_not_a_credential(str(k)):
-                        yield Problem(m, f"Secret holds inline {key} {k!r}; keep Secrets out of the repository "
+                        inside = _settings_file_credential(str(k), text, secret_names)
+                        if inside == "":
+                            continue  # a file of settings (Helm values for Flux's valuesFrom) that holds none
+                        whose = f", whose {inside!r} has a literal value" if inside else ""
+                        yield Problem(m, f"Secret holds inline {key} {k!r}{whose}; keep Secrets out of the repository "
                                          "(create them in the cluster, or use a sealed/external secret)", (key, str(k)))
     # Comments and other text in the source file that did not survive rendering.
     if m.source and not found_in_object and _first_of_source(ctx, m):
@@ -379,12 +428,13 @@ def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
 
 _rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
       "No credentials in any rendered object or its source file: AWS access key ids and secret keys, private keys, "
-      "GitHub/GitLab/Slack tokens, literal values under names that end in a credential word (password, secret, "
+      "GitHub/GitLab/Slack tokens, Slack webhook URLs, literal values under names that end in a credential word (password, secret, "
       "token, api-key, access-key...) in container env, Argo parameters (arguments, inputs and their defaults) and "
       "ConfigMap data, and Secrets with inline data (but not their keys that name a place, a user, a database or a "
       "public certificate or a web page, or a time: a bucket, an endpoint, POSTGRES_DB, ca.crt, OpenShift's "
       "login.html, admin.passwordMtime; nor "
-      "the settings of Argo CD's repository and cluster Secrets: type, project, server). Blanks to fill in (<password>, ${TOKEN}, YOUR_..., UPDATE_..., "
+      "the settings of Argo CD's repository and cluster Secrets: type, project, server). A Secret's YAML or JSON "
+      "file of settings (Helm values.yaml for Flux's valuesFrom) is judged by the settings in it. Blanks to fill in (<password>, ${TOKEN}, YOUR_..., UPDATE_..., "
       "changeme, redacted xxxxxx) are not credentials. Argo expressions, empty values, plain numbers, switches "
       "(MYSQL_RANDOM_ROOT_PASSWORD: \"yes\") and secretKeyRef references are fine, and so is an Argo parameter "
       "whose every use, followed through the steps that pass it on, names a Secret or a key in one "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from rules_helpers import context, rendered, run_rule
 
@@ -34,6 +36,7 @@ spec:
     ("token ghp_" + "a" * 36, "a GitHub token"),
     ("glpat-" + "x" * 20, "a GitLab token"),
     ("xoxb-1234567890-abcdef", "a Slack token"),
+    ("slack_api_url: https://hooks.slack.com/services/T0A1B2C3D/B4E5F6G7H/" + "aB3" * 8, "a Slack webhook URL"),
 ])
 def test_credentials_are_recognised(text, kind):
     assert credential_kind(text) == kind
@@ -41,7 +44,8 @@ def test_credentials_are_recognised(text, kind):
 
 @pytest.mark.parametrize("text", ["AKIA is a prefix", "mlops-data-bucket-1754148674-amaslovs",
                                   "-----BEGIN CERTIFICATE-----", "ghp_short", "aws_secret_access_key: {{secret}}",
-                                  "sha256:" + "a" * 64])
+                                  "sha256:" + "a" * 64, "https://hooks.slack.com/services/T00000000/B00000000/" + "X" * 24,
+                                  "https://hooks.slack.com/services/T.../B.../..."])
 def test_ordinary_text_is_not_a_credential(text):
     assert credential_kind(text) is None
 
@@ -136,6 +140,9 @@ spec:
     ("HF_TOKEN", "12345678", False),  # all digits: a count or a limit, never flagged by name alone
     ("DJANGO_SECRET_KEY", "abc123abc123", True),
     ("clientSecret", "abc123abc123", True),
+    ("TLS_SECRET", "web-tls", False),  # a Secret's name, as Helm charts' tlsSecret and existingSecret are
+    ("existingSecret", "db-auth", False),
+    ("tlsSecretKey", "abc123abc123", True),
 ])
 def test_literal_values_in_secret_looking_env_vars(name, value, fires):
     hits = run_rule("ENV-CREDENTIALS", context(rendered(ENV_WT % (name, value), "dev")))
@@ -461,6 +468,29 @@ def test_a_web_page_in_a_secret_is_not_a_credential_but_a_key_in_it_is_found():
     assert creds(secret(data)) == [
         ("stringData.page.html", "a private key in a rendered value"),
         ("stringData.password.html", f"Secret holds inline stringData 'password.html'; {INLINE}"),
+    ]
+
+
+def test_a_settings_file_in_a_secret_is_judged_by_what_it_holds():
+    # openCenter-gitops-base hands Flux's HelmReleases their values from Secrets a secretGenerator makes of
+    # values.yaml files: reported as a whole, as if each were a password (also one of comments only, or of several
+    # documents). Only a file that holds a literal
+    # credential is (Harbor's chart defaults harborAdminPassword); a file whose name is a credential's, a value that
+    # is no file of settings, and a Slack webhook in an Alertmanager config still are.
+    hook = "https://hooks.slack.com/services/T0A1B2C3D/B4E5F6G7H/" + "aB3" * 8
+    files = {"values.yaml": "installCRDs: true\nsecretName: tls\nauth: {existingSecret: s, password: ''}\n"
+                            "ingress: {tlsSecret: longhorn.local-tls}",
+             "many.yaml": "---\na: 1\n---\nb: [2]\n...\n", "notes.yaml": "# all commented out\n# x: 1\n",
+             "hardened.yaml": "core: {replicas: 2}\nharborAdminPassword: Harbor12345",
+             "override.yml": "[{token: '{{x}}'}]", "credentials.json": '{"type": "service_account"}',
+             "plain.yaml": "hunter2", "alertmanager.yaml": f"global: {{slack_api_url: '{hook}'}}"}
+    data = json.dumps(files)
+    assert creds(secret(data)) == [
+        ("stringData.alertmanager.yaml", "a Slack webhook URL in a rendered value"),
+        ("stringData.hardened.yaml",
+         f"Secret holds inline stringData 'hardened.yaml', whose 'harborAdminPassword' has a literal value; {INLINE}"),
+        ("stringData.credentials.json", f"Secret holds inline stringData 'credentials.json'; {INLINE}"),
+        ("stringData.plain.yaml", f"Secret holds inline stringData 'plain.yaml'; {INLINE}"),
     ]
 
 
