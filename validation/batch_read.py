@@ -15,9 +15,10 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from validation import pool
+from validation.records import record
 from validation.rules.base import SUPPRESS_PREFIX
 from validation.source_lint import MAX_FILE_BYTES, Document, LintIssue, LoadedFile, decode, load_file, load_text
 
@@ -45,20 +46,23 @@ _SUPPRESS = SUPPRESS_PREFIX.lower()
 _DEFINES_KINDS = frozenset({"CustomResourceDefinition", "CompositeResourceDefinition"})
 
 
-class FileJob(NamedTuple):  # a tuple: 50,000 of them are held and sent to workers
+@record
+class FileJob:  # a tuple: 50,000 of them are held and sent to workers
     path: Path
     display: str  # the name findings use
     check: bool  # its objects are schema-checked as they are read (a file of a plain target)
 
 
-class Settings(NamedTuple):
+@record
+class Settings:
     """What a bulk read does with each document besides reading it."""
 
     checker: SchemaChecker | None  # None: nothing is checked while reading
     keep_objects: bool = True  # False: keep only a skeleton of each object once it is checked
 
 
-class _Piece(NamedTuple):
+@record
+class _Piece:
     """A run of whole documents cut from a big file, read by one worker."""
 
     job: FileJob

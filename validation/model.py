@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
+
+from validation.records import record
 
 
 class Severity(enum.IntEnum):
@@ -23,7 +25,8 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-class Target(NamedTuple):
+@record
+class Target:
     """One thing that gets rendered: an overlay, an Argo CD Application's source, or a path given on the command line."""
 
     name: str  # "dev", "app/ml-pipeline-dev", or the path as given
@@ -56,7 +59,8 @@ class Target(NamedTuple):
                 *(self._replace(path=p, source_index=i, more_sources=()) for p, i in self.more_sources))
 
 
-class Manifest(NamedTuple):
+@record
+class Manifest:
     """One rendered object, with where it came from in the repository."""
 
     obj: dict[str, Any]
@@ -98,7 +102,8 @@ class Manifest(NamedTuple):
         return "/".join(p for p in (self.kind, self.namespace, self.name) if p)
 
 
-class RenderCause(NamedTuple):
+@record
+class RenderCause:
     """What made a render fail, read back from kustomize's message (validation.kustomize.errors)."""
 
     file: str | None  # repository-relative file to edit
@@ -178,7 +183,8 @@ def format_path(path: JsonPath) -> str:
     return out
 
 
-class Finding(NamedTuple):
+@record
+class Finding:
     """One problem, where it is: rule, severity, environment, object, JSON path, file and line."""
 
     rule_id: str

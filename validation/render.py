@@ -15,13 +15,14 @@ import stat
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator
 
 import yaml
 
 from validation import fastyaml, scratch
 from validation.boundary import is_remote
 from validation.model import Manifest, RenderCause, RenderedTarget, Target, some_of
+from validation.records import record
 from validation.source_lint import (
     KUSTOMIZATION_NAMES,
     MAX_FILE_BYTES,
@@ -60,7 +61,8 @@ class RenderError(RuntimeError):
         self.cause = cause
 
 
-class KustomizeEngine(NamedTuple):
+@record
+class KustomizeEngine:
     """The kustomize command the renders run."""
 
     argv: tuple[str, ...]  # prefix; the build directory is appended
@@ -649,7 +651,8 @@ def is_kustomize_config(obj: dict[str, Any]) -> bool:
     return api.startswith(KUSTOMIZE_API) or (not api and obj.get("kind") in ("Kustomization", "Component"))
 
 
-class NestedKustomizations(NamedTuple):
+@record
+class NestedKustomizations:
     """A plain folder given as a PATH that holds kustomizations: what to render and what to read as it is."""
 
     roots: list[Target]  # the kustomizations no other one in the folder includes (the overlays), to render

@@ -13,9 +13,10 @@ import json
 import sys
 import threading
 import types
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from validation.model import JsonPath, Severity, format_path
+from validation.records import record
 from validation.schemas import Catalog, argo, kubernetes, strict, vendored
 
 if TYPE_CHECKING:
@@ -65,7 +66,8 @@ UnsupportedVersionError = kubernetes.UnsupportedVersionError
 UnsupportedArgoVersionError = argo.UnsupportedArgoVersionError
 
 
-class SchemaIssue(NamedTuple):
+@record
+class SchemaIssue:
     """A schema problem of one object, at a JSON path."""
 
     rule_id: str
@@ -74,7 +76,8 @@ class SchemaIssue(NamedTuple):
     severity: Severity | None = None  # None: the rule's default (or the configured override)
 
 
-class _Compiled(NamedTuple):
+@record
+class _Compiled:
     """A kind's schema and its compiled validator."""
 
     schema: dict[str, Any]

@@ -12,11 +12,12 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import yaml
 
 from validation.fastyaml import FastSafeLoader
+from validation.records import record
 
 if TYPE_CHECKING:
     from validation.batch_read import Reading
@@ -27,7 +28,8 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-class LintIssue(NamedTuple):
+@record
+class LintIssue:
     """A problem found in a source file's text (a tab, a parse error, a duplicate key)."""
 
     rule_id: str
@@ -440,7 +442,8 @@ def document_issues(display: str, documents: list[Document], ok: bool, *, resour
     return issues
 
 
-class FileRoles(NamedTuple):
+@record
+class FileRoles:
     """What kustomize does with each file: a kustomization, a patch, generator input, or a resource."""
 
     kustomizations: frozenset[Path]

@@ -11,11 +11,12 @@ import os
 import threading
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 
 from validation.model import JsonPath
+from validation.records import record
 from validation.source_lint import KUSTOMIZATION_NAMES, MAX_FILE_BYTES
 
 WHOLE_FILE_BYTES = 1024 * 1024  # compose files up to this size whole; bigger ones document by document
@@ -41,7 +42,8 @@ _TAGS = {
 }
 
 
-class Location(NamedTuple):
+@record
+class Location:
     """A place in a source file."""
 
     file: str

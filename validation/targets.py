@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Iterable
 
 from validation.boundary import app_path_problem, resolves_outside
 from validation.cli import UsageError
 from validation.config import Config
 from validation.model import Target
+from validation.records import record
 from validation.source_lint import KUSTOMIZATION_NAMES, YAML_SUFFIXES, load_file, safe_resolve
 
 APPLICATION_API = "argoproj.io/"
@@ -20,7 +21,8 @@ class TargetError(UsageError):
     """A target named on the command line does not exist."""
 
 
-class Refusal(NamedTuple):
+@record
+class Refusal:
     """A target that leaves the repository: reported, never read. `path` is the JSON path of the field at fault in
     `file` (an Application's source path), if any."""
 

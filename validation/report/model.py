@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from validation.model import Finding, Severity
+from validation.records import record
 
 
-class TargetSummary(NamedTuple):
+@record
+class TargetSummary:
     """A rendered target, as a report lists it."""
 
     name: str

@@ -9,9 +9,9 @@ rule modules its selection and its objects' kinds call for, and `--select schema
 from __future__ import annotations
 
 import sys
-from typing import NamedTuple
 
 from validation.model import Severity
+from validation.records import record
 from validation.rules.base import SUPPRESS_PREFIX, Check, Context, Problem, Rule
 from validation.rules.index import RULES as _INDEX
 
@@ -23,7 +23,8 @@ class UnknownRuleError(KeyError):
     pass
 
 
-class RuleInfo(NamedTuple):
+@record
+class RuleInfo:
     """What choosing a rule needs, without importing its module."""
 
     id: str

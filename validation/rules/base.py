@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from validation.model import JsonPath, Manifest, RenderedTarget, Severity
+from validation.records import record
 
 if TYPE_CHECKING:
     from validation.config import Config
@@ -15,7 +16,8 @@ if TYPE_CHECKING:
 SUPPRESS_PREFIX = "ignore-check.argo-ml.io/"
 
 
-class Problem(NamedTuple):
+@record
+class Problem:
     """What a check yields: a message about one object, at one JSON path inside it."""
 
     manifest: Manifest
@@ -64,7 +66,8 @@ class Context:
 Check = Callable[[Manifest, Context], Iterable[Problem]]
 
 
-class Rule(NamedTuple):
+@record
+class Rule:
     """A rule: stable ID, name, default severity, scope, documentation and its check."""
 
     id: str  # stable, e.g. "ARGO-DAG-CYCLE"

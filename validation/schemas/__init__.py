@@ -10,8 +10,9 @@ and their releases read, only when an object of one of their kinds is looked up.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Mapping
 
+from validation.records import record
 from validation.schemas import argo, argocd, kubernetes, vendored
 
 OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
@@ -25,7 +26,8 @@ _BY_KIND = {
 }
 
 
-class KindInfo(NamedTuple):
+@record
+class KindInfo:
     """A kind that has a schema, and where that schema comes from."""
 
     api_version: str

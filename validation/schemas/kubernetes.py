@@ -13,8 +13,9 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, Callable, Iterator
 
+from validation.records import record
 from validation.schemas import cache, tree
 
 PACKAGE = "kubernetes-validate"
@@ -28,7 +29,8 @@ class UnsupportedVersionError(ValueError):
     """The requested Kubernetes version has no schema bundle in the installed package."""
 
 
-class ApiLifecycle(NamedTuple):
+@record
+class ApiLifecycle:
     """One row of the deprecation guide: an API version (optionally one kind of it) and when it went away."""
 
     api_version: str

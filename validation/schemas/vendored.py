@@ -11,8 +11,9 @@ import json
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, Callable, Iterator
 
+from validation.records import record
 from validation.schemas import strict, tree
 
 VENDOR_DIR = Path(__file__).resolve().parent / "vendor"
@@ -23,7 +24,8 @@ class UnsupportedReleaseError(ValueError):
     """The requested release has no vendored schemas."""
 
 
-class Release(NamedTuple):
+@record
+class Release:
     """One vendored release of a project's schemas."""
 
     project: str
