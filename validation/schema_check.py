@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime
 import json
 import sys
-import threading
 import types
+from _thread import allocate_lock  # threading's Lock, without importing threading
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from validation.model import JsonPath, Severity, format_path
@@ -99,7 +99,7 @@ class SchemaChecker:
         self._other_bundles: dict[str, argo.ArgoBundle] = {}
         self._crds: dict[tuple[str, str], Any] = {}
         self._hints: dict[tuple[str, str], dict[str, str]] = {}  # a generated kind's spec.<field> -> unknown-field hint
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
 
     def has_schema(self, api_version: str, kind: str) -> bool:
         return self.catalog.has(str(api_version), str(kind)) or (str(api_version), str(kind)) in self._crds

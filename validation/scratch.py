@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
+from _thread import allocate_lock  # threading's Lock, without importing threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 PREFIX = "argo-ml-render-"
 LEGACY_AGE = 3600.0  # seconds: a scratch directory from an older version (no pid in its name) is stale after this
 
-_lock = threading.Lock()
+_lock = allocate_lock()
 _live: set[Path] = set()
 _children: set[subprocess.Popen] = set()
 _closing = False
@@ -172,12 +172,11 @@ def signals_cleaned_up() -> Iterator[None]:
     previous handlers come back afterwards. Outside the main thread this does nothing (Python only allows it
     there)."""
     global _closing
-    if threading.current_thread() is not threading.main_thread():
+    try:
+        previous = {s: signal.signal(s, _on_signal) for s in _SIGNALS}
+    except ValueError:  # not the main thread
         yield
         return
-    previous = {s: signal.getsignal(s) for s in _SIGNALS}
-    for s in _SIGNALS:
-        signal.signal(s, _on_signal)
     try:
         yield
     finally:

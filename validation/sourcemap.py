@@ -8,7 +8,7 @@ a big file where the object's first line is known, only that document's text is 
 from __future__ import annotations
 
 import os
-import threading
+from _thread import allocate_lock  # threading's Lock, without importing threading
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,7 @@ class _File:
 
 
 _cache: dict[tuple[str, int, int], _File] = {}
-_lock = threading.Lock()
+_lock = allocate_lock()
 
 
 def _load(path: Path) -> _File | None:

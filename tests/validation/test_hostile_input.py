@@ -151,6 +151,30 @@ def test_sigterm_or_sigint_during_a_render_stops_kustomize_and_removes_the_scrat
     assert not any(alive(p) for p in pids), "a kustomize child outlived the validator"
 
 
+def test_signal_handlers_are_set_for_a_run_and_restored_after_it_and_left_alone_off_the_main_thread() -> None:
+    """main() may also run in a thread (an embedding tool): Python allows signal handlers only in the main thread,
+    so there the run goes on with the handlers it has."""
+    import threading
+
+    from validation import scratch
+
+    before = signal.getsignal(signal.SIGTERM)
+    with scratch.signals_cleaned_up():
+        assert signal.getsignal(signal.SIGTERM) is scratch._on_signal
+    assert signal.getsignal(signal.SIGTERM) is before
+
+    ran: list[object] = []
+
+    def in_thread() -> None:
+        with scratch.signals_cleaned_up():
+            ran.append(signal.getsignal(signal.SIGTERM))
+
+    worker = threading.Thread(target=in_thread)
+    worker.start()
+    worker.join()
+    assert ran == [before]
+
+
 def test_a_scratch_directory_of_a_live_process_is_not_swept(repo, scratch_tmp):
     mine = scratch_tmp / f"argo-ml-render-pid{os.getpid()}-keep"
     mine.mkdir()
