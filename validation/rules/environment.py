@@ -216,7 +216,8 @@ _KEY_KINDS = {"api", "access", "private", "secret", "signing", "encryption"}
 # A Secret's key that says where or who, not what proves it: a bucket, an endpoint, a user name, a database's name
 # (POSTGRES_DB), a public certificate (ca.crt, tls.crt, Docker's ca.pem and cert.pem; tls.key and key.pem are the
 # private halves); or when (argocd-secret's admin.passwordMtime, the time the password was set).
-_PLAIN_LAST_WORDS = {"region", "endpoint", "bucket", "url", "uri", "host", "hostname", "port", "name", "namespace",
+_PLAIN_LAST_WORDS = {"region", "endpoint", "bucket", "url", "uri", "host", "hostname", "smarthost", "port", "name",
+                     "namespace",
                      "path", "domain", "email", "user", "username", "login", "id", "crt", "cert", "certificate",
                      "ca", "db", "database", "dbname", "mtime", "timestamp"}
 # The keys of Argo CD's repository and cluster Secrets that are settings, as its declarative setup documents them
@@ -235,6 +236,10 @@ _ENCODING_WORDS = {"pem", "der"}
 # A web page: OpenShift reads its login, provider selection and error page templates (login.html, providers.html,
 # errors.html) from Secrets in openshift-config. A credential pasted into one is still found by the pattern scan.
 _PAGE_WORDS = {"html", "htm"}
+
+
+# Who is written to or from (an alert's recipients EMAIL_DBA_TEAM, a sender SMTP_FROM), whatever the key is called.
+_ADDRESSES = re.compile(r"\s*[\w.%+-]+@[\w-]+(?:\.[\w-]+)+(?:\s*[,;]\s*[\w.%+-]+@[\w-]+(?:\.[\w-]+)+)*\s*\Z")
 
 
 def plainly_not_a_credential(key: str) -> bool:
@@ -407,7 +412,8 @@ def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
                             pass
                     if (key, str(k)) in found_at or str(k) in settings:
                         continue  # said above, with what it holds; or a setting of Argo CD's, not a credential
-                    if text.strip() and not is_placeholder(text) and not plainly_not_a_credential(str(k)):
+                    if text.strip() and not is_placeholder(text) and not plainly_not_a_credential(str(k)) \
+                            and not (_ADDRESSES.match(text) and not secret_looking_name(str(k))):
                         inside = _settings_file_credential(str(k), text, secret_names)
                         if inside == "":
                             continue  # a file of settings (Helm values for Flux's valuesFrom) that holds none
@@ -433,7 +439,8 @@ _rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
       "ConfigMap data, and Secrets with inline data (but not their keys that name a place, a user, a database or a "
       "public certificate or a web page, or a time: a bucket, an endpoint, POSTGRES_DB, ca.crt, OpenShift's "
       "login.html, admin.passwordMtime; nor "
-      "the settings of Argo CD's repository and cluster Secrets: type, project, server). A Secret's YAML or JSON "
+      "the settings of Argo CD's repository and cluster Secrets: type, project, server; nor a value that is only "
+      "e-mail addresses, an alert's recipients). A Secret's YAML or JSON "
       "file of settings (Helm values.yaml for Flux's valuesFrom) is judged by the settings in it. Blanks to fill in (<password>, ${TOKEN}, YOUR_..., UPDATE_..., "
       "changeme, redacted xxxxxx) are not credentials. Argo expressions, empty values, plain numbers, switches "
       "(MYSQL_RANDOM_ROOT_PASSWORD: \"yes\") and secretKeyRef references are fine, and so is an Argo parameter "

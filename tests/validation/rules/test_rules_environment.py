@@ -471,6 +471,19 @@ def test_a_web_page_in_a_secret_is_not_a_credential_but_a_key_in_it_is_found():
     ]
 
 
+def test_an_smtp_host_and_e_mail_addresses_in_a_secret_are_not_credentials():
+    # ADORSYS-GIS/fineract-gitops' Alertmanager Secret: its SMTP smarthost, sender and recipients were each reported.
+    # A password that looks like an address is still a password.
+    data = ("{SMTP_SMARTHOST: 'smtp.example.com:587', SMTP_FROM: alertmanager@example.com, EMAIL_DBA_TEAM: dba@example.com,"
+            " EMAIL_ONCALL: 'a@example.com, b.c+d@mail.example.org', SMTP_PASSWORD: me@example.com,"
+            " NOTE: 'mail me@example.com', AUTH: 'user:pw@example.com'}")
+    assert creds(secret(data)) == [
+        ("stringData.SMTP_PASSWORD", f"Secret holds inline stringData 'SMTP_PASSWORD'; {INLINE}"),
+        ("stringData.NOTE", f"Secret holds inline stringData 'NOTE'; {INLINE}"),
+        ("stringData.AUTH", f"Secret holds inline stringData 'AUTH'; {INLINE}"),
+    ]
+
+
 def test_a_settings_file_in_a_secret_is_judged_by_what_it_holds():
     # openCenter-gitops-base hands Flux's HelmReleases their values from Secrets a secretGenerator makes of
     # values.yaml files: reported as a whole, as if each were a password (also one of comments only, or of several
