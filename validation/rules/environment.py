@@ -242,6 +242,19 @@ _PAGE_WORDS = {"html", "htm"}
 _ADDRESSES = re.compile(r"\s*[\w.%+-]+@[\w-]+(?:\.[\w-]+)+(?:\s*[,;]\s*[\w.%+-]+@[\w-]+(?:\.[\w-]+)+)*\s*\Z")
 
 
+# How a key is made or kept, not the key: Longhorn's encryption Secret beside CRYPTO_KEY_VALUE (its passphrase) holds
+# CRYPTO_KEY_PROVIDER: secret, CRYPTO_KEY_CIPHER: aes-xts-plain64, CRYPTO_KEY_HASH: sha256, CRYPTO_KEY_SIZE: 256,
+# CRYPTO_PBKDF: argon2i. Only a short name or number: a password's hash ($2a$..., 64 hex digits) is no such setting.
+_KEY_SETTING_WORDS = {"provider", "cipher", "hash", "size", "pbkdf", "algorithm"}
+_SETTING_VALUE = re.compile(r"\s*[A-Za-z0-9][\w.-]{0,31}\s*\Z")
+
+
+def _how_a_key_is_made(key: str, text: str) -> bool:
+    words = [w.lower() for w in _WORDS.findall(key)]
+    return bool(words) and words[-1] in _KEY_SETTING_WORDS and not set(words) & _SECRET_LAST_WORDS \
+        and bool(_SETTING_VALUE.match(text))
+
+
 def plainly_not_a_credential(key: str) -> bool:
     words = [w.lower() for w in _WORDS.findall(key)]
     if len(words) > 1 and words[-1] in _PAGE_WORDS:
@@ -413,7 +426,8 @@ def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
                     if (key, str(k)) in found_at or str(k) in settings:
                         continue  # said above, with what it holds; or a setting of Argo CD's, not a credential
                     if text.strip() and not is_placeholder(text) and not plainly_not_a_credential(str(k)) \
-                            and not (_ADDRESSES.match(text) and not secret_looking_name(str(k))):
+                            and not (_ADDRESSES.match(text) and not secret_looking_name(str(k))) \
+                            and not _how_a_key_is_made(str(k), text):
                         inside = _settings_file_credential(str(k), text, secret_names)
                         if inside == "":
                             continue  # a file of settings (Helm values for Flux's valuesFrom) that holds none
@@ -440,7 +454,8 @@ _rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
       "public certificate or a web page, or a time: a bucket, an endpoint, POSTGRES_DB, ca.crt, OpenShift's "
       "login.html, admin.passwordMtime; nor "
       "the settings of Argo CD's repository and cluster Secrets: type, project, server; nor a value that is only "
-      "e-mail addresses, an alert's recipients). A Secret's YAML or JSON "
+      "e-mail addresses, an alert's recipients, nor how a key is made: Longhorn's CRYPTO_KEY_CIPHER, _HASH, _SIZE). "
+      "A Secret's YAML or JSON "
       "file of settings (Helm values.yaml for Flux's valuesFrom) is judged by the settings in it. Blanks to fill in (<password>, ${TOKEN}, YOUR_..., UPDATE_..., "
       "changeme, redacted xxxxxx) are not credentials. Argo expressions, empty values, plain numbers, switches "
       "(MYSQL_RANDOM_ROOT_PASSWORD: \"yes\") and secretKeyRef references are fine, and so is an Argo parameter "

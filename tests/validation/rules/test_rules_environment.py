@@ -484,6 +484,19 @@ def test_an_smtp_host_and_e_mail_addresses_in_a_secret_are_not_credentials():
     ]
 
 
+def test_how_an_encryption_key_is_made_is_not_a_credential_but_the_key_and_a_passwords_hash_are():
+    # Longhorn's volume encryption Secret (opencenter-cloud/openCenter-gitops-base): only the passphrase is secret.
+    data = ("{CRYPTO_KEY_VALUE: s3cr3t-passphrase, CRYPTO_KEY_PROVIDER: secret, CRYPTO_KEY_CIPHER: aes-xts-plain64,"
+            " CRYPTO_KEY_HASH: sha256, CRYPTO_KEY_SIZE: '256', CRYPTO_PBKDF: argon2i, ADMIN_HASH: '$2a$10$abcdefgh',"
+            " PASSWORD_HASH: md5, SESSION_HASH: %s}" % ("a1" * 32))
+    assert creds(secret(data)) == [
+        ("stringData.CRYPTO_KEY_VALUE", f"Secret holds inline stringData 'CRYPTO_KEY_VALUE'; {INLINE}"),
+        ("stringData.ADMIN_HASH", f"Secret holds inline stringData 'ADMIN_HASH'; {INLINE}"),
+        ("stringData.PASSWORD_HASH", f"Secret holds inline stringData 'PASSWORD_HASH'; {INLINE}"),
+        ("stringData.SESSION_HASH", f"Secret holds inline stringData 'SESSION_HASH'; {INLINE}"),
+    ]
+
+
 def test_a_settings_file_in_a_secret_is_judged_by_what_it_holds():
     # openCenter-gitops-base hands Flux's HelmReleases their values from Secrets a secretGenerator makes of
     # values.yaml files: reported as a whole, as if each were a password (also one of comments only, or of several
