@@ -128,6 +128,19 @@ class _Loader(FastSafeLoader):  # type: ignore[misc]
         return super().construct_mapping(node, deep=deep)
 
 
+def _untagged(loader: yaml.BaseLoader, suffix: str, node: yaml.Node) -> Any:
+    """A local tag (Authentik's `!Env VAR`, CloudFormation's `!Ref`) is its application's business: the node is
+    read as the value it tags, as Go's YAML libraries (kubectl, Argo CD) read it, not refused as unparsable."""
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
+
+
+_Loader.add_multi_constructor("!", _untagged)
+
+
 def _expanded_size(root: yaml.Node, limit: int) -> int:
     """Node count with aliases expanded, memoised per node so a bomb costs O(unique nodes)."""
     sizes: dict[int, int] = {}

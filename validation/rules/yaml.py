@@ -12,7 +12,8 @@ from validation.rules import Rule, register
 FAMILY = "yaml"
 register(Rule(
     id="YAML-PARSE", name="parse-error", severity=Severity.ERROR, scope=(), family=FAMILY,
-    summary="The file is not valid YAML.",
+    summary="The file is not valid YAML. A local tag (Authentik's `!Env VAR`) is valid: it is read as the value it "
+            "tags, as kubectl and Argo CD read it; a Python tag (`!!python/object`) is not.",
     remediation="Fix the syntax at the line and column given; `python -c 'import yaml,sys; "
                 "yaml.safe_load(open(sys.argv[1]))' FILE` shows the same error.",
     passing="metadata:\n  name: ml-pipeline\n",

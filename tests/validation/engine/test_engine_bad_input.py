@@ -275,6 +275,18 @@ def test_deep_nesting_is_a_parse_finding_not_a_crash() -> None:
     assert [i.rule_id for i in loaded.issues] == ["YAML-PARSE"]
 
 
+def test_a_local_tag_is_read_as_the_value_it_tags_and_a_python_tag_is_refused() -> None:
+    # JamesAtIntegratnIO/gitops_homelab_2_0's Authentik blueprints (`client_id: !Env ARGOCD_CLIENT_ID`, `!Find [...]`)
+    # were six YAML-PARSE findings: the YAML is valid, and Go's YAML libraries read each tagged node as its value.
+    text = "context:\n  id: !Env ID\n  x: !Find [a, [b, c]]\n  m: !Keys {a: 1, a: 2}\n"
+    loaded = load_text(text, "blueprint.yaml")
+    assert loaded.ok
+    assert [d.data for d in loaded.documents] == [{"context": {"id": "ID", "x": ["a", ["b", "c"]], "m": {"a": 2}}}]
+    assert [(i.rule_id, i.line) for i in loaded.issues] == [("YAML-DUPLICATE-KEY", 4)]
+    refused = load_text("a: !!python/object/apply:os.system [x]\n", "evil.yaml")
+    assert not refused.ok and [i.rule_id for i in refused.issues] == ["YAML-PARSE"]
+
+
 def test_invalid_rendered_object_is_schema_checked_with_its_source_line(tmp_path: Path, run_cli) -> None:
     write(tmp_path, {"pyproject.toml": "", "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
                                                       "  lables: {a: b}\ndata: {k: v}\n"})
