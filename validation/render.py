@@ -641,6 +641,8 @@ def is_tool_config(obj: Any) -> bool:
     api = obj.get("apiVersion") if isinstance(obj, dict) else None
     if api == "builtin":  # kustomize's builtin generators and transformers, as its generators: and transformers: list
         return True
+    if api == "v1alpha1" and str(obj.get("kind", "")).endswith("Config"):
+        return True  # Talos's machine config documents (WatchdogTimerConfig...): no group, which no API server serves
     return isinstance(api, str) and "/" in api and api.split("/", 1)[0] in TOOL_CONFIG_GROUPS
 
 

@@ -159,6 +159,8 @@ def test_a_tools_own_config_is_no_manifest_in_a_path_but_is_in_an_applications_f
         "clouddeploy.yaml": "apiVersion: deploy.cloud.google.com/v1\nkind: DeliveryPipeline\nmetadata: {name: p}\n"
                             "serialPipeline: {stages: [{targetId: test}]}\n---\napiVersion: deploy.cloud.google.com/v1\n"
                             "kind: Target\nmetadata: {name: test}\ngke: {cluster: projects/p/locations/l/clusters/c}\n",
+        # JamesAtIntegratnIO/gitops_homelab_2_0: a Talos machine config document, which `talosctl` applies to a node
+        "talos/watchdog.yaml": "# armed after 2m\n---\napiVersion: v1alpha1\nkind: WatchdogTimerConfig\ntimeout: 2m0s\n",
         "deploy/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n",
         "deploy/kind.yaml": kind,
         # kube-components-stack/kustomization: kustomize's builtin generator config, which overlays list under
@@ -170,8 +172,8 @@ def test_a_tools_own_config_is_no_manifest_in_a_path_but_is_in_an_applications_f
     report = json.loads(out)
     assert report["findings"] == [] and code == 0
     [note] = [n for n in report["notes"] if "not Kubernetes manifests" in n]
-    # six skipped; the note names five (deploy/kind.yaml is the one more)
-    assert "skipped 6 file(s)" in note and all(f in note for f in (
+    # seven skipped; the note names five, and 2 more (deploy/kind.yaml, talos/watchdog.yaml)
+    assert "skipped 7 file(s)" in note and "and 2 more" in note and all(f in note for f in (
         "kind-config.yaml", "cluster/eksctl.yaml", "cluster/kubelet.yaml", "base/helm-chart.yaml", "clouddeploy.yaml"))
     write(tmp_path, {"argocd/app.yaml": (
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: deploy, namespace: argocd}\n"
