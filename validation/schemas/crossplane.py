@@ -43,7 +43,8 @@ _ONLY_IN_1X = ("publishConnectionDetailsTo", "environmentConfigRefs")
 
 
 class _Unusable(ValueError):
-    """The XRD does not unmarshal into Crossplane's types, or Crossplane refuses to generate from it."""
+    """The XRD does not unmarshal into Crossplane's types, or Crossplane refuses to generate from it. Never shown:
+    the XRD's kinds are left without a schema, and the comment at each raise says why."""
 
 
 def generated_crds(objects: Iterable[Any]) -> list[GeneratedCRD]:
@@ -65,11 +66,11 @@ def _from_xrd(api_version: str, spec: dict[str, Any]) -> list[GeneratedCRD]:
     scope = spec.get("scope", default_scope)
     group, names = spec.get("group"), spec.get("names")
     if scope not in scopes or not (isinstance(group, str) and group and isinstance(names, dict)):
-        raise _Unusable("the API server refuses this XRD")
+        raise _Unusable  # the API server refuses this XRD
     kind = names.get("kind")
     versions = spec.get("versions")
     if not (isinstance(kind, str) and kind and isinstance(versions, list)):
-        raise _Unusable("no kind or no versions")
+        raise _Unusable  # no kind, or no versions
     parsed = [_version(v) for v in versions]
     out = [GeneratedCRD(kind, tuple(
         GeneratedVersion(f"{group}/{name}", served, _schema(own, composite_spec_props(scope)))
@@ -85,7 +86,7 @@ def _from_xrd(api_version: str, spec: dict[str, Any]) -> list[GeneratedCRD]:
 def _hints(scope: str) -> dict[str, str]:
     hints = {field: "Crossplane 1.x added it, 2.x does not" for field in _ONLY_IN_1X}
     if scope != LEGACY_CLUSTER:  # a Crossplane 1.x XR's fields, where a Namespaced or Cluster XR has them no more
-        nested = composite_spec_props(scope)["crossplane"]["properties"]
+        nested = (*_composition_fields(), "resourceRefs")
         hints.update({field: f"a {scope} XR has it under spec.crossplane" for field in nested})
         hints.update({field: "only a LegacyCluster XR has it" for field in ("claimRef", "writeConnectionSecretToRef")})
     return hints
@@ -110,20 +111,21 @@ def _version(v: Any) -> tuple[str, bool, dict[str, Any]]:
     """(name, served, openAPIV3Schema) of one XRD version. Crossplane fails the whole CRD on a version without a
     schema ("custom resource validation cannot be nil") or with one that does not unmarshal."""
     if not (isinstance(v, dict) and isinstance(v.get("name"), str) and v["name"]):
-        raise _Unusable("a version without a name")
+        raise _Unusable  # a version without a name
     schema = v.get("schema")
     own = schema.get("openAPIV3Schema") if isinstance(schema, dict) else None
     if not isinstance(own, dict):
-        raise _Unusable("a version without a schema")
+        raise _Unusable  # a version without a schema
     return v["name"], v.get("served") is True, own
 
 
-def _mapping(node: Any, key: str) -> dict[str, Any]:
-    value = node.get(key) if isinstance(node, dict) else None
+def _mapping(node: dict[str, Any], key: str) -> dict[str, Any]:
+    """node[key], a mapping, or {} when absent (Go's zero value)."""
+    value = node.get(key)
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise _Unusable(f"{key} is not a mapping")
+        raise _Unusable  # does not unmarshal into JSONSchemaProps
     return value
 
 
@@ -136,17 +138,17 @@ def _schema(own: dict[str, Any], crossplane_spec: dict[str, Any]) -> dict[str, A
     required = x_spec.get("required")
     if required is not None:
         if not (isinstance(required, list) and all(isinstance(r, str) for r in required)):
-            raise _Unusable("spec.required is not a list of names")
+            raise _Unusable  # spec.required is not a list of names
         spec["required"] = list(required)
     if isinstance(x_spec.get("x-kubernetes-preserve-unknown-fields"), bool):
         spec["x-kubernetes-preserve-unknown-fields"] = x_spec["x-kubernetes-preserve-unknown-fields"]
     if x_spec.get("oneOf") is not None:
         if not isinstance(x_spec["oneOf"], list):
-            raise _Unusable("spec.oneOf is not a list")
+            raise _Unusable  # spec.oneOf is not a list
         spec["oneOf"] = list(x_spec["oneOf"])
     limit = _mapping(_mapping(x_meta, "properties"), "name").get("maxLength")
     if limit is not None and (type(limit) is not int or limit < 0):
-        raise _Unusable("metadata.name.maxLength is not a count")
+        raise _Unusable  # metadata.name.maxLength is not a count
     name = {"type": "string", "maxLength": MAX_NAME_LENGTH if limit is None else min(limit, MAX_NAME_LENGTH)}
     return {
         "type": "object",

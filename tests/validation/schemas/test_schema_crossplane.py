@@ -154,3 +154,100 @@ def test_the_xrds_own_lists_are_copied_not_shared() -> None:
     crd = crossplane.generated_crds([xrd])[0]
     crd.versions[0].openapi["properties"]["spec"]["required"].append("more")
     assert xrd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["required"] == ["size"]
+
+
+# What crossplane-runtime v2.3.3 pkg/xcrd/schemas.go declares, written out from it (not from the module under test);
+# the defaults and list types it sets too are server-side, which strict.py drops anyway.
+_NAME = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+_SELECTOR = {"type": "object", "required": ["matchLabels"],
+             "properties": {"matchLabels": {"type": "object", "additionalProperties": {"type": "string"}}}}
+_COMPOSITION = {"compositionRef": _NAME, "compositionSelector": _SELECTOR, "compositionRevisionRef": _NAME,
+                "compositionRevisionSelector": _SELECTOR,
+                "compositionUpdatePolicy": {"type": "string", "enum": ["Automatic", "Manual"]}}
+
+
+def _refs(*names: str) -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "object", "required": ["apiVersion", "kind"],
+                                       "properties": {n: {"type": "string"} for n in names}}}
+
+
+LEGACY_COMPOSITE = {
+    **_COMPOSITION,
+    "resourceRefs": _refs("apiVersion", "name", "namespace", "kind"),
+    "claimRef": {"type": "object", "required": ["apiVersion", "kind", "namespace", "name"],
+                 "properties": {n: {"type": "string"} for n in ("apiVersion", "kind", "namespace", "name")}},
+    "writeConnectionSecretToRef": {"type": "object", "required": ["name", "namespace"],
+                                   "properties": {"name": {"type": "string"}, "namespace": {"type": "string"}}},
+}
+CLAIM = {
+    **_COMPOSITION,
+    "compositeDeletePolicy": {"type": "string", "enum": ["Background", "Foreground"]},
+    "resourceRef": {"type": "object", "required": ["apiVersion", "kind", "name"],
+                    "properties": {n: {"type": "string"} for n in ("apiVersion", "kind", "name")}},
+    "writeConnectionSecretToRef": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
+}
+
+
+def _generated(own_spec: dict[str, Any], crossplane_fields: dict[str, Any], name_limit: int = 63) -> dict[str, Any]:
+    """BaseProps with genCrdVersion's copy of the XRD's spec, as crd.go builds a version's schema."""
+    return {"type": "object", "required": ["spec"], "properties": {
+        "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+        "metadata": {"type": "object", "properties": {"name": {"type": "string", "maxLength": name_limit}}},
+        "spec": {"type": "object", **own_spec, "properties": {"size": {"type": "string"}, **crossplane_fields}},
+        "status": {"type": "object"}}}
+
+
+def test_a_legacy_xrd_generates_the_schemas_crossplane_writes() -> None:
+    own = {"type": "object", "properties": {"size": {"type": "string"}}, "required": ["size"],
+           "oneOf": [{"required": ["size"]}], "x-kubernetes-preserve-unknown-fields": False,
+           "additionalProperties": False, "anyOf": [{"required": ["size"]}]}  # the last two are not copied
+    xrd = _xrd(versions=[{"name": "v1", "served": True, "schema": {"openAPIV3Schema": {
+        "type": "object", "properties": {"spec": own}}}}])
+    composite, claim = crossplane.generated_crds([xrd])
+    copied = {"required": ["size"], "oneOf": [{"required": ["size"]}], "x-kubernetes-preserve-unknown-fields": False}
+    assert composite.versions[0].openapi == _generated(copied, LEGACY_COMPOSITE)
+    assert claim.versions[0].openapi == _generated(copied, CLAIM)
+
+
+@pytest.mark.parametrize("scope, refs", [("Namespaced", ("apiVersion", "name", "kind")),
+                                         ("Cluster", ("apiVersion", "name", "namespace", "kind"))])
+def test_a_v2_xrd_generates_spec_crossplane(scope: str, refs: tuple[str, ...]) -> None:
+    xrd = _xrd("apiextensions.crossplane.io/v2", scope=scope, claimNames=None, versions=[
+        {"name": "v1", "served": True, "schema": {"openAPIV3Schema": {"properties": {"spec": {
+            "properties": {"size": {"type": "string"}}}}}}}])
+    (crd,) = crossplane.generated_crds([xrd])
+    fields = {"crossplane": {"type": "object", "properties": {**_COMPOSITION, "resourceRefs": _refs(*refs)}}}
+    assert crd.versions[0].openapi == _generated({}, fields)
+
+
+@pytest.mark.parametrize("limit, expected", [(0, 0), (62, 62), (63, 63), (64, 63)])
+def test_the_xrds_name_limit_applies_under_crossplanes(limit: int, expected: int) -> None:
+    xrd = _xrd()
+    xrd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["metadata"]["properties"]["name"][
+        "maxLength"] = limit
+    name = crossplane.generated_crds([xrd])[0].versions[0].openapi["properties"]["metadata"]["properties"]["name"]
+    assert name == {"type": "string", "maxLength": expected}
+
+
+def test_the_hints_say_where_a_field_went() -> None:
+    only_1x = {"publishConnectionDetailsTo": "Crossplane 1.x added it, 2.x does not",
+               "environmentConfigRefs": "Crossplane 1.x added it, 2.x does not"}
+    composite, claim = crossplane.generated_crds([_xrd()])
+    assert composite.hints == claim.hints == only_1x
+    (modern,) = crossplane.generated_crds([_xrd("apiextensions.crossplane.io/v2", scope="Cluster", claimNames=None)])
+    assert modern.hints == {**only_1x, **{f: "a Cluster XR has it under spec.crossplane" for f in (
+        "compositionRef", "compositionSelector", "compositionRevisionRef", "compositionRevisionSelector",
+        "compositionUpdatePolicy", "resourceRefs")}, "claimRef": "only a LegacyCluster XR has it",
+        "writeConnectionSecretToRef": "only a LegacyCluster XR has it"}
+
+
+def test_objects_that_are_no_usable_xrd_are_passed_over_not_stopped_at() -> None:
+    unusable = _xrd(scope="Global")
+    assert [c.kind for c in crossplane.generated_crds([{"kind": "ConfigMap"}, unusable, _xrd()])] == ["XDB", "DB"]
+
+
+@pytest.mark.parametrize("claim_names", [{"kind": 3, "plural": "dbs"}, {"kind": "", "plural": "dbs"},
+                                         {"kind": "DB", "plural": "dbs", "listKind": "XDBList"}])
+def test_a_claim_needs_a_kind_of_its_own(claim_names: dict[str, Any]) -> None:
+    names = {"kind": "XDB", "plural": "xdbs", "listKind": "XDBList"}
+    assert [k for k, _ in _kinds(_xrd(names=names, claimNames=claim_names))] == ["XDB"]
