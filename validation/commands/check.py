@@ -46,6 +46,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="a kind with no schema is not a finding")
     parser.add_argument("--allow-remote-bases", action="store_true",
                         help="let kustomize fetch remote bases over the network (default: offline, not rendered)")
+    parser.add_argument("--kustomize-build-options", default=None, metavar="OPTIONS",
+                        help="Argo CD's kustomize.buildOptions, e.g. \"--load-restrictor LoadRestrictionsNone\"")
     parser.add_argument("--changed", nargs="*", default=None, metavar="FILE",
                         help="render only the targets these changed files can affect (for the commit hook)")
     parser.add_argument("--staged", action="store_true",
@@ -141,6 +143,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--root {args.root}: not a directory")
     try:
         cfg = config_mod.load(root)
+        if args.kustomize_build_options is not None:
+            cfg.kustomize_build_options = config_mod.parse_build_options(args.kustomize_build_options,
+                                                                         "--kustomize-build-options")
     except config_mod.ConfigError as exc:
         raise UsageError(str(exc)) from None
     if args.kubernetes_version:

@@ -19,6 +19,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, default=None, help="repository root (default: found from the cwd)")
     parser.add_argument("--allow-remote-bases", action="store_true",
                         help="let kustomize fetch remote bases over the network (default: offline, not rendered)")
+    parser.add_argument("--kustomize-build-options", default=None, metavar="OPTIONS",
+                        help="Argo CD's kustomize.buildOptions, e.g. \"--load-restrictor LoadRestrictionsNone\"")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
     root = (args.root or find_root(Path.cwd())).resolve()
     try:
         cfg = config_mod.load(root)
+        if args.kustomize_build_options is not None:
+            cfg.kustomize_build_options = config_mod.parse_build_options(args.kustomize_build_options,
+                                                                         "--kustomize-build-options")
     except config_mod.ConfigError as exc:
         raise UsageError(str(exc)) from None
     found = discover(cfg)
@@ -47,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     engine = None
     if any(is_kustomization_dir(p.path) for p in parts):
         try:
-            engine = find_engine()
+            engine = find_engine().with_options(cfg.kustomize_build_options)
         except ToolMissing as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ERROR

@@ -45,11 +45,15 @@ def explain(message: str, target_dir: Path, root: Path, *, replace: dict[str, Pa
     for m in _DIR.finditer(message):
         current, tail = Path(m.group(1)), message[m.end():]
     reader = _Reader(root, current, extra_patches)
-    for explainer in _EXPLAINERS:
-        cause = explainer(tail, reader)
-        if cause is not None:
-            return cause
-    return reader.fallback(tail)
+    cause = next((c for c in (explainer(tail, reader) for explainer in _EXPLAINERS) if c is not None), None) \
+        or reader.fallback(tail)
+    if "is not in or below" in tail:  # kustomize's load restrictor, which Argo CD's buildOptions may lift
+        cause = cause._replace(message=f"{cause.message}; {LOAD_RESTRICTOR_HINT}")
+    return cause
+
+
+LOAD_RESTRICTOR_HINT = ("if Argo CD builds with kustomize.buildOptions --load-restrictor LoadRestrictionsNone, "
+                        "set kustomize-build-options to the same")
 
 
 class _Reader:
