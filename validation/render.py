@@ -916,6 +916,9 @@ def refusal(inputs: Inputs, root: Path, poisoned: dict[Path, str] | None = None)
 
 
 _EXTERNAL_PLUGIN = re.compile(r"external plugins disabled; unable to load external plugin '([^']+)'")
+# A `generators:` entry that is kustomize's builtin HelmChartInflationGenerator (not the helmCharts field)
+_HELM_GENERATOR = re.compile(r"plugin HelmChartInflationGenerator\.builtin\.[^/\s]*/([^\s]+?)\.\[[^\]]*\] fails "
+                             r"configuration: must specify --enable-helm")
 
 MAX_DEPTH = 500  # nesting levels; Kubernetes objects and CRD schemas stay under 100, kustomize takes minutes on 10,000
 
@@ -1037,6 +1040,12 @@ def render_targets(targets: list[Target], root: Path, engine: KustomizeEngine | 
                                             app_file)
             return RenderedTarget(t, manifests, time.perf_counter() - start)
         except RenderError as exc:
+            helm = _HELM_GENERATOR.search(str(exc))
+            if helm:  # as helmCharts above, found only once kustomize reads the generator's config
+                return RenderedTarget(t, render_seconds=time.perf_counter() - start,
+                                      offline=f"not rendered: it inflates a Helm chart through the "
+                                              f"HelmChartInflationGenerator {helm.group(1)!r}, and Helm charts are "
+                                              "not rendered")
             plugin = _EXTERNAL_PLUGIN.search(str(exc))
             if plugin:  # Argo CD runs it where kustomize.buildOptions enables plugins; the validator runs none
                 return RenderedTarget(t, render_seconds=time.perf_counter() - start,

@@ -16,6 +16,7 @@ class TargetSummary:
     objects: int
     seconds: float
     error: str | None
+    offline: str | None = None  # why it was not rendered, with no error (a Helm chart, a remote base): a note says so
 
 
 class Report:
@@ -41,7 +42,7 @@ class Report:
         return cls(
             findings=list(result.findings),
             targets=[TargetSummary(rt.target.name, rt.target.kind, rt.target.environment, len(rt.manifests),
-                                   rt.render_seconds, rt.error) for rt in result.rendered],
+                                   rt.render_seconds, rt.error, rt.offline) for rt in result.rendered],
             errors=list(result.errors),
             notes=list(result.notes),
             fail_on=fail_on,
@@ -65,11 +66,16 @@ class Report:
         c = self.counts()
         parts = [f"{c['error']} error{'s' * (c['error'] != 1)}", f"{c['warning']} warning{'s' * (c['warning'] != 1)}",
                  f"{c['info']} info"]
-        rendered = ", ".join(t.name for t in self.targets if t.error is None) or "none"
+        # a multi-source Application with one source not rendered offline still rendered the others
+        noted = [t for t in self.targets if t.error is None and t.offline is not None and not t.objects]
+        rendered = ", ".join(t.name for t in self.targets if t.error is None and t not in noted) or "none"
+        offline = ", ".join(t.name for t in noted)
         failed = ", ".join(t.name for t in self.targets if t.error is not None)
         objects = self.objects if self.objects is not None else sum(t.objects for t in self.targets)
         status = {0: "passed", 1: "failed", 2: "could not finish"}[self.exit_code()]
         line = f"{status}: {', '.join(parts)} in {objects} objects; rendered: {rendered}"
+        if offline:
+            line += f"; not rendered (see the notes): {offline}"
         if failed:
             line += f"; failed to render: {failed}"
         if self.errors:

@@ -3,6 +3,7 @@ multi-source Applications and the open world they leave."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from validation import config, engine
@@ -181,6 +182,45 @@ def test_an_external_kustomize_plugin_is_not_run_and_is_no_error(tmp_path: Path)
     [rt] = result.rendered
     assert rt.incomplete and "kustomize plugin 'PolicyGenerator'" in rt.offline
 
+
+
+def test_a_helm_chart_inflation_generator_config_is_not_rendered_either(tmp_path: Path, run_cli) -> None:
+    """The builtin generator as a `generators:` file, not the helmCharts field: kustomize refuses it without
+    --enable-helm, which the validator never passes (kube-components-stack, with its load restrictor lifted)."""
+    write(tmp_path, {
+        "pyproject.toml": "",
+        "minio/kustomization.yaml": "generators: [helm.yaml]\nresources: [namespace.yaml]\n",
+        "minio/helm.yaml": """\
+            apiVersion: builtin
+            kind: HelmChartInflationGenerator
+            metadata: {name: minio-helm-chart}
+            name: minio
+            repo: https://charts.min.io/
+            version: 5.0.0
+            """,
+        "minio/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: minio}\n",
+    })
+    result = _run(tmp_path, "minio")
+    assert result.errors == [] and result.findings == []  # no RENDER-FAILED
+    [rt] = result.rendered
+    assert rt.incomplete and "HelmChartInflationGenerator 'minio-helm-chart'" in rt.offline
+    code, out, _ = run_cli("check", "--root", str(tmp_path), str(tmp_path / "minio"), "--format", "json")
+    import json
+
+    [target] = json.loads(out)["targets"]
+    assert code == 0 and target["offline"] == rt.offline and target["objects"] == 0
+
+
+def test_the_summary_does_not_call_a_target_left_unrendered_rendered(tmp_path: Path, run_cli) -> None:
+    write(tmp_path, {
+        "pyproject.toml": "",
+        "remote/kustomization.yaml": "resources: [github.com/argoproj/argo-rollouts/manifests/cluster-install?ref=v1]\n",
+        "local/kustomization.yaml": "resources: [cm.yaml]\n",
+        "local/cm.yaml": CONFIGMAP,
+    })
+    code, out, _ = run_cli("check", "--root", str(tmp_path), str(tmp_path / "local"), str(tmp_path / "remote"))
+    assert code == 0
+    assert re.search(r"; rendered: \S+/local; not rendered \(see the notes\): \S+/remote \(", out.splitlines()[-1])
 
 MULTI_SOURCE = """\
     apiVersion: argoproj.io/v1alpha1
