@@ -248,13 +248,30 @@ def check_repo_allowed(m: Manifest, ctx: Context) -> Iterator[Problem]:
         url = src.get("repoURL")
         if not url:
             continue
-        if not any(_glob(str(url), pat) or _glob(normalize_repo_url(str(url)), normalize_repo_url(pat)) for pat in allowed):
+        if not any(_glob(_argocd_url(str(url)), _argocd_url(pat)) for pat in allowed):
+            same = [p for p in allowed if normalize_repo_url(p) == normalize_repo_url(str(url))]
+            why = (f"; Argo CD tells an SSH URL from an HTTPS one, so {same[0]!r} does not cover it" if same else "")
             yield Problem(m, f"repoURL {url!r} is not in AppProject {project.metadata.get('name')!r} sourceRepos "
-                             f"({', '.join(allowed) or 'none'})", (*sp, "repoURL"))
+                             f"({', '.join(allowed) or 'none'}){why}", (*sp, "repoURL"))
+
+
+_SSH_URL = re.compile(r"(?:ssh://)?[^/:]*?@[^@]+\Z")
+
+
+def _argocd_url(url: str) -> str:
+    """A repoURL or sourceRepos pattern as Argo CD compares them (util/git NormalizeGitURL): lower case, no .git,
+    git@host:o/r as git@host/o/r; the scheme and user stay, so git@github.com:o/r is not https://github.com/o/r."""
+    negate = url.startswith("!")
+    url = url[1:].strip().lower() if negate else url.strip().lower()
+    if _SSH_URL.match(url) and not url.startswith("ssh://"):
+        url = "ssh://" + url.replace(":", "/", 1)
+    url = url.removesuffix(".git").removeprefix("ssh://")
+    return "!" + url if negate else url
 
 
 _rule("ARGOCD-REPO-NOT-ALLOWED", "repo-not-allowed", Severity.ERROR,
-      "The Application's repoURL matches one of its AppProject's sourceRepos.",
+      "The Application's repoURL matches one of its AppProject's sourceRepos, compared as Argo CD compares them: "
+      "case and a .git suffix aside, but an SSH URL (git@github.com:o/r) is not its HTTPS twin.",
       "Add the repository to the AppProject's sourceRepos, or fix the repoURL.",
       """
 # AppProject: sourceRepos: ["https://github.com/example/argo-ml-gitops.git"]
