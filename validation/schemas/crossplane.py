@@ -9,7 +9,9 @@ The result is CRD schema: strict.crd_document() makes it strict as it does any C
 
 from __future__ import annotations
 
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Iterable
+
+from validation.records import record
 
 XRD_KIND = "CompositeResourceDefinition"
 LEGACY_CLUSTER, NAMESPACED, CLUSTER = "LegacyCluster", "Namespaced", "Cluster"
@@ -22,13 +24,15 @@ XRD_API_VERSIONS = {
 MAX_NAME_LENGTH = 63
 
 
-class GeneratedVersion(NamedTuple):
+@record
+class GeneratedVersion:
     api_version: str
     served: bool
     openapi: dict[str, Any]
 
 
-class GeneratedCRD(NamedTuple):
+@record
+class GeneratedCRD:
     """One CRD Crossplane makes of an XRD. It makes every version or none: one version's bad schema fails it all.
     `hints`: what to add to "unknown field" at spec.<field>, for fields that another Crossplane generation has."""
 
