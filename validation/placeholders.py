@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-# The whole value <password>, ${TOKEN} or $(TOKEN); or YOUR_API_KEY_HERE, UPDATE_AWS_ACCESS_KEY_ID, your-org,
-# changeme, or redacted (642xxxxxxxxdedc, ******).
-_BLANK = re.compile(r"\s*(?:<[^<>\n]+>|\$\{[^{}\n]+\}|\$\([^()\n]+\))\s*\Z")
+# The whole value <password>, ${TOKEN} or $(TOKEN), or a description of it (Your encryption passphrase); or
+# YOUR_API_KEY_HERE, UPDATE_AWS_ACCESS_KEY_ID, your-org, changeme, or redacted (642xxxxxxxxdedc, ******).
+_BLANK = re.compile(r"\s*(?:<[^<>\n]+>|\$\{[^{}\n]+\}|\$\([^()\n]+\)|(?i:your)\s+\w[^\n]*)\s*\Z")
 _BLANK_PART = re.compile(r"(?i:\b(?:your|update|replace)[_-]|\bchange[_-]?me\b)|[xX*]{6,}")
 
 

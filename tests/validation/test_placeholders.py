@@ -13,6 +13,7 @@ from validation.placeholders import holds_blank, is_placeholder
     "YOUR_API_KEY_HERE", "your-org", "Your_Token", "UPDATE_AWS_ACCESS_KEY_ID", "replace-me",
     "https://github.com/your-org/x",
     "changeme", "change-me", "Change_Me", "642xxxxxxxxdedc", "******", "XXXXXX",
+    "Your encryption passphrase", "your password here",  # a description where the value goes (Longhorn's example)
 ])
 def test_a_blank_to_fill_in_is_a_placeholder(value):
     assert is_placeholder(value)
@@ -21,7 +22,7 @@ def test_a_blank_to_fill_in_is_a_placeholder(value):
 @pytest.mark.parametrize("value", [
     "", "hunter2", "a<b>c", "<a>b", "x${TOKEN}", "$(a)b", "<a\nb>", "${a\nb}", "<<a>>",  # a slot is the whole value
     "yourself", "youronly", "myyour-org", "updated-value", "exchangeme", "changes", "xxxxx", "*****", "xx-xx-xx",
-    "AKIAIOSFODNN7EXAMPLE",
+    "AKIAIOSFODNN7EXAMPLE", "yours truly", "not your password", "your",
 ])
 def test_what_only_resembles_a_blank_is_not_a_placeholder(value):
     assert not is_placeholder(value)

@@ -456,7 +456,7 @@ _rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
       "the settings of Argo CD's repository and cluster Secrets: type, project, server; nor a value that is only "
       "e-mail addresses, an alert's recipients, nor how a key is made: Longhorn's CRYPTO_KEY_CIPHER, _HASH, _SIZE). "
       "A Secret's YAML or JSON "
-      "file of settings (Helm values.yaml for Flux's valuesFrom) is judged by the settings in it. Blanks to fill in (<password>, ${TOKEN}, YOUR_..., UPDATE_..., "
+      "file of settings (Helm values.yaml for Flux's valuesFrom) is judged by the settings in it. Blanks to fill in (<password>, ${TOKEN}, Your passphrase, YOUR_..., UPDATE_..., "
       "changeme, redacted xxxxxx) are not credentials. Argo expressions, empty values, plain numbers, switches "
       "(MYSQL_RANDOM_ROOT_PASSWORD: \"yes\") and secretKeyRef references are fine, and so is an Argo parameter "
       "whose every use, followed through the steps that pass it on, names a Secret or a key in one "
