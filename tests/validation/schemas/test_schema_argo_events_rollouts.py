@@ -97,7 +97,8 @@ def test_a_sensor_is_checked(checker: SchemaChecker) -> None:
         "spec.dependencies[0].eventSoruceName: unknown field (did you mean eventSourceName?)"]
 
 
-def test_argo_events_required_fields_are_only_what_is_enforced(checker: SchemaChecker) -> None:
+def test_argo_events_required_fields_are_only_what_is_enforced() -> None:
+    checker = SchemaChecker("1.37")  # its own: the definitions are adjusted when a checker first needs them
     # `url` is generated as required (no omitempty) but a plain webhook source has none (Argo Events' examples)
     source = {"apiVersion": "argoproj.io/v1alpha1", "kind": "EventSource", "metadata": {"name": "w"},
               "spec": {"webhook": {"example": {"endpoint": "/e", "method": "POST", "port": "12000"}}}}
@@ -134,3 +135,22 @@ def test_a_release_is_read_only_when_one_of_its_kinds_is_checked(monkeypatch: py
     read.clear()
     assert checker.check(_rollout(canary={"steps": [{"setWeight": 5}]})) == []
     assert read == ["argo-rollouts"]
+
+
+def test_a_release_outside_the_package_can_stand_in_for_each_project(tmp_path: Path) -> None:
+    releases = {}
+    for project in ("argo-cd", "argo-events", "argo-rollouts"):
+        copy_ = tmp_path / project / "v0.0.1.json.gz"  # what regenerate.py checks before it vendors
+        copy_.parent.mkdir()
+        copy_.write_bytes(vendored.newest(project).path.read_bytes())
+        releases[project] = vendored.Release.from_file(copy_)
+    catalog = Catalog("1.37", vendored_releases=releases)
+    assert catalog.argocd.release.tag == "v0.0.1"
+    assert {b.release.tag for b in catalog.by_kind.values()} == {"v0.0.1"}
+    assert Catalog("1.37").argocd.release == vendored.newest("argo-cd")
+
+
+def test_kinds_are_listed_by_group_then_version() -> None:
+    kinds = Catalog("1.37").kinds()
+    assert kinds == sorted(kinds, key=lambda k: (k.group, k.version, k.kind))
+    assert kinds[0].group == "" and kinds[-1].group > "argoproj.io"

@@ -358,11 +358,16 @@ def test_argo_rollouts_comes_from_its_crds(tmp_path: Path, capsys) -> None:
 
 def test_verify_examples_reports_each_finding_and_counts_other_projects_kinds_apart(tmp_path: Path, capsys) -> None:
     good = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec: {replicas: 1}\n"
+    vs = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\n"
     repo = _repo(tmp_path, "argo-rollouts", {
         "manifests/crds/rollout-crd.yaml": ROLLOUT_CRD, "LICENSE": "Apache License\n",
         "examples/good.yaml": good + "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n",
         "examples/typo.yml": good.replace("replicas", "replica"),
-        "examples/istio/vs.yaml": "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\n",
+        "examples/istio/vs.yaml": vs,
+        # a document without a kind, then other projects' kinds, then one of this release's: each is still seen;
+        # workloadRef is a real Rollout field that this fixture's CRD lacks, so the finding shows which release checked
+        "examples/multi.yaml": "name: values\n---\n" + vs + "---\n" + vs.replace("VirtualService", "Gateway") + "---\n"
+                               + good.replace("{replicas: 1}", "{workloadRef: {kind: Deployment, name: d}}"),
         "examples/chart/Chart.yaml": "apiVersion: v2\nname: demo\n",
         "examples/chart/templates/r.yaml": "metadata:\n  name: {{ .Release.Name }}\n",
         "examples/README.md": "kind: Rollout\n",
@@ -372,7 +377,42 @@ def test_verify_examples_reports_each_finding_and_counts_other_projects_kinds_ap
     lines = capsys.readouterr().out.splitlines()
     assert lines[1:] == [
         "examples/chart/templates/r.yaml: not YAML (ConstructorError)",
+        "examples/multi.yaml: Rollout SCHEMA-UNKNOWN-FIELD spec.workloadRef: unknown field",
         "examples/typo.yml: Rollout SCHEMA-UNKNOWN-FIELD spec.replica: unknown field (did you mean replicas?)",
-        "no schema here for 1 documents: networking.istio.io/v1 VirtualService",
-        "examples/ at v1.9.1: 3 documents checked, 1 schema findings",
+        "no schema here for 3 documents: networking.istio.io/v1 Gateway, networking.istio.io/v1 VirtualService",
+        "examples/ at v1.9.1: 4 documents checked, 2 schema findings",
     ]
+
+
+def test_verify_examples_exits_0_when_the_examples_pass(tmp_path: Path, capsys) -> None:
+    sensor = "apiVersion: argoproj.io/v1alpha1\nkind: Sensor\nmetadata: {name: s}\nspec: {replicas: 2}\n"
+    repo = _repo(tmp_path, "argo-events", {"api/jsonschema/schema.json": json.dumps(EVENTS_SCHEMA),
+                                           "LICENSE": "Apache License\n", "examples/sensor.yaml": sensor}, "v1.9.0")
+    out = tmp_path / "vendor"
+    assert regenerate.main(["argo-events", str(repo), "--tag", "v1.9.0", "--out", str(out), "--verify-examples"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == ["examples/ at v1.9.0: 1 documents checked, 0 schema findings"]
+
+
+def test_usage_mistakes_are_clear_errors(upstream: Path, tmp_path: Path, capsys) -> None:
+    assert regenerate.main(["argo-events", str(upstream), "--check", "--out", str(tmp_path / "empty")]) == 2
+    assert capsys.readouterr().err == f"nothing vendored for argo-events in {tmp_path / 'empty'}\n"
+    with pytest.raises(SystemExit) as exc:
+        regenerate.main(["argo-rollouts", str(upstream)])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.endswith("error: --tag is required (a release tag such as v4.1.2)\n")
+    with pytest.raises(SystemExit):
+        regenerate.main(["argo-rollouts", str(upstream), "--tag", "1.9.1"])
+    assert capsys.readouterr().err.endswith(
+        "error: --tag 1.9.1: not a release tag like v4.1.2 (argo-version selects releases by it)\n")
+
+
+def test_verify_examples_of_argo_workflows_uses_the_release_just_vendored(tmp_path: Path, capsys) -> None:
+    # `names` is a field of this fixture's WorkflowEventBinding only: the packaged releases would refuse it
+    binding = "apiVersion: argoproj.io/v1alpha1\nkind: WorkflowEventBinding\nmetadata: {name: b}\nspec: {names: [a]}\n"
+    repo = _repo(tmp_path, "argo-workflows", {"api/jsonschema/schema.json": json.dumps(SCHEMA), "LICENSE": "Apache\n",
+                                              "examples/binding.yaml": binding}, "v9.9.0")
+    out = tmp_path / "vendor"
+    assert regenerate.main(["argo-workflows", str(repo), "--tag", "v9.9.0", "--out", str(out), "--verify-examples"]) == 0
+    target = out / "argo-workflows" / "v9.9.0.json.gz"
+    assert capsys.readouterr().out.splitlines() == [f"wrote {target} ({target.stat().st_size} bytes)",
+                                                    "examples/ at v9.9.0: 1 documents checked, 0 schema findings"]
