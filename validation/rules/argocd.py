@@ -248,11 +248,23 @@ def check_repo_allowed(m: Manifest, ctx: Context) -> Iterator[Problem]:
         url = src.get("repoURL")
         if not url:
             continue
-        if not any(_glob(_argocd_url(str(url)), _argocd_url(pat)) for pat in allowed):
+        if not _source_permitted(str(url), allowed):
             same = [p for p in allowed if normalize_repo_url(p) == normalize_repo_url(str(url))]
             why = (f"; Argo CD tells an SSH URL from an HTTPS one, so {same[0]!r} does not cover it" if same else "")
             yield Problem(m, f"repoURL {url!r} is not in AppProject {project.metadata.get('name')!r} sourceRepos "
                              f"({', '.join(allowed) or 'none'}){why}", (*sp, "repoURL"))
+
+
+def _source_permitted(url: str, patterns: list[str]) -> bool:
+    """AppProject.IsSourcePermitted: some pattern matches, and no deny pattern (!url) names the repository, whatever
+    else (*) allows it."""
+    src, matched = _argocd_url(url), False
+    for pattern in patterns:
+        if _glob(src, _argocd_url(pattern)):
+            matched = True
+        elif pattern.startswith("!"):
+            return False
+    return matched
 
 
 _SSH_URL = re.compile(r"(?:ssh://)?[^/:]*?@[^@]+\Z")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from validation.rules.argocd import _destination_allowed, _glob
+from validation.rules.argocd import _argocd_url, _destination_allowed, _glob, _source_permitted
 from validation.targets import normalize_repo_url
 
 
@@ -26,6 +26,28 @@ def test_other_repositories_stay_apart():
 def test_globs_and_negation():
     assert _glob("ml-dev", "ml-*") and not _glob("default", "ml-*")
     assert not _glob("ml-prod", "!ml-prod") and _glob("ml-dev", "!ml-prod")
+
+
+@pytest.mark.parametrize("url,normalized", [
+    (" Git@GitHub.com:O/R.git ", "git@github.com/o/r"),
+    ("ssh://git@github.com/o/r.git", "git@github.com/o/r"),
+    ("https://GitHub.com/O/R.git", "https://github.com/o/r"),  # the scheme stays: not the SSH form's twin
+    ("git@h:o/a:b", "git@h/o/a:b"),  # only the first colon is the scp form's
+    ("ssh://github.com/o/r", "github.com/o/r"),  # no user, so no SSH URL to Argo CD: only the scheme goes
+    ("!https://GitHub.com/O/Bad.git", "!https://github.com/o/bad"),
+])
+def test_urls_are_normalized_as_argo_cd_normalizes_them(url, normalized):
+    # util/git NormalizeGitURL, which AppProject.IsSourcePermitted applies to the repoURL and each pattern
+    assert _argocd_url(url) == normalized
+
+
+def test_a_deny_pattern_refuses_its_repository_whatever_else_allows_it():
+    patterns = ["*", "!https://github.com/o/bad.git"]
+    assert not _source_permitted("https://GitHub.com/O/Bad", patterns)
+    assert _source_permitted("https://github.com/o/good", patterns)
+    assert _source_permitted("git@github.com:o/bad.git", patterns)  # another URL to Argo CD
+    assert _source_permitted("https://github.com/o/good", ["!https://github.com/o/bad"])  # deny-only: the rest pass
+    assert not _source_permitted("https://github.com/o/good", [])
 
 
 def test_destination_by_name_or_server():
