@@ -504,11 +504,12 @@ def test_a_settings_file_in_a_secret_is_judged_by_what_it_holds():
     # credential is (Harbor's chart defaults harborAdminPassword); a file whose name is a credential's, a value that
     # is no file of settings, and a Slack webhook in an Alertmanager config still are.
     hook = "https://hooks.slack.com/services/T0A1B2C3D/B4E5F6G7H/" + "aB3" * 8
-    files = {"values.yaml": "installCRDs: true\nsecretName: tls\nauth: {existingSecret: s, password: ''}\n"
+    files = {"values-base.yaml": "installCRDs: true\nsecretName: tls\nauth: {existingSecret: s, password: ''}\n"
                             "ingress: {tlsSecret: longhorn.local-tls}",
              "many.yaml": "---\na: 1\n---\nb: [2]\n...\n", "notes.yaml": "# all commented out\n# x: 1\n",
-             "hardened.yaml": "core: {replicas: 2}\nharborAdminPassword: Harbor12345",
+             "hardened.yaml": "core: {replicas: 2, harborAdminPassword: Harbor12345}",
              "override.yml": "[{token: '{{x}}'}]", "credentials.json": '{"type": "service_account"}',
+             "api-key.json": "{}", "app.conf": "port: 5432",
              "plain.yaml": "hunter2", "alertmanager.yaml": f"global: {{slack_api_url: '{hook}'}}"}
     data = json.dumps(files)
     assert creds(secret(data)) == [
@@ -516,6 +517,8 @@ def test_a_settings_file_in_a_secret_is_judged_by_what_it_holds():
         ("stringData.hardened.yaml",
          f"Secret holds inline stringData 'hardened.yaml', whose 'harborAdminPassword' has a literal value; {INLINE}"),
         ("stringData.credentials.json", f"Secret holds inline stringData 'credentials.json'; {INLINE}"),
+        ("stringData.api-key.json", f"Secret holds inline stringData 'api-key.json'; {INLINE}"),
+        ("stringData.app.conf", f"Secret holds inline stringData 'app.conf'; {INLINE}"),
         ("stringData.plain.yaml", f"Secret holds inline stringData 'plain.yaml'; {INLINE}"),
     ]
 
