@@ -283,7 +283,8 @@ def _argocd_url(url: str) -> str:
 
 _rule("ARGOCD-REPO-NOT-ALLOWED", "repo-not-allowed", Severity.ERROR,
       "The Application's repoURL matches one of its AppProject's sourceRepos, compared as Argo CD compares them: "
-      "case and a .git suffix aside, but an SSH URL (git@github.com:o/r) is not its HTTPS twin.",
+      "case and a .git suffix aside, but an SSH URL (git@github.com:o/r) is not its HTTPS twin; and no deny pattern "
+      "(!url) names it, whatever else (*) allows it.",
       "Add the repository to the AppProject's sourceRepos, or fix the repoURL.",
       """
 # AppProject: sourceRepos: ["https://github.com/example/argo-ml-gitops.git"]
