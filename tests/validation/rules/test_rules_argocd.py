@@ -35,6 +35,7 @@ def test_globs_and_negation():
     ("git@h:o/a:b", "git@h/o/a:b"),  # only the first colon is the scp form's
     ("ssh://github.com/o/r", "github.com/o/r"),  # no user, so no SSH URL to Argo CD: only the scheme goes
     ("!https://GitHub.com/O/Bad.git", "!https://github.com/o/bad"),
+    ("! https://github.com/o/bad", "!https://github.com/o/bad"),  # the URL after the ! is normalized on its own
 ])
 def test_urls_are_normalized_as_argo_cd_normalizes_them(url, normalized):
     # util/git NormalizeGitURL, which AppProject.IsSourcePermitted applies to the repoURL and each pattern
