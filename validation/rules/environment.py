@@ -377,6 +377,26 @@ def _settings_file_credential(key: str, text: str, secret_names: set[str]) -> st
     return ""
 
 
+def _cluster_config_credential(text: str, secret_names: set[str]) -> str | None:
+    """For an Argo CD cluster Secret's config: its credential (bearerToken, password, tlsClientConfig.keyData, an
+    exec provider's env), or "" when it holds none (the in-cluster Secret's {"tlsClientConfig": {"insecure": false}}).
+    None when it is not a mapping: the whole value is then the credential."""
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    if as_dict(doc.get("tlsClientConfig")).get("keyData"):
+        return "keyData"  # a client certificate's private key, base64: no pattern finds it
+    if as_dict(doc.get("execProviderConfig")).get("env"):
+        return "env"
+    for name, value in _settings([doc]):
+        if _literal_secret(name, value, secret_names):
+            return name
+    return ""
+
+
 def _settings(node: Any) -> Iterator[tuple[str, Any]]:
     """(key, value) of every scalar setting in a parsed file, at any depth."""
     if isinstance(node, dict):
@@ -428,7 +448,8 @@ def check_credentials(m: Manifest, ctx: Context) -> Iterator[Problem]:
                     if text.strip() and not is_placeholder(text) and not plainly_not_a_credential(str(k)) \
                             and not (_ADDRESSES.match(text) and not secret_looking_name(str(k))) \
                             and not _how_a_key_is_made(str(k), text):
-                        inside = _settings_file_credential(str(k), text, secret_names)
+                        inside = (_cluster_config_credential(text, secret_names) if kind == "cluster" and k == "config"
+                                  else _settings_file_credential(str(k), text, secret_names))
                         if inside == "":
                             continue  # a file of settings (Helm values for Flux's valuesFrom) that holds none
                         whose = f", whose {inside!r} has a literal value" if inside else ""
@@ -453,7 +474,8 @@ _rule("ENV-CREDENTIALS", "credentials", Severity.ERROR, (),
       "ConfigMap data, and Secrets with inline data (but not their keys that name a place, a user, a database or a "
       "public certificate or a web page, or a time: a bucket, an endpoint, POSTGRES_DB, ca.crt, OpenShift's "
       "login.html, admin.passwordMtime; nor "
-      "the settings of Argo CD's repository and cluster Secrets: type, project, server; nor a value that is only "
+      "the settings of Argo CD's repository and cluster Secrets: type, project, server, a cluster's config without "
+      "bearerToken, password or keyData; nor a value that is only "
       "e-mail addresses, an alert's recipients, nor how a key is made: Longhorn's CRYPTO_KEY_CIPHER, _HASH, _SIZE). "
       "A Secret's YAML or JSON "
       "file of settings (Helm values.yaml for Flux's valuesFrom) is judged by the settings in it. Blanks to fill in (<password>, ${TOKEN}, Your passphrase, YOUR_..., UPDATE_..., "

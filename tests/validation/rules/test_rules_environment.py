@@ -497,6 +497,29 @@ def test_how_an_encryption_key_is_made_is_not_a_credential_but_the_key_and_a_pas
     ]
 
 
+def test_an_argo_cd_cluster_secrets_config_is_judged_by_what_it_holds():
+    # juanroldan1989/platform declares the in-cluster Secret with config {"tlsClientConfig": {"insecure": false}}:
+    # reported as an inline credential. A config with a token, a password, a client key or an exec provider's env
+    # still is, and names it.
+    def cluster(name: str, config: str) -> str:
+        return (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: argocd\n"
+                f"  labels: {{argocd.argoproj.io/secret-type: cluster}}\nstringData:\n  name: {name}\n"
+                f"  server: https://k.example.com\n  config: '{config}'\n---\n")
+    text = (cluster("plain", '{"tlsClientConfig": {"insecure": false, "caData": "LS0tLS1CRUdJTiBDRVJU"}}')
+            + cluster("token", '{"bearerToken": "eyJhbGciOi", "tlsClientConfig": {"insecure": false}}')
+            + cluster("key", '{"tlsClientConfig": {"certData": "Y2VydA==", "keyData": "a2V5"}}')
+            + cluster("exec", '{"execProviderConfig": {"command": "aws", "env": {"AWS_PROFILE": "p"}}}')
+            + cluster("aws", '{"awsAuthConfig": {"clusterName": "c", "roleARN": "arn:aws:iam::1:role/r"}}')
+            + cluster("text", "not a mapping"))
+    assert [(name, p, m.split(";")[0]) for name, p, m in env_hits("ENV-CREDENTIALS", text)] == [
+        ("Secret/argocd/token", "stringData.config",
+         "Secret holds inline stringData 'config', whose 'bearerToken' has a literal value"),
+        ("Secret/argocd/key", "stringData.config", "Secret holds inline stringData 'config', whose 'keyData' has a literal value"),
+        ("Secret/argocd/exec", "stringData.config", "Secret holds inline stringData 'config', whose 'env' has a literal value"),
+        ("Secret/argocd/text", "stringData.config", "Secret holds inline stringData 'config'"),
+    ]
+
+
 def test_a_settings_file_in_a_secret_is_judged_by_what_it_holds():
     # openCenter-gitops-base hands Flux's HelmReleases their values from Secrets a secretGenerator makes of
     # values.yaml files: reported as a whole, as if each were a password (also one of comments only, or of several
