@@ -7,7 +7,9 @@ What a manifest may say is decided by how Kubernetes and the Go unmarshaller rea
   stay maps and objects declared without fields stay free-form;
 - null is accepted wherever a type is declared (Go leaves the field unset; the API server prunes nulls);
 - CRD extensions: `x-kubernetes-int-or-string` takes both, `x-kubernetes-preserve-unknown-fields` keeps an
-  object open; `x-kubernetes-validations` (CEL) and defaulting are server-side and not evaluated offline.
+  object open; `x-kubernetes-validations` (CEL) and defaulting are server-side and not evaluated offline, except
+  that a required field with a `default` is not required of a manifest: the API server defaults it before it
+  validates (Crossplane's ImageConfig requires a cosign key's `hashAlgorithm`, defaulted to sha256).
 """
 
 from __future__ import annotations
@@ -63,9 +65,19 @@ def _crd_node(node: dict[str, Any]) -> dict[str, Any]:
     return nullable(node)
 
 
+def _defaulted_not_required(node: dict[str, Any]) -> dict[str, Any]:
+    required, props = node.get("required"), node.get("properties")
+    if isinstance(required, list) and isinstance(props, dict):
+        kept = [name for name in required if not (isinstance(props.get(name), dict) and "default" in props[name])]
+        if len(kept) < len(required):
+            node["required"] = kept
+    return node
+
+
 def from_crd(openapi: dict[str, Any]) -> dict[str, Any]:
     """A CRD's openAPIV3Schema (one version) as strict JSON schema, before document() wraps it."""
-    return tree.rewrite(openapi, _crd_node)
+    # first, while the defaults are still there (rewrite visits the deepest objects first and _crd_node drops them)
+    return tree.rewrite(tree.rewrite(openapi, _defaulted_not_required), _crd_node)
 
 
 def document(top: dict[str, Any], api_version: str, kind: str, defs: dict[str, Any]) -> dict[str, Any]:

@@ -196,3 +196,16 @@ def test_jsonschema_rs_is_imported_as_usual_when_email_utils_is_loaded_already()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "datetime"
+
+
+def test_a_crds_required_field_with_a_default_is_not_required_of_a_manifest() -> None:
+    # the API server defaults before it validates (Crossplane's ImageConfig: a cosign key's hashAlgorithm)
+    checker = SchemaChecker("1.37")
+    openapi = {"type": "object", "properties": {"spec": {
+        "type": "object", "required": ["hashAlgorithm", "secretRef"],
+        "properties": {"hashAlgorithm": {"type": "string", "default": "sha256"}, "secretRef": {"type": "string"}}}}}
+    assert checker.add_crds({("example.org/v1", "Key"): openapi}) == [("example.org/v1", "Key")]
+    key = {"apiVersion": "example.org/v1", "kind": "Key", "metadata": {"name": "k"}, "spec": {"secretRef": "s"}}
+    assert checker.check(key) == []
+    assert [i.message for i in checker.check({**key, "spec": {"hashAlgorithm": "sha512"}})] == [
+        'spec: missing required field "secretRef"']
