@@ -4,6 +4,7 @@
     python -m validation.schemas.vendor.regenerate argo-cd GIT_DIR --tag v3.5.1
     python -m validation.schemas.vendor.regenerate argo-events GIT_DIR --tag v1.9.11 [--verify-examples]
     python -m validation.schemas.vendor.regenerate argo-rollouts GIT_DIR --tag v1.9.1 [--verify-examples]
+    python -m validation.schemas.vendor.regenerate crossplane GIT_DIR --tag v2.3.4 [--verify-examples]
     python -m validation.schemas.vendor.regenerate argo-workflows GIT_DIR --check   # every vendored tag, byte for byte
 
 GIT_DIR is a bare git directory (what the `fetch` tool or `git clone --bare` gives) or a checkout; files are read
@@ -19,9 +20,12 @@ What is taken, and nothing else:
   `manifests/base/crds/` carry no schema (`x-kubernetes-preserve-unknown-fields` on spec), so none is taken.
 - argo-rollouts: the openAPIV3Schema of every CRD under `manifests/crds/` (Rollout, AnalysisTemplate,
   ClusterAnalysisTemplate, AnalysisRun, Experiment).
+- crossplane: the openAPIV3Schema of every CRD under `cluster/crds/` (apiextensions, pkg, ops and protection
+  .crossplane.io: XRD, Composition, Provider, Function, Operation, Usage ...).
 Documentation (description, title, examples) and strategic-merge hints are dropped; nothing else is changed. The
 project's own adjustments (strict objects, IntOrString ...) are applied when the schemas are loaded, in
-validation/schemas/argo.py, argocd.py, argo_events.py, argo_rollouts.py and strict.py, so a reviewer can diff the vendored data against upstream.
+validation/schemas/argo.py, argocd.py, argo_events.py, argo_rollouts.py, crossplane_crds.py and strict.py, so a
+reviewer can diff the vendored data against upstream.
 
 Output, beside this file: `<project>/<tag>.json.gz` (the payload: deterministic JSON, gzip with mtime 0),
 `<project>/<tag>.source.json` (repository, tag, commit, the blob of every file read, the payload's sha256) and
@@ -49,8 +53,10 @@ from validation.schemas import tree
 
 VENDOR_DIR = Path(__file__).resolve().parent
 FORMAT = 1
-# A CRD's spec.names.kind, found without parsing the file.
-_CRD_KIND = re.compile(rb"^kind: CustomResourceDefinition$.*?^  names:$(?:\n    .*$)*?\n    kind: (\w+)$", re.M | re.S)
+# A CRD's spec.names.kind, found without parsing the file. The lines under names: are matched without DOTALL:
+# `.*` there backtracks across the whole file (minutes on Crossplane's usages CRD, whose kind follows a list).
+_CRD_KIND = re.compile(rb"^kind: CustomResourceDefinition$.*?^  names:$(?:\n    [^\n]*)*?\n    kind: (\w+)$",
+                       re.M | re.S)
 _RELEASE_TAG = re.compile(r"^v\d+\.\d+\.\d+$")
 # Merge hints for `kubectl apply`: not validation.
 _MERGE_HINTS = frozenset({"x-kubernetes-patch-merge-key", "x-kubernetes-patch-strategy"})
@@ -63,6 +69,7 @@ class Project:
     license: str
     jsonschema: str | None  # path of a published JSON schema, if the project has one
     crd_dir: str  # where the project keeps its CRDs
+    examples: tuple[str, ...] = ("examples",)  # what --verify-examples reads
 
 
 PROJECTS = {
@@ -74,6 +81,9 @@ PROJECTS = {
                            "api/jsonschema/schema.json", "manifests/base/crds"),
     "argo-rollouts": Project("argo-rollouts", "https://github.com/argoproj/argo-rollouts", "Apache-2.0", None,
                              "manifests/crds"),
+    # Crossplane has no examples/ folder: its e2e manifests are what it applies to a real cluster
+    "crossplane": Project("crossplane", "https://github.com/crossplane/crossplane", "Apache-2.0", None,
+                          "cluster/crds", ("test/e2e/manifests",)),
 }
 
 
@@ -166,19 +176,21 @@ def build(project: Project, source: GitTree) -> tuple[bytes, dict[str, Any]]:
                 kinds.append({"apiVersion": _api_version(gvk["group"], gvk["version"]), "kind": gvk["kind"],
                               "definition": name})
 
+    published = {k["kind"] for k in kinds}
     for path in source.files(project.crd_dir):
         if not path.endswith((".yaml", ".yml")):
             continue
         text = source.read(path)
-        named = _CRD_KIND.search(text)
-        if named and any(k["kind"] == named.group(1).decode() for k in kinds):
+        named = _CRD_KIND.search(text) if published else None
+        if named and named.group(1).decode() in published:
             continue  # covered by the published JSON schema: skip parsing megabytes of YAML
         for doc in yaml.load_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
             if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
                 continue
             spec = doc["spec"]
             kind = spec["names"]["kind"]
-            if any(k["kind"] == kind for k in kinds):  # the published JSON schema covers it, and is richer
+            # the published JSON schema covers it, and is richer (by kind alone: Crossplane has a Usage in two groups)
+            if kind in published:
                 continue
             files[path] = source.blob(path)
             for version in spec.get("versions", []):
@@ -249,8 +261,9 @@ def check(project: Project, git_dir: Path, out_dir: Path, tags: list[str], say: 
 
 
 def verify_examples(project: Project, git_dir: Path, tag: str, out_dir: Path, say: Callable[[str], None]) -> int:
-    """Schema-check every YAML document under examples/ at the tag with the freshly vendored release (Kubernetes
-    kinds included: a finding on one is as much a bug of the schemas as one on the project's own kinds)."""
+    """Schema-check every YAML document under the project's examples (examples/, or Crossplane's e2e manifests) at
+    the tag with the freshly vendored release (Kubernetes kinds included: a finding on one is as much a bug of the
+    schemas as one on the project's own kinds)."""
     from validation.schema_check import SchemaChecker
     from validation.schemas import Catalog, vendored
 
@@ -263,7 +276,8 @@ def verify_examples(project: Project, git_dir: Path, tag: str, out_dir: Path, sa
     checker = SchemaChecker(catalog=catalog)
     findings = documents = 0
     unchecked: dict[str, int] = {}  # other projects' kinds (Istio, Ambassador ...) that have no schema here
-    for path in source.files("examples", recursive=True):
+    paths = [path for directory in project.examples for path in source.files(directory, recursive=True)]
+    for path in paths:
         if not path.endswith((".yaml", ".yml")):
             continue
         try:
@@ -284,7 +298,8 @@ def verify_examples(project: Project, git_dir: Path, tag: str, out_dir: Path, sa
                 say(f"{path}: {doc.get('kind')} {issue.rule_id} {issue.message}")
     if unchecked:
         say(f"no schema here for {sum(unchecked.values())} documents: " + ", ".join(sorted(unchecked)))
-    say(f"examples/ at {tag}: {documents} documents checked, {findings} schema findings")
+    where = ", ".join(f"{d}/" for d in project.examples)
+    say(f"{where} at {tag}: {documents} documents checked, {findings} schema findings")
     return findings
 
 
@@ -297,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="rebuild the vendored tags (or --tag ones) and compare, writing nothing")
     parser.add_argument("--verify-examples", action="store_true",
-                        help="schema-check the project's examples/ at each tag with the vendored schemas")
+                        help="schema-check the project's examples at each tag with the vendored schemas")
     parser.add_argument("--out", type=Path, default=VENDOR_DIR, help="vendor directory (default: next to this file)")
     args = parser.parse_args(argv)
     project = PROJECTS[args.project]
