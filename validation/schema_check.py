@@ -98,7 +98,7 @@ class SchemaChecker:
         self._other_schemas: dict[tuple[str, str, str], dict[str, Any] | None] = {}
         self._other_bundles: dict[str, argo.ArgoBundle] = {}
         self._crds: dict[tuple[str, str], Any] = {}
-        self._hints: dict[tuple[str, str], dict[str, str]] = {}  # a generated kind's spec.<field> -> unknown-field hint
+        self._hints: dict[tuple[str, str], dict[str, str]] = {}  # a kind's spec.<field> -> unknown-field hint
         self._lock = allocate_lock()
 
     def has_schema(self, api_version: str, kind: str) -> bool:
@@ -152,6 +152,9 @@ class SchemaChecker:
                     self._compiled[key] = (
                         None if schema is None else _Compiled(schema, jsonschema_rs.Draft202012Validator(schema))
                     )
+                    hints = self.catalog.hints(api_version, kind) if schema is not None else {}
+                    if hints:
+                        self._hints[key] = hints
             return self._compiled[key]
 
     def _from_crd(self, api_version: str, kind: str, openapi: Any) -> _Compiled | None:
@@ -210,8 +213,9 @@ class SchemaChecker:
                     MISSING,
                     (),
                     f"no schema for {api_version} {kind} (Kubernetes {self.catalog.k8s.label}, Argo Workflows, "
-                    "Argo CD, Argo Events, Argo Rollouts, CRDs and Crossplane XRDs among the checked objects); list "
-                    "the kind in missing-schema-kinds or pass --ignore-missing-schemas if it is checked elsewhere",
+                    "Argo CD, Argo Events, Argo Rollouts, Crossplane, CRDs and Crossplane XRDs among the checked "
+                    "objects); list the kind in missing-schema-kinds or pass --ignore-missing-schemas if it is "
+                    "checked elsewhere",
                 )
             )
             return issues

@@ -98,8 +98,9 @@ def test_a_check_of_a_file_imports_no_other_command_nor_unused_formats(tmp_path)
                    "subprocess", "tempfile", "validation.atomic",
                    # Only a vendored release (Argo's schemas) is gunzipped; only a schema build deep-copies.
                    "gzip", "copy",
-                   # Argo Events' and Argo Rollouts' schemas are imported only for one of their kinds.
+                   # Argo Events', Argo Rollouts' and Crossplane's schemas are imported only for one of their kinds.
                    "validation.schemas.argo_events", "validation.schemas.argo_rollouts",
+                   "validation.schemas.crossplane_crds",
                    # argparse sizes help with shutil, which imports zlib, bz2 and lzma: cli._Formatter does not.
                    "shutil"):
         assert unused not in loaded, unused

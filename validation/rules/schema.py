@@ -6,8 +6,8 @@ from validation.model import Severity
 from validation.rules import register
 from validation.rules.base import Rule
 
-_DOCS = ("Schemas: Kubernetes from kubernetes-validate; Argo Workflows (per `argo-version`), Argo CD, Argo Events and "
-         "Argo Rollouts vendored from their releases (docs/schemas.md).")
+_DOCS = ("Schemas: Kubernetes from kubernetes-validate; Argo Workflows (per `argo-version`), Argo CD, Argo Events, "
+         "Argo Rollouts and Crossplane vendored from their releases (docs/schemas.md).")
 
 
 def _schema_rule(rule_id: str, name: str, severity: Severity, summary: str, remediation: str,

@@ -140,6 +140,10 @@ class Bundle:
                                                               self._object_meta()))
 
     # hooks
+    def hints(self, kind: str) -> dict[str, str]:
+        """What to add to "unknown field" at spec.<field> of `kind`: fields another release of the project has."""
+        return {}
+
     def adjust_document(self, kind: str, schema: dict[str, Any]) -> dict[str, Any]:
         """One kind's finished schema (a fresh copy); a subclass may amend it."""
         return schema

@@ -139,7 +139,7 @@ def test_a_release_is_read_only_when_one_of_its_kinds_is_checked(monkeypatch: py
 
 def test_a_release_outside_the_package_can_stand_in_for_each_project(tmp_path: Path) -> None:
     releases = {}
-    for project in ("argo-cd", "argo-events", "argo-rollouts"):
+    for project in ("argo-cd", "argo-events", "argo-rollouts", "crossplane"):
         copy_ = tmp_path / project / "v0.0.1.json.gz"  # what regenerate.py checks before it vendors
         copy_.parent.mkdir()
         copy_.write_bytes(vendored.newest(project).path.read_bytes())

@@ -12,6 +12,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -416,3 +417,79 @@ def test_verify_examples_of_argo_workflows_uses_the_release_just_vendored(tmp_pa
     target = out / "argo-workflows" / "v9.9.0.json.gz"
     assert capsys.readouterr().out.splitlines() == [f"wrote {target} ({target.stat().st_size} bytes)",
                                                     "examples/ at v9.9.0: 1 documents checked, 0 schema findings"]
+
+
+def _usage_crd(group: str) -> str:
+    # as controller-gen writes Crossplane's: categories before kind (the kind is found past a list)
+    return f"""---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: usages.{group}
+spec:
+  group: {group}
+  names:
+    categories:
+    - crossplane
+    kind: Usage
+    listKind: UsageList
+    plural: usages
+  scope: Cluster
+  versions:
+  - name: v1beta1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            required: [reason, policy]
+            properties:
+              reason: {{type: string, description: Why}}
+              policy: {{type: string, default: Orphan}}
+"""
+
+
+def test_crossplane_comes_from_its_crds_a_kind_in_two_groups_included(tmp_path: Path, capsys) -> None:
+    repo = _repo(tmp_path, "crossplane", {
+        "cluster/crds/apiextensions.crossplane.io_usages.yaml": _usage_crd("apiextensions.crossplane.io"),
+        "cluster/crds/protection.crossplane.io_usages.yaml": _usage_crd("protection.crossplane.io"),
+        "LICENSE": "Apache License\n",
+        "test/e2e/manifests/usage.yaml": "apiVersion: protection.crossplane.io/v1beta1\nkind: Usage\n"
+                                         "metadata: {name: u}\nspec: {reason: r}\n---\n"
+                                         "apiVersion: nop.example.org/v1alpha1\nkind: NopResource\n",
+        "test/e2e/manifests/typo.yaml": "apiVersion: apiextensions.crossplane.io/v1beta1\nkind: Usage\n"
+                                        "metadata: {name: u}\nspec: {reson: r}\n",
+        "examples/ignored.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: 1}\n",
+    }, "v2.3.4")
+    out = tmp_path / "vendor"
+    assert regenerate.main(["crossplane", str(repo), "--tag", "v2.3.4", "--out", str(out), "--verify-examples"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    # the policy is required but defaulted: only reason is missing; examples/ is not Crossplane's
+    assert lines[1:] == [
+        "test/e2e/manifests/typo.yaml: Usage SCHEMA-UNKNOWN-FIELD spec.reson: unknown field (did you mean reason? "
+        "it is required)",
+        "no schema here for 1 documents: nop.example.org/v1alpha1 NopResource",
+        "test/e2e/manifests/ at v2.3.4: 2 documents checked, 1 schema findings",
+    ]
+    payload = json.loads(gzip.decompress((out / "crossplane" / "v2.3.4.json.gz").read_bytes()))
+    assert payload["source"]["repository"] == "https://github.com/crossplane/crossplane"
+    assert set(payload["source"]["files"]) == {"LICENSE", "cluster/crds/apiextensions.crossplane.io_usages.yaml",
+                                               "cluster/crds/protection.crossplane.io_usages.yaml"}
+    assert [(k["apiVersion"], k["kind"]) for k in payload["kinds"]] == [
+        ("apiextensions.crossplane.io/v1beta1", "Usage"), ("protection.crossplane.io/v1beta1", "Usage")]
+    assert "description" not in json.dumps(payload["kinds"]) and "default" in json.dumps(payload["kinds"])
+    assert (out / "crossplane" / "LICENSE").read_text() == "Apache License\n"
+    assert regenerate.main(["crossplane", str(repo), "--check", "--out", str(out)]) == 0
+    assert "crossplane v2.3.4" in capsys.readouterr().out
+
+
+def test_a_crds_kind_is_found_past_a_names_list_without_backtracking_across_the_file() -> None:
+    # `.*` under names: once matched across lines: minutes on Crossplane's usages CRD at v2.3.4
+    text = _usage_crd("x.io").encode() + b"".join(b"    - line %d\n" % i for i in range(20000))
+    started = time.monotonic()
+    assert regenerate._CRD_KIND.search(text).group(1) == b"Usage"
+    assert regenerate._CRD_KIND.search(text.replace(b"    kind: Usage\n", b"")) is None
+    assert time.monotonic() - started < 5
