@@ -35,6 +35,12 @@ def test_text_lists_group_version_kind_and_source(tmp_path: Path, capsys: pytest
     for kind in ("Rollout", "AnalysisTemplate", "ClusterAnalysisTemplate", "AnalysisRun", "Experiment"):
         assert any(row.split()[:3] == ["argoproj.io/v1alpha1", kind, "argo-rollouts"] and "CRD" in row
                    for row in lines), kind
+    for api_version, kind in (("apiextensions.crossplane.io/v1", "CompositeResourceDefinition"),
+                              ("apiextensions.crossplane.io/v2", "CompositeResourceDefinition"),
+                              ("apiextensions.crossplane.io/v1", "Composition"), ("pkg.crossplane.io/v1", "Provider"),
+                              ("pkg.crossplane.io/v1beta1", "DeploymentRuntimeConfig"),
+                              ("ops.crossplane.io/v1alpha1", "Operation"), ("protection.crossplane.io/v1beta1", "Usage")):
+        assert any(row.split()[:5] == [api_version, kind, "crossplane", "v2.3.4", "CRD"] for row in lines), kind
     assert any(row.split()[:2] == ["core/v1", "ConfigMap"] for row in lines)
 
 
