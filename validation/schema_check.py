@@ -208,6 +208,9 @@ class SchemaChecker:
 
         compiled = self._validator(api_version, kind)
         if compiled is None:
+            removed = self.catalog.removed(api_version, kind)
+            if removed:
+                return [*issues, SchemaIssue(MISSING, (), f"no schema for {api_version} {kind}: {removed}")]
             issues.append(
                 SchemaIssue(
                     MISSING,

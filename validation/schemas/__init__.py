@@ -110,6 +110,14 @@ class Catalog:
         bundle = self._vendored(api_version, kind)
         return bundle.schema(api_version, kind) if bundle else self.k8s.schema(api_version, kind)
 
+    def removed(self, api_version: str, kind: str) -> str:
+        """Why a kind that a project's older releases had has no schema here ("" for any other kind)."""
+        if not api_version.startswith((*_CROSSPLANE_GROUPS, "secrets.crossplane.io/")):
+            return ""
+        from validation.schemas.crossplane_crds import REMOVED
+
+        return REMOVED.get((api_version, kind), "")
+
     def hints(self, api_version: str, kind: str) -> dict[str, str]:
         """spec.<field> -> why it is unknown here (the project's other releases have it); {} for most kinds."""
         bundle = self._vendored(api_version, kind)

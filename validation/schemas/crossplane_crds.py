@@ -9,7 +9,8 @@ another matter: crossplane.py generates their CRDs from the XRD.
 Crossplane 2.0 removed what many repositories still hold: a Composition's Resources mode (`resources`,
 `patchSets`), external secret stores, and ControllerConfig (a package's `controllerConfigRef`). Those are unknown
 fields here, as they are to a 2.x API server, and the message says which Crossplane had them and what replaced them
-(compared with the CRDs of v1.10.0, v1.11.0, v1.17.0, v1.18.0 and v1.20.1).
+(compared with the CRDs of v1.10.0, v1.11.0, v1.17.0, v1.18.0 and v1.20.1). A kind 2.0 removed is SCHEMA-MISSING
+with the same explanation.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ _COMPOSITION = {
 }
 _PACKAGE = {"controllerConfigRef": "Crossplane 1.x's ControllerConfig, removed in 2.0: use runtimeConfigRef and a "
                                    "DeploymentRuntimeConfig"}
+# Kinds Crossplane 2.0 removed (v1.20.1's CRDs against v2.3.4's): the API server has no such kind
+REMOVED = {
+    ("pkg.crossplane.io/v1alpha1", "ControllerConfig"):
+        "Crossplane 1.x's, removed in 2.0: a DeploymentRuntimeConfig (pkg.crossplane.io/v1beta1) replaces it",
+    ("apiextensions.crossplane.io/v1alpha1", "EnvironmentConfig"):
+        "Crossplane 1.x's version, removed in 2.0: use apiextensions.crossplane.io/v1beta1",
+    ("secrets.crossplane.io/v1alpha1", "StoreConfig"): "Crossplane 1.x's external secret stores, removed in 2.0",
+}
 _HINTS = {"Composition": _COMPOSITION, "CompositionRevision": _COMPOSITION, "Provider": _PACKAGE,
           "ProviderRevision": _PACKAGE, "Function": _PACKAGE, "FunctionRevision": _PACKAGE}
 

@@ -146,3 +146,16 @@ def test_the_release_is_read_only_when_one_of_its_kinds_is_checked(monkeypatch: 
     assert "crossplane" not in read
     assert checker.check(_provider()) == []
     assert read[-1] == "crossplane"
+
+
+def test_a_kind_crossplane_2_removed_is_missing_and_says_so(checker: SchemaChecker) -> None:
+    config = {"apiVersion": "pkg.crossplane.io/v1alpha1", "kind": "ControllerConfig", "metadata": {"name": "debug"},
+              "spec": {"args": ["--debug"]}}
+    assert _messages(checker, config) == [
+        ("SCHEMA-MISSING", "no schema for pkg.crossplane.io/v1alpha1 ControllerConfig: Crossplane 1.x's, removed in "
+                           "2.0: a DeploymentRuntimeConfig (pkg.crossplane.io/v1beta1) replaces it")]
+    env = {"apiVersion": "apiextensions.crossplane.io/v1alpha1", "kind": "EnvironmentConfig", "metadata": {"name": "e"}}
+    assert _messages(checker, env)[0][1].endswith("removed in 2.0: use apiextensions.crossplane.io/v1beta1")
+    # any other kind without a schema keeps the general message
+    other = {"apiVersion": "pkg.crossplane.io/v1alpha1", "kind": "ControllerConfigs", "metadata": {"name": "c"}}
+    assert _messages(checker, other)[0][1].startswith("no schema for pkg.crossplane.io/v1alpha1 ControllerConfigs (")
