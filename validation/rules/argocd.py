@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections import Counter
 from pathlib import Path
@@ -250,7 +251,10 @@ def check_repo_allowed(m: Manifest, ctx: Context) -> Iterator[Problem]:
             continue
         if not _source_permitted(str(url), allowed):
             same = [p for p in allowed if normalize_repo_url(p) == normalize_repo_url(str(url))]
-            why = (f"; Argo CD tells an SSH URL from an HTTPS one, so {same[0]!r} does not cover it" if same else "")
+            across = [p for p in allowed if not p.startswith("!") and _glob(_argocd_url(str(url)), _argocd_url(p))]
+            why = (f"; Argo CD tells an SSH URL from an HTTPS one, so {same[0]!r} does not cover it" if same else
+                   f"; in sourceRepos a * stops at a slash, so {across[0]!r} does not cover it (** does)" if across
+                   else "")
             yield Problem(m, f"repoURL {url!r} is not in AppProject {project.metadata.get('name')!r} sourceRepos "
                              f"({', '.join(allowed) or 'none'}){why}", (*sp, "repoURL"))
 
@@ -260,7 +264,7 @@ def _source_permitted(url: str, patterns: list[str]) -> bool:
     else (*) allows it."""
     src, matched = _argocd_url(url), False
     for pattern in patterns:
-        if _glob(src, _argocd_url(pattern)):
+        if _repo_glob(src, _argocd_url(pattern)):
             matched = True
         elif pattern.startswith("!"):
             return False
@@ -283,8 +287,8 @@ def _argocd_url(url: str) -> str:
 
 _rule("ARGOCD-REPO-NOT-ALLOWED", "repo-not-allowed", Severity.ERROR,
       "The Application's repoURL matches one of its AppProject's sourceRepos, compared as Argo CD compares them: "
-      "case and a .git suffix aside, but an SSH URL (git@github.com:o/r) is not its HTTPS twin; and no deny pattern "
-      "(!url) names it, whatever else (*) allows it.",
+      "case and a .git suffix aside, but an SSH URL (git@github.com:o/r) is not its HTTPS twin, and a * in a pattern "
+      "stops at a slash (** crosses it); and no deny pattern (!url) names it, whatever else (*) allows it.",
       "Add the repository to the AppProject's sourceRepos, or fix the repoURL.",
       """
 # AppProject: sourceRepos: ["https://github.com/example/argo-ml-gitops.git"]
@@ -296,6 +300,68 @@ _rule("ARGOCD-REPO-NOT-ALLOWED", "repo-not-allowed", Severity.ERROR,
 def _glob(value: str, pattern: str) -> bool:
     negate = pattern.startswith("!")
     return fnmatch.fnmatchcase(value, pattern[1:] if negate else pattern) != negate
+
+
+def _repo_glob(value: str, pattern: str) -> bool:
+    """How IsSourcePermitted matches a sourceRepos pattern: util/glob with '/' as the separator (gobwas/glob), so `*`
+    and `?` stop at a slash and `**` crosses it (`https://github.com/*` does not allow `https://github.com/o/r`); a
+    bare `*` allows everything; a pattern that does not compile matches nothing."""
+    negate = pattern.startswith("!")
+    body = pattern[1:] if negate else pattern
+    if body == "*" and not negate:
+        return True
+    compiled = _separator_glob(body)
+    return (compiled is not None and compiled.fullmatch(value) is not None) != negate
+
+
+@functools.lru_cache(maxsize=256)
+def _separator_glob(pattern: str) -> re.Pattern[str] | None:
+    """gobwas/glob's syntax with '/' as the separator, as a regular expression: * ** ? [abc] [!a-z] {a,b} and \\."""
+    out: list[str] = []
+    i, depth = 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            if i + 1 == len(pattern):
+                return None
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        if c == "*":
+            double = pattern.startswith("**", i)
+            out.append(".*" if double else "[^/]*")
+            i += 2 if double else 1
+            continue
+        if c == "[":
+            end = pattern.find("]", i + 1)
+            body = pattern[i + 1:end] if end > 0 else ""
+            negated = body.startswith("!")
+            body = body[1:] if negated else body
+            if not body:
+                return None
+            chars = "".join(ch if ch == "-" and 0 < k < len(body) - 1 else re.escape(ch) for k, ch in enumerate(body))
+            out.append(f"[{'^' if negated else ''}{chars}]")
+            i = end + 1
+            continue
+        if c == "?":
+            out.append("[^/]")
+        elif c == "{":
+            out.append("(?:")
+            depth += 1
+        elif c == "}" and depth:
+            out.append(")")
+            depth -= 1
+        elif c == "," and depth:
+            out.append("|")
+        else:
+            out.append(re.escape(c))
+        i += 1
+    if depth:
+        return None
+    try:
+        return re.compile("".join(out), re.S)
+    except re.error:  # a range such as [z-a]
+        return None
 
 
 def check_project(m: Manifest, ctx: Context) -> Iterator[Problem]:

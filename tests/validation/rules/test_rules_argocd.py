@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from validation.rules.argocd import _argocd_url, _destination_allowed, _glob, _source_permitted
+from validation.rules.argocd import _argocd_url, _destination_allowed, _glob, _repo_glob, _source_permitted
 from validation.targets import normalize_repo_url
 
 
@@ -49,6 +49,28 @@ def test_a_deny_pattern_refuses_its_repository_whatever_else_allows_it():
     assert _source_permitted("git@github.com:o/bad.git", patterns)  # another URL to Argo CD
     assert _source_permitted("https://github.com/o/good", ["!https://github.com/o/bad"])  # deny-only: the rest pass
     assert not _source_permitted("https://github.com/o/good", [])
+
+
+@pytest.mark.parametrize("url, pattern, allowed", [
+    ("https://github.com/o/r", "https://github.com/*", False),  # * stops at a slash
+    ("https://github.com/o/r", "https://github.com/o/*", True),
+    ("https://github.com/o/r", "https://github.com/**", True),  # ** crosses it
+    ("https://github.com/o/r", "*", True),  # a bare * allows everything
+    ("https://github.com/o/r", "*github.com*", False),
+    ("https://github.com/o/r1", "https://github.com/o/r?", True),
+    ("https://github.com/o/r/x", "https://github.com/o/r?x", False),  # ? stops at a slash too
+    ("https://github.com/o/r", "https://github.com/o/{r,s}", True),
+    ("https://github.com/o/t", "https://github.com/o/{r,s}", False),
+    ("https://github.com/o/r", "https://github.com/o/[a-s]", True),
+    ("https://github.com/o/z", "https://github.com/o/[!a-s]", True),
+    ("https://github.com/o/rax", "https://github.com/o/r.x", False),  # a dot is a dot
+    ("https://github.com/o/r", "https://github.com/o/[", False),  # does not compile: matches nothing
+    ("https://github.com/o/r", "!https://github.com/*/r", False),
+    ("https://github.com/o/q", "!https://github.com/*/r", True),
+])
+def test_source_patterns_are_globs_with_slash_as_the_separator(url, pattern, allowed):
+    # util/glob.Match(pattern, url, '/'), as AppProject.IsSourcePermitted calls it (gobwas/glob)
+    assert _repo_glob(url, pattern) is allowed
 
 
 def test_destination_by_name_or_server():
