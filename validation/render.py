@@ -638,6 +638,7 @@ TOOL_CONFIG_GROUPS = frozenset({
     "kind.x-k8s.io", "k3d.io", "eksctl.io", "skaffold", "ctlptl.dev", "deploy.cloud.google.com", "kubeadm.k8s.io",
     "kubelet.config.k8s.io",
     "kubeproxy.config.k8s.io", "kubescheduler.config.k8s.io", "apiserver.config.k8s.io", "audit.k8s.io",
+    "meta.pkg.crossplane.io",  # a Crossplane package's crossplane.yaml, which `crossplane xpkg build` reads
 })
 
 

@@ -161,6 +161,9 @@ def test_a_tools_own_config_is_no_manifest_in_a_path_but_is_in_an_applications_f
                             "kind: Target\nmetadata: {name: test}\ngke: {cluster: projects/p/locations/l/clusters/c}\n",
         # JamesAtIntegratnIO/gitops_homelab_2_0: a Talos machine config document, which `talosctl` applies to a node
         "talos/watchdog.yaml": "# armed after 2m\n---\napiVersion: v1alpha1\nkind: WatchdogTimerConfig\ntimeout: 2m0s\n",
+        # vfarcic/devops-toolkit-crossplane: a Crossplane package's metadata, which `crossplane xpkg build` reads
+        "package/crossplane.yaml": "apiVersion: meta.pkg.crossplane.io/v1\nkind: Configuration\nmetadata: {name: p}\n"
+                                   "spec: {dependsOn: [{provider: xpkg.upbound.io/upbound/provider-aws-s3}]}\n",
         "deploy/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n",
         "deploy/kind.yaml": kind,
         # kube-components-stack/kustomization: kustomize's builtin generator config, which overlays list under
@@ -172,8 +175,8 @@ def test_a_tools_own_config_is_no_manifest_in_a_path_but_is_in_an_applications_f
     report = json.loads(out)
     assert report["findings"] == [] and code == 0
     [note] = [n for n in report["notes"] if "not Kubernetes manifests" in n]
-    # seven skipped; the note names five, and 2 more (deploy/kind.yaml, talos/watchdog.yaml)
-    assert "skipped 7 file(s)" in note and "and 2 more" in note and all(f in note for f in (
+    # eight skipped; the note names five, and 3 more
+    assert "skipped 8 file(s)" in note and "and 3 more" in note and all(f in note for f in (
         "kind-config.yaml", "cluster/eksctl.yaml", "cluster/kubelet.yaml", "base/helm-chart.yaml", "clouddeploy.yaml"))
     write(tmp_path, {"argocd/app.yaml": (
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: deploy, namespace: argocd}\n"
