@@ -44,7 +44,7 @@ def _columns() -> int:
 
 class _Formatter(argparse.HelpFormatter):
     """argparse's formatter, sized without shutil: argparse makes one on every add_argument, and the shutil import
-    it does for the width was a twentieth of a check's start-up."""
+    it does for the width cost a check's start-up about 2 ms (-X importtime)."""
 
     def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
                  width: int | None = None) -> None:
