@@ -16,7 +16,7 @@ Loosened where the schema says more than anything enforces:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from validation.schemas import argo, vendored
 
@@ -26,10 +26,8 @@ _KINDS = frozenset(_EVENTS + "v1alpha1." + kind for kind in ("EventBus", "EventS
 _QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 
 
-class Bundle(vendored.Bundle):
-    def __init__(self, object_meta: Callable[[], tuple[str, dict[str, Any]]],
-                 release: vendored.Release | None = None) -> None:
-        super().__init__(release or vendored.newest(PROJECT), object_meta)
+class Bundle(vendored.NewestBundle):
+    PROJECT = PROJECT
 
     def adjust_definition(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
         if name == _QUANTITY:

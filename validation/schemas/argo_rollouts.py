@@ -8,14 +8,10 @@ custom resource, as for Argo CD. The newest vendored release is used.
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 from validation.schemas import vendored
 
 PROJECT = "argo-rollouts"
 
 
-class Bundle(vendored.Bundle):
-    def __init__(self, object_meta: Callable[[], tuple[str, dict[str, Any]]],
-                 release: vendored.Release | None = None) -> None:
-        super().__init__(release or vendored.newest(PROJECT), object_meta)
+class Bundle(vendored.NewestBundle):
+    PROJECT = PROJECT

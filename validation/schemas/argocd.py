@@ -12,17 +12,15 @@ spells its kind "Allow" would otherwise be treated as a deny window.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from validation.schemas import vendored
 
 PROJECT = "argo-cd"
 
 
-class ArgoCDBundle(vendored.Bundle):
-    def __init__(self, object_meta: Callable[[], tuple[str, dict[str, Any]]],
-                 release: vendored.Release | None = None) -> None:
-        super().__init__(release or vendored.newest(PROJECT), object_meta)
+class ArgoCDBundle(vendored.NewestBundle):
+    PROJECT = PROJECT
 
     def adjust_document(self, kind: str, schema: dict[str, Any]) -> dict[str, Any]:
         if kind == "AppProject":

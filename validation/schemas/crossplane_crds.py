@@ -15,8 +15,6 @@ with the same explanation.
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 from validation.schemas import vendored
 
 PROJECT = "crossplane"
@@ -43,10 +41,8 @@ _HINTS = {"Composition": _COMPOSITION, "CompositionRevision": _COMPOSITION, "Pro
           "ProviderRevision": _PACKAGE, "Function": _PACKAGE, "FunctionRevision": _PACKAGE}
 
 
-class Bundle(vendored.Bundle):
-    def __init__(self, object_meta: Callable[[], tuple[str, dict[str, Any]]],
-                 release: vendored.Release | None = None) -> None:
-        super().__init__(release or vendored.newest(PROJECT), object_meta)
+class Bundle(vendored.NewestBundle):
+    PROJECT = PROJECT
 
     def hints(self, kind: str) -> dict[str, str]:
         return _HINTS.get(kind, {})

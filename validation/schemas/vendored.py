@@ -178,6 +178,17 @@ class Bundle:
         return strict.document(top, api_version, kind, needed)
 
 
+
+class NewestBundle(Bundle):
+    """A project checked against one release: its newest vendored one, unless another is given (Argo CD, Argo Events,
+    Argo Rollouts, Crossplane; Argo Workflows' release is chosen by argo-version). A subclass names the project."""
+
+    PROJECT = ""
+
+    def __init__(self, object_meta: Callable[[], tuple[str, dict[str, Any]]], release: Release | None = None) -> None:
+        super().__init__(release or newest(self.PROJECT), object_meta)
+
+
 def _definition_node(node: dict[str, Any]) -> dict[str, Any]:
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/definitions/"):
