@@ -10,9 +10,10 @@ import gc
 import os
 import sys
 
-from validation.cli import main
+gc.disable()  # before the imports too: they make no cycles worth collecting
 
-gc.disable()
+from validation.cli import main  # noqa: E402
+
 code = main()
 if sys.getprofile() is not None or sys.gettrace() is not None:
     sys.exit(code)  # a profiler, coverage or a debugger is attached: let it write its results at exit
