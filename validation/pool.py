@@ -9,10 +9,14 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from typing import Callable, Iterator, Sequence, TypeVar
+from collections.abc import Callable, Iterator, Sequence
 
-T = TypeVar("T")
-R = TypeVar("R")
+TYPE_CHECKING = False  # typing's constant without importing typing, ~3 ms of every start-up
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
+    R = TypeVar("R")
 
 
 def default_jobs() -> int:

@@ -14,8 +14,8 @@ import re
 import stat
 import sys
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
 
 import yaml
 
@@ -32,6 +32,10 @@ from validation.source_lint import (
     safe_resolve,
 )
 from validation.targets import kustomization_file, repo_relative
+
+TYPE_CHECKING = False  # typing's constant without importing typing, ~3 ms of every start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"

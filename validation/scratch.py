@@ -15,10 +15,11 @@ import os
 import signal
 import time
 from _thread import allocate_lock  # threading's Lock, without importing threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
 
+TYPE_CHECKING = False  # typing's constant without importing typing, ~3 ms of every start-up
 if TYPE_CHECKING:
     import subprocess
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
 
 from validation.boundary import app_path_problem, resolves_outside
 from validation.cli import UsageError
@@ -13,6 +13,10 @@ from validation.config import Config
 from validation.model import Target
 from validation.records import record
 from validation.source_lint import KUSTOMIZATION_NAMES, YAML_SUFFIXES, load_file, safe_resolve
+
+TYPE_CHECKING = False  # typing's constant without importing typing, ~3 ms of every start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 APPLICATION_API = "argoproj.io/"
 

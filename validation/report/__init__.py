@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from validation.report.model import Report
 

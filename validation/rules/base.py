@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from validation.model import JsonPath, Manifest, RenderedTarget, Severity
 from validation.records import record
 
+TYPE_CHECKING = False  # typing's constant without importing typing, ~3 ms of every start-up
 if TYPE_CHECKING:
     from validation.config import Config
 

@@ -12,9 +12,11 @@ spells its kind "Allow" would otherwise be treated as a deny window.
 
 from __future__ import annotations
 
-from typing import Any
-
 from validation.schemas import vendored
+
+TYPE_CHECKING = False  # typing's constant without importing typing, ~3 ms of every start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 PROJECT = "argo-cd"
 

@@ -168,11 +168,15 @@ def test_a_field_under_an_old_name_is_one_finding_not_an_unknown_and_a_missing_o
 
 
 def test_jsonschema_rs_is_imported_without_email_utils_and_leaves_the_real_one_importable() -> None:
-    """The stand-in that spares the start-up email.utils is gone after the import, and jsonschema-rs works."""
+    """The stand-ins that spare the start-up email.utils and typing are gone after the import, and jsonschema-rs
+    works."""
     code = (
         "import sys\n"
         "from validation import schema_check\n"
         "assert 'email.utils' not in sys.modules, 'email.utils was loaded'\n"
+        "assert 'typing' not in sys.modules, 'typing was loaded'\n"
+        "import typing\n"
+        "assert typing.Any is sys.modules['typing'].Any and typing.TYPE_CHECKING is False\n"
         "assert schema_check.jsonschema_rs.is_valid({'type': 'integer'}, 3)\n"
         "assert not schema_check.jsonschema_rs.Draft202012Validator({'type': 'integer'}).is_valid('3')\n"
         "import email.utils\n"
