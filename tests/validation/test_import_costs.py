@@ -171,5 +171,5 @@ def test_an_import_that_fails_for_its_own_reasons_says_so(tmp_path, monkeypatch)
 def test_an_editable_install_adds_the_repository_as_a_path_not_an_import_hook() -> None:
     """setuptools' editable finder is imported by every Python started in the environment, and it imports pathlib,
     urllib.parse and more: ~13 ms of each start. pyproject.toml's `package-dir` makes it write a plain path."""
-    hooks = _run("import sys; print(' '.join(m for m in sys.modules if m.startswith('__editable__')))")
+    hooks = _run("import sys; print(' '.join(m for m in sys.modules if m.startswith('__editable___argo_ml_gitops')))")
     assert hooks == "", f"{hooks}: installed by an older pyproject.toml; run pip install -e '.[dev]' again"
