@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from validation.cli import EXIT_ERROR, EXIT_OK, UsageError
+from validation.commands.check import add_build_options_argument
 
 HELP = "Print the objects Argo CD would apply for one environment or Application (our annotations stripped)."
 
@@ -19,26 +20,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, default=None, help="repository root (default: found from the cwd)")
     parser.add_argument("--allow-remote-bases", action="store_true",
                         help="let kustomize fetch remote bases over the network (default: offline, not rendered)")
-    parser.add_argument("--kustomize-build-options", default=None, metavar="OPTIONS",
-                        help="Argo CD's kustomize.buildOptions, e.g. \"--load-restrictor LoadRestrictionsNone\"")
+    add_build_options_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from validation import config as config_mod
     from validation.atomic import write_atomic
-    from validation.commands.check import find_root, root_hint
+    from validation.commands.check import find_root, load_config, root_hint
     from validation.engine import bounded
     from validation.render import ToolMissing, find_engine, render_targets
     from validation.targets import discover, is_kustomization_dir, select
 
     root = (args.root or find_root(Path.cwd())).resolve()
-    try:
-        cfg = config_mod.load(root)
-        if args.kustomize_build_options is not None:
-            cfg.kustomize_build_options = config_mod.parse_build_options(args.kustomize_build_options,
-                                                                         "--kustomize-build-options")
-    except config_mod.ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    cfg = load_config(root, args.kustomize_build_options)
     found = discover(cfg)
     for refused in found.refused:  # a target outside the repository is not rendered: say why, not "unknown"
         if args.target in (refused.environment, refused.name, f"app/{refused.name}"):
