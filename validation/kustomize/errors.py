@@ -45,8 +45,9 @@ def explain(message: str, target_dir: Path, root: Path, *, replace: dict[str, Pa
     for m in _DIR.finditer(message):
         current, tail = Path(m.group(1)), message[m.end():]
     reader = _Reader(root, current, extra_patches)
-    cause = next((c for c in (explainer(tail, reader) for explainer in _EXPLAINERS) if c is not None), None) \
-        or reader.fallback(tail)
+    cause = next((c for explainer in _EXPLAINERS if (c := explainer(tail, reader)) is not None), None)
+    if cause is None:
+        cause = reader.fallback(tail)
     if "is not in or below" in tail:  # kustomize's load restrictor, which Argo CD's buildOptions may lift
         cause = cause._replace(message=f"{cause.message}; {LOAD_RESTRICTOR_HINT}")
     return cause
