@@ -5,6 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from validation import import_with_stand_ins
 
 
 def _run(code: str) -> str:
@@ -88,84 +95,62 @@ def test_urllib_parse_imported_first_is_left_as_it_is() -> None:
     assert _run(code) == "file:///x"
 
 
-def _package(root, name: str, body: str) -> None:  # noqa: ANN001 - a pytest tmp_path
-    (root / f"{name}.py").write_text(body)
-
-
-def test_a_stand_in_is_used_only_for_that_import(tmp_path, monkeypatch) -> None:
-    from validation import import_with_stand_ins
-
+@pytest.fixture
+def modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Writes throwaway modules (name=source) on sys.path; each is gone from sys.modules after the test."""
     monkeypatch.syspath_prepend(str(tmp_path))
-    _package(tmp_path, "sti_heavy", "LOADED = 'real'\n")
-    _package(tmp_path, "sti_user", "from sti_heavy import LOADED\n")
-    stand_in = type(sys)("sti_heavy")
-    stand_in.LOADED = "stand-in"
-    try:
-        user = import_with_stand_ins("sti_user", {"sti_heavy": stand_in})
-        assert user.LOADED == "stand-in"
-        assert "sti_heavy" not in sys.modules
-        import sti_heavy  # noqa: F401 - a later import gets the real module
+    written: list[str] = []
 
-        assert sys.modules["sti_heavy"].LOADED == "real"
-        assert import_with_stand_ins("sti_user", {}) is user  # imported already: returned as it is
-    finally:
-        for name in ("sti_heavy", "sti_user"):
-            sys.modules.pop(name, None)
+    def write(**sources: str) -> None:
+        for name, source in sources.items():
+            (tmp_path / f"{name}.py").write_text(source)
+            written.append(name)
+
+    yield write
+    for name in written:
+        sys.modules.pop(name, None)
 
 
-def test_a_module_loaded_already_is_not_replaced_by_its_stand_in(tmp_path, monkeypatch) -> None:
-    from validation import import_with_stand_ins
-
-    monkeypatch.syspath_prepend(str(tmp_path))
-    _package(tmp_path, "sti_heavy2", "LOADED = 'real'\n")
-    _package(tmp_path, "sti_user2", "from sti_heavy2 import LOADED\n")
-    stand_in = type(sys)("sti_heavy2")
-    stand_in.LOADED = "stand-in"
-    try:
-        import sti_heavy2  # noqa: F401
-
-        real = sys.modules["sti_heavy2"]
-        assert import_with_stand_ins("sti_user2", {"sti_heavy2": stand_in}).LOADED == "real"
-        assert sys.modules["sti_heavy2"] is real
-    finally:
-        for name in ("sti_heavy2", "sti_user2"):
-            sys.modules.pop(name, None)
+def _stand_in(name: str, **attributes: str) -> ModuleType:
+    module = ModuleType(name)
+    vars(module).update(attributes)
+    return module
 
 
-def test_an_import_that_needs_more_than_the_stand_in_is_done_again_with_the_real_module(tmp_path, monkeypatch) -> None:
+def test_a_stand_in_is_used_only_for_that_import(modules) -> None:
+    modules(sti_heavy="LOADED = 'real'\n", sti_user="from sti_heavy import LOADED\n")
+    user = import_with_stand_ins("sti_user", {"sti_heavy": _stand_in("sti_heavy", LOADED="stand-in")})
+    assert user.LOADED == "stand-in"
+    assert "sti_heavy" not in sys.modules
+    import sti_heavy  # a later import gets the real module
+
+    assert sti_heavy.LOADED == "real"
+    assert import_with_stand_ins("sti_user", {}) is user  # imported already: returned as it is
+
+
+def test_a_module_loaded_already_is_not_replaced_by_its_stand_in(modules) -> None:
+    modules(sti_heavy="LOADED = 'real'\n", sti_user="from sti_heavy import LOADED\n")
+    import sti_heavy
+
+    assert import_with_stand_ins("sti_user", {"sti_heavy": _stand_in("sti_heavy", LOADED="stand-in")}).LOADED == "real"
+    assert sys.modules["sti_heavy"] is sti_heavy
+
+
+def test_an_import_that_needs_more_than_the_stand_in_is_done_again_with_the_real_module(modules) -> None:
     """A newer release of a dependency may use more of a module than its stand-in offers."""
-    from validation import import_with_stand_ins
-
-    monkeypatch.syspath_prepend(str(tmp_path))
-    _package(tmp_path, "sti_heavy3", "LOADED = 'real'\nMORE = 'more'\n")
-    _package(tmp_path, "sti_user3", "from sti_heavy3 import LOADED\nfrom sti_heavy3 import MORE\n")
-    stand_in = type(sys)("sti_heavy3")
-    stand_in.LOADED = "stand-in"
-    try:
-        user = import_with_stand_ins("sti_user3", {"sti_heavy3": stand_in})
-        assert (user.LOADED, user.MORE) == ("real", "more")
-        assert sys.modules["sti_heavy3"].LOADED == "real"
-    finally:
-        for name in ("sti_heavy3", "sti_user3"):
-            sys.modules.pop(name, None)
+    modules(sti_heavy="LOADED = 'real'\nMORE = 'more'\n",
+            sti_user="from sti_heavy import LOADED\nfrom sti_heavy import MORE\n")
+    user = import_with_stand_ins("sti_user", {"sti_heavy": _stand_in("sti_heavy", LOADED="stand-in")})
+    assert (user.LOADED, user.MORE) == ("real", "more")
+    assert sys.modules["sti_heavy"].LOADED == "real"
 
 
-def test_an_import_that_fails_for_its_own_reasons_says_so(tmp_path, monkeypatch) -> None:
-    from validation import import_with_stand_ins
-
-    monkeypatch.syspath_prepend(str(tmp_path))
-    _package(tmp_path, "sti_user4", "import sti_nowhere\n")
-    stand_in = type(sys)("sti_heavy4")
-    try:
-        try:
-            import_with_stand_ins("sti_user4", {"sti_heavy4": stand_in})
-        except ModuleNotFoundError as exc:
-            assert exc.name == "sti_nowhere"
-        else:
-            raise AssertionError("the import should have failed")
-        assert "sti_heavy4" not in sys.modules and "sti_user4" not in sys.modules
-    finally:
-        sys.modules.pop("sti_user4", None)
+def test_an_import_that_fails_for_its_own_reasons_says_so(modules) -> None:
+    modules(sti_user="import sti_nowhere\n")
+    with pytest.raises(ModuleNotFoundError) as failed:
+        import_with_stand_ins("sti_user", {"sti_heavy": _stand_in("sti_heavy")})
+    assert failed.value.name == "sti_nowhere"
+    assert "sti_heavy" not in sys.modules and "sti_user" not in sys.modules
 
 
 def test_an_editable_install_adds_the_repository_as_a_path_not_an_import_hook() -> None:
